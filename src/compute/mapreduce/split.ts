@@ -1,0 +1,86 @@
+/**
+ * Splits the input of a MapReduce job into chunks of whole lines.
+ *
+ * Cuts fall just after a `\n`, which never occurs inside a UTF-8 sequence, so no chunk
+ * starts or ends mid-character. A line longer than `chunkBytes` becomes one chunk.
+ *
+ * How chunks travel to workers (structured clone copies the WHOLE buffer under a view,
+ * so views of a big ordinary buffer must not be posted):
+ * - input backed by a SharedArrayBuffer: chunks are views of it; posting one shares the
+ *   memory, nothing is copied;
+ * - otherwise (default `share: 'auto'`): each chunk is a copy with its own exact-size
+ *   ArrayBuffer, which the caller may put in the transfer list;
+ * - documents (`string[]`) are encoded into fresh buffers: a document that fits one chunk
+ *   is handed over as is, a longer one is copied piecewise like raw text;
+ * - `share: 'view'` forces views (no copy), for single-thread use.
+ */
+import { isUtf8 } from 'node:buffer';
+import { InvalidUtf8Error, type Chunk } from './types.js';
+
+export interface SplitOptions {
+  share?: 'auto' | 'view';
+  /** Count lines so chunks know their first line number (default true; grep, index and sumbykey need it). */
+  lineNumbers?: boolean;
+}
+
+/** The kernels assume valid UTF-8; the caller refuses anything else before splitting. */
+export function isValidUtf8(bytes: Uint8Array): boolean {
+  return isUtf8(bytes);
+}
+
+const encoder = new TextEncoder();
+
+export function splitInput(input: Uint8Array | readonly string[], chunkBytes: number, options: SplitOptions = {}): Chunk[] {
+  const size = Math.max(1, Math.floor(chunkBytes));
+  const chunks: Chunk[] = [];
+  if (input instanceof Uint8Array) {
+    if (!isUtf8(input)) throw new InvalidUtf8Error('input is not valid UTF-8');
+    const share = options.share === 'view' || input.buffer instanceof SharedArrayBuffer;
+    splitDocument(input, 0, 'text', size, share, options.lineNumbers ?? true, chunks);
+  } else {
+    for (let d = 0; d < input.length; d++) {
+      // TextEncoder turns lone surrogates into U+FFFD, so documents always encode to valid UTF-8.
+      const bytes = encoder.encode(input[d]!);
+      splitDocument(bytes, d, 'documents', size, options.share === 'view', options.lineNumbers ?? true, chunks);
+    }
+  }
+  return chunks;
+}
+
+function splitDocument(
+  bytes: Uint8Array,
+  document: number,
+  source: Chunk['source'],
+  size: number,
+  share: boolean,
+  lineNumbers: boolean,
+  out: Chunk[],
+): void {
+  let start = 0;
+  let line = lineNumbers ? 1 : 0;
+  while (start < bytes.length) {
+    let end = start + size;
+    if (end >= bytes.length) {
+      end = bytes.length;
+    } else {
+      // Cut after the last newline inside the window, or after the first one beyond it.
+      const before = bytes.lastIndexOf(10, end - 1);
+      if (before >= start) end = before + 1;
+      else {
+        const after = bytes.indexOf(10, end);
+        end = after === -1 ? bytes.length : after + 1;
+      }
+    }
+    const whole = start === 0 && end === bytes.length && bytes.byteOffset === 0 && bytes.byteLength === bytes.buffer.byteLength;
+    const piece = share || (whole && source === 'documents') ? bytes.subarray(start, end) : bytes.slice(start, end);
+    out.push({ document, source, bytes: piece, byteOffset: start, firstLine: line });
+    if (lineNumbers) line += countNewlines(bytes, start, end);
+    start = end;
+  }
+}
+
+function countNewlines(bytes: Uint8Array, start: number, end: number): number {
+  let n = 0;
+  for (let i = bytes.indexOf(10, start); i !== -1 && i < end; i = bytes.indexOf(10, i + 1)) n++;
+  return n;
+}

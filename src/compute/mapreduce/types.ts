@@ -1,0 +1,218 @@
+/**
+ * Shared shapes of the MapReduce engine: job specs, chunks, per-partition map output,
+ * reduce partials and final results. Everything here is plain data (numbers, strings,
+ * bigints, arrays, typed arrays) so it survives structured clone between threads.
+ *
+ * Lines are numbered from 1 (like `grep -n`), documents from 0 (their index in the
+ * `documents` array; raw text is document 0).
+ */
+
+/** Options are validated by the caller (HTTP layer); kernels only apply defaults and caps. */
+export interface WordCountJob {
+  kind: 'wordcount';
+  /** Lower-case every word with `String.prototype.toLowerCase()` (default true). */
+  caseFold?: boolean;
+  /** How many of the most frequent words to return (default and cap: MAX_TOP_WORDS). */
+  top?: number;
+}
+
+export interface LettersJob {
+  kind: 'letters';
+  /** Lower-case each letter on its own with `toLowerCase()` (default true). */
+  caseFold?: boolean;
+}
+
+export interface IndexJob {
+  kind: 'index';
+  caseFold?: boolean;
+  /** Words kept, the first ones in code-point order (default and cap: MAX_INDEX_WORDS). */
+  maxWords?: number;
+  /** Document ids kept per word, the smallest ones (default and cap: MAX_INDEX_DOCUMENTS). */
+  maxDocumentsPerWord?: number;
+}
+
+export interface GrepJob {
+  kind: 'grep';
+  /** JavaScript regex source (compiled with the `u` flag), or a plain substring if `literal`. */
+  pattern: string;
+  literal?: boolean;
+  ignoreCase?: boolean;
+  /** Matches returned, the first ones in (document, line) order (default and cap: MAX_GREP_MATCHES). */
+  maxMatches?: number;
+}
+
+export interface SumByKeyJob {
+  kind: 'sumbykey';
+  /** Keys returned, the first ones in code-point order (default and cap: MAX_SUM_KEYS). */
+  maxKeys?: number;
+}
+
+export type JobSpec = WordCountJob | LettersJob | IndexJob | GrepJob | SumByKeyJob;
+export type JobKind = JobSpec['kind'];
+
+export const MAX_TOP_WORDS = 100_000;
+export const MAX_INDEX_WORDS = 100_000;
+export const MAX_INDEX_DOCUMENTS = 10_000;
+export const MAX_GREP_MATCHES = 10_000;
+export const MAX_SUM_KEYS = 100_000;
+
+/**
+ * A run of whole lines of one document. `bytes` never starts or ends inside a line
+ * (so never inside a UTF-8 sequence); a single line longer than the chunk size becomes
+ * one oversized chunk.
+ */
+export interface Chunk {
+  /** Index in the `documents` array, or 0 for raw text. */
+  document: number;
+  /** Whether the input was raw text (each line is a document for `index`) or a documents array. */
+  source: 'text' | 'documents';
+  bytes: Uint8Array;
+  /** Offset of bytes[0] within its document's UTF-8 encoding. */
+  byteOffset: number;
+  /** 1-based number of the chunk's first line within its document; 0 when lines were not counted. */
+  firstLine: number;
+}
+
+// ---- map output: one entry per partition, keyed by a stable hash of the key ----
+
+export interface WordCountPart {
+  kind: 'wordcount';
+  words: string[];
+  counts: number[];
+}
+
+export interface LettersPart {
+  kind: 'letters';
+  letters: string[];
+  counts: number[];
+}
+
+export interface IndexPart {
+  kind: 'index';
+  /** Sorted in code-point order; at most maxWords of them. */
+  words: string[];
+  /** Per word: ascending unique ids, at most maxDocumentsPerWord + 1 (the extra one flags truncation). */
+  documents: number[][];
+  /** True when words were dropped here because the partition had more than maxWords. */
+  truncated: boolean;
+}
+
+export interface GrepMatch {
+  document: number;
+  line: number;
+  /** The line without its line ending (`\n` or `\r\n`). */
+  text: string;
+}
+
+export interface GrepPart {
+  kind: 'grep';
+  /** The first maxMatches matches in (document, line) order. */
+  matches: GrepMatch[];
+  matchCount: number;
+}
+
+export interface LineRef {
+  document: number;
+  line: number;
+}
+
+export interface SumByKeyPart {
+  kind: 'sumbykey';
+  /** Sorted in code-point order; at most maxKeys. */
+  keys: string[];
+  /** Per key: the exact sum scaled by 10^scale. */
+  units: bigint[];
+  scales: number[];
+  counts: number[];
+  truncated: boolean;
+  /** Line statistics of the whole chunk are carried by its partition 0 only (zero elsewhere). */
+  lines: number;
+  skipped: number;
+  firstSkipped: LineRef | null;
+}
+
+export type PartitionOutput = WordCountPart | LettersPart | IndexPart | GrepPart | SumByKeyPart;
+
+export interface MapOutput {
+  kind: JobKind;
+  /** partitions[p] holds the keys whose stableHash % partitions.length === p. */
+  partitions: PartitionOutput[];
+}
+
+// ---- results (a partial has the same shape as the result, cut to the job's bounds) ----
+
+export interface WordCount {
+  word: string;
+  count: number;
+}
+
+export interface WordCountResult {
+  kind: 'wordcount';
+  totalWords: number;
+  distinctWords: number;
+  /** Most frequent first; ties by word in code-point order ascending. */
+  top: WordCount[];
+}
+
+export interface LetterCount {
+  letter: string;
+  count: number;
+}
+
+export interface LettersResult {
+  kind: 'letters';
+  totalLetters: number;
+  /** Most frequent first; ties by letter in code-point order ascending. */
+  letters: LetterCount[];
+}
+
+export interface IndexEntry {
+  word: string;
+  documents: number[];
+  /** True when the word occurs in more than maxDocumentsPerWord documents. */
+  documentsTruncated: boolean;
+}
+
+export interface IndexResult {
+  kind: 'index';
+  /** Words in code-point order. */
+  words: IndexEntry[];
+  /** True when more than maxWords distinct words exist. */
+  truncated: boolean;
+}
+
+export interface GrepResult {
+  kind: 'grep';
+  matches: GrepMatch[];
+  matchCount: number;
+  truncated: boolean;
+}
+
+export interface KeySum {
+  key: string;
+  /** Exact decimal sum, canonical: no exponent, no trailing fractional zeros, no "-0". */
+  sum: string;
+  count: number;
+}
+
+export interface SumByKeyResult {
+  kind: 'sumbykey';
+  keys: KeySum[];
+  distinctKeysTruncated: boolean;
+  /** Non-empty lines seen (well-formed or not). */
+  lines: number;
+  /** Malformed lines, counted and skipped. */
+  skipped: number;
+  firstSkipped: LineRef | null;
+}
+
+export type JobResult = WordCountResult | LettersResult | IndexResult | GrepResult | SumByKeyResult;
+
+/** Partials are results restricted to one partition; mergePartials combines them. */
+export type Partial = JobResult;
+
+/** The caller refuses bytes that are not UTF-8 before any kernel runs. */
+export class InvalidUtf8Error extends Error {
+  override readonly name = 'InvalidUtf8Error';
+  readonly code = 'invalid-utf8';
+}
