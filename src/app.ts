@@ -1,0 +1,109 @@
+/**
+ * Builds the crunch HTTP app from its features. No side effects: the caller passes in the
+ * services (pool, dispatcher, logger, metrics), so tests build apps freely and
+ * src/server.ts is the only place that listens.
+ */
+import { OpenAPIHono } from '@hono/zod-openapi';
+import { bodyLimit } from 'hono/body-limit';
+import { registerPrimeCheckRoutes } from './features/primes/check-routes.js';
+import { registerDocsRoutes } from './features/system/docs-routes.js';
+import { registerHealthRoutes } from './features/system/health-routes.js';
+import type { AppEnv, AppHono } from './http/env.js';
+import { handleError, problemResponse, zodFieldErrors } from './http/errors.js';
+import { accessLog, requestContext } from './http/middleware.js';
+import { ProblemError, problemMediaType, validationProblem } from './http/problems.js';
+import type { Services } from './services.js';
+
+export const apiVersion = '1.0.0';
+
+const streamedMediaTypes = /^(application\/octet-stream|text\/plain)\b/i;
+
+export function createApp(services: Services): AppHono {
+  const { config, lifecycle } = services;
+  const app: AppHono = new OpenAPIHono<AppEnv>({
+    defaultHook: (result) => {
+      if (!result.success) throw validationProblem(zodFieldErrors(result.error, result.target));
+    },
+  });
+
+  app.use(requestContext(services.logger));
+  app.use(accessLog((method, route, status, seconds) => services.metrics.observeRequest(method, route, status, seconds)));
+  app.use(async function refuseWhileShuttingDown(c, next) {
+    if (lifecycle.shuttingDown && !c.req.path.endsWith('z')) {
+      c.header('Connection', 'close');
+      throw new ProblemError('shutting-down', 'The server is shutting down; retry on another instance.', {
+        headers: { 'Retry-After': '1', Connection: 'close' },
+      });
+    }
+    await next();
+  });
+  app.use(async function limitBody(c, next) {
+    const streamed = streamedMediaTypes.test(c.req.header('content-type') ?? '');
+    const maxSize = streamed ? config.limits.maxBinaryBodyBytes : config.limits.maxBodyBytes;
+    return bodyLimit({
+      maxSize,
+      onError: () => {
+        throw new ProblemError(
+          'body-too-large',
+          `The request body is larger than ${maxSize} bytes. Send less per request` +
+            (streamed ? '.' : ', or use the binary or text upload where the endpoint offers one.'),
+          { extensions: { maxBytes: maxSize } },
+        );
+      },
+    })(c, next);
+  });
+
+  registerHealthRoutes(app, services);
+  registerPrimeCheckRoutes(app, services);
+  registerDocsRoutes(app, () => openApiDocument(app));
+
+  app.notFound((c) => {
+    const allowed = allowedMethods(app, c.req.path);
+    if (allowed.length > 0 && !allowed.includes(c.req.method)) {
+      return problemResponse(
+        c,
+        new ProblemError('method-not-allowed', `${c.req.method} is not allowed on ${c.req.path}; use ${allowed.join(' or ')}.`, {
+          headers: { Allow: allowed.join(', ') },
+        }),
+      );
+    }
+    return problemResponse(
+      c,
+      new ProblemError('not-found', `There is no route ${c.req.method} ${c.req.path}. The API reference is at /docs.`),
+    );
+  });
+  app.onError(handleError);
+  return app;
+}
+
+/** Methods registered for a concrete path, to tell 405 from 404. */
+function allowedMethods(app: AppHono, path: string): string[] {
+  const methods = new Set<string>();
+  for (const route of app.routes) {
+    if (route.method === 'ALL') continue;
+    const pattern = new RegExp(`^${route.path.replace(/[.+?^${}()|[\]\\]/g, '\\$&').replace(/\/:[^/]+/g, '/[^/]+')}$`);
+    if (pattern.test(path)) methods.add(route.method);
+  }
+  if (methods.has('GET')) methods.add('HEAD');
+  return [...methods].sort();
+}
+
+export function openApiDocument(app: AppHono) {
+  return app.getOpenAPI31Document({
+    openapi: '3.1.0',
+    info: {
+      title: 'crunch',
+      version: apiVersion,
+      description:
+        'Serverless-style compute API: prime checking, reductions and MapReduce, run on the event loop or a ' +
+        'worker pool depending on the cost of the work. Integers travel as JSON numbers only while safe ' +
+        `(<= 2^53 - 1) and as decimal strings beyond. Errors are RFC 9457 \`${problemMediaType}\`.`,
+      license: { name: 'MIT' },
+    },
+    servers: [{ url: 'http://localhost:3000', description: 'Local (npm start)' }],
+    tags: [
+      { name: 'primes', description: 'Prime checking, listing, counting and factoring' },
+      { name: 'system', description: 'Health, readiness, metrics' },
+    ],
+  });
+}

@@ -1,0 +1,95 @@
+/**
+ * Integers on the wire: JSON numbers while they are safe (<= 2^53 - 1), decimal strings
+ * beyond. Anything else is refused with a message that says what to send instead, never
+ * rounded or coerced.
+ */
+import { z } from '@hono/zod-openapi';
+import type { FieldError } from './problems.js';
+
+const decimalPattern = /^(0|[1-9][0-9]*)$/;
+
+export const IntegerInputSchema = z.union([z.number(), z.string()]).openapi('IntegerInput', {
+  description:
+    'A non-negative integer: a JSON number up to 2^53 - 1 (9007199254740991), or a decimal string of digits ' +
+    '(no sign, spaces, leading zeros or prefix) for any size.',
+  examples: [97, '18446744073709551557'],
+});
+
+export const IntegerStringSchema = z.string().openapi('IntegerString', {
+  description: 'A non-negative integer as a decimal string (integers travel as strings in responses).',
+  example: '97',
+});
+
+export type IntegerParse = { ok: true; value: bigint } | { ok: false; message: string };
+
+/** Parses one integer from JSON (number or string) or from a URL (string), checking its size. */
+export function parseIntegerInput(raw: unknown, maxBits: number): IntegerParse {
+  if (typeof raw === 'number') {
+    if (!Number.isFinite(raw) || !Number.isInteger(raw)) {
+      return { ok: false, message: `${raw} is not an integer: send a whole number, e.g. 97` };
+    }
+    if (raw < 0) return { ok: false, message: `${raw} is negative: send a non-negative integer` };
+    if (!Number.isSafeInteger(raw)) {
+      return {
+        ok: false,
+        message:
+          `${raw} is above 2^53 - 1 (9007199254740991), where JSON numbers lose precision: ` +
+          'send the exact value as a decimal string, e.g. "18446744073709551557"',
+      };
+    }
+    return checkBits(BigInt(raw), maxBits);
+  }
+  if (typeof raw !== 'string') {
+    return { ok: false, message: 'must be a non-negative integer, as a JSON number or a decimal string' };
+  }
+  if (decimalPattern.test(raw)) {
+    // Digits carry ~3.32 bits each: refuse absurd lengths before paying for BigInt.
+    if (raw.length > Math.ceil(maxBits / 3.3219) + 1) {
+      return { ok: false, message: `has ${raw.length} digits, above the limit of ${maxBits} bits` };
+    }
+    return checkBits(BigInt(raw), maxBits);
+  }
+  return { ok: false, message: describeBadDecimal(raw) };
+}
+
+const safeLimit = BigInt(Number.MAX_SAFE_INTEGER);
+
+function checkBits(value: bigint, maxBits: number): IntegerParse {
+  if (maxBits >= 53 && value <= safeLimit) return { ok: true, value };
+  const bits = value === 0n ? 0 : value.toString(2).length;
+  if (bits > maxBits) return { ok: false, message: `has ${bits} bits, above the limit of ${maxBits} bits` };
+  return { ok: true, value };
+}
+
+function describeBadDecimal(raw: string): string {
+  const shown = raw.length > 40 ? `${JSON.stringify(raw.slice(0, 40))}…` : JSON.stringify(raw);
+  const hint = 'send only the digits 0-9, e.g. "97"';
+  if (raw === '') return `is an empty string: ${hint}`;
+  if (raw.trim() !== raw) return `${shown} has surrounding whitespace: ${hint}`;
+  if (raw.startsWith('-')) return `${shown} is negative: send a non-negative integer`;
+  if (raw.startsWith('+')) return `${shown} has a sign: ${hint}`;
+  if (/^0[xob]/i.test(raw)) return `${shown} is not decimal: ${hint}`;
+  if (/^0[0-9]+$/.test(raw)) return `${shown} has leading zeros: ${hint}`;
+  if (/^[0-9]*\.[0-9]*$/.test(raw) || /^[0-9.]+e[+-]?[0-9]+$/i.test(raw)) {
+    return `${shown} is not a whole number in plain decimal digits: ${hint}`;
+  }
+  return `${shown} is not a decimal integer: ${hint}`;
+}
+
+/** Parses a list, collecting at most `maxErrors` field errors with JSON pointers. */
+export function parseIntegerList(
+  raws: readonly unknown[],
+  pointerBase: string,
+  maxBits: number,
+  maxErrors = 20,
+): { values: bigint[]; errors: FieldError[] } {
+  const values: bigint[] = new Array<bigint>(raws.length);
+  const errors: FieldError[] = [];
+  for (let index = 0; index < raws.length; index += 1) {
+    const parsed = parseIntegerInput(raws[index], maxBits);
+    if (parsed.ok) values[index] = parsed.value;
+    else if (errors.length < maxErrors) errors.push({ pointer: `${pointerBase}/${index}`, message: parsed.message });
+    else break;
+  }
+  return { values, errors };
+}

@@ -1,0 +1,19 @@
+/**
+ * Tells the client where its work ran and what it cost: `X-Crunch-Route` and
+ * `Server-Timing` (queue wait, compute time, total, and the route as a description).
+ */
+import type { Context } from 'hono';
+import type { Outcome } from '../dispatch/dispatcher.js';
+
+export function setOutcomeHeaders(c: Context, outcome: Omit<Outcome<unknown>, 'value'>): void {
+  c.header('X-Crunch-Route', outcome.route);
+  c.header(
+    'Server-Timing',
+    [
+      `queue;dur=${outcome.queueMs.toFixed(3)}`,
+      `compute;dur=${outcome.computeMs.toFixed(3)}`,
+      `total;dur=${outcome.totalMs.toFixed(3)}`,
+      `route;desc="${outcome.route}"`,
+    ].join(', '),
+  );
+}

@@ -1,0 +1,116 @@
+/**
+ * The CPU worker pool: Piscina threads running src/pool/worker.ts, with a bounded queue,
+ * cancellation by AbortSignal (a running task's thread is terminated and replaced, so
+ * cancelled work really stops) and a typed `run(task, input)`.
+ */
+import { performance } from 'node:perf_hooks';
+import type { TransferListItem } from 'node:worker_threads';
+import { Piscina } from 'piscina';
+import { ComputeInputError } from '../compute/errors.js';
+import { ProblemError } from '../http/problems.js';
+import type { TaskEnvelope, TaskRequest } from './worker.js';
+import type { TaskInput, TaskName, TaskOutput } from './tasks.js';
+
+export interface PoolOptions {
+  readonly threads: number;
+  readonly maxQueue: number;
+}
+
+export interface TaskResult<T> {
+  readonly value: T;
+  /** Milliseconds between submission and the thread starting the task. */
+  readonly queueMs: number;
+  /** Milliseconds the thread spent on the task. */
+  readonly computeMs: number;
+}
+
+export interface RunOptions {
+  readonly signal?: AbortSignal;
+  readonly transferList?: readonly TransferListItem[];
+}
+
+/** Under tsx (tests, `npm run dev`) this file is .ts and so is the worker; in dist both are .js. */
+function workerFile(): string {
+  const extension = import.meta.url.endsWith('.ts') ? 'ts' : 'js';
+  return new URL(`./worker.${extension}`, import.meta.url).href;
+}
+
+const now = (): number => performance.timeOrigin + performance.now();
+
+export class WorkerPool {
+  readonly threads: number;
+  readonly maxQueue: number;
+  #piscina: Piscina<TaskRequest, TaskEnvelope>;
+  #closed = false;
+
+  constructor(options: PoolOptions) {
+    this.threads = options.threads;
+    this.maxQueue = options.maxQueue;
+    this.#piscina = new Piscina({
+      filename: workerFile(),
+      minThreads: options.threads,
+      maxThreads: options.threads,
+      maxQueue: options.maxQueue,
+      // Threads stay up: starting one costs tens of milliseconds.
+      idleTimeout: Number.POSITIVE_INFINITY,
+    });
+  }
+
+  get closed(): boolean {
+    return this.#closed;
+  }
+
+  get queueSize(): number {
+    return this.#piscina.queueSize;
+  }
+
+  get utilization(): number {
+    return this.#piscina.utilization;
+  }
+
+  get completed(): number {
+    return this.#piscina.completed;
+  }
+
+  async run<K extends TaskName>(task: K, input: TaskInput<K>, options: RunOptions = {}): Promise<TaskResult<TaskOutput<K>>> {
+    if (this.#closed) throw new ProblemError('shutting-down', 'The server is shutting down; retry on another instance.', { headers: { 'Retry-After': '1' } });
+    const submittedAt = now();
+    let envelope: TaskEnvelope;
+    try {
+      envelope = await this.#piscina.run(
+        { task, input },
+        {
+          ...(options.signal === undefined ? {} : { signal: options.signal }),
+          ...(options.transferList === undefined ? {} : { transferList: options.transferList as TransferListItem[] }),
+        },
+      );
+    } catch (error) {
+      throw this.#translate(error, options.signal);
+    }
+    const queueMs = Math.max(0, envelope.startedAt - submittedAt);
+    const computeMs = envelope.finishedAt - envelope.startedAt;
+    if (!envelope.ok) {
+      if (envelope.error.kind === 'input') throw new ComputeInputError(envelope.error.message, envelope.error.pointer);
+      throw new Error(`pool task ${task} failed: ${envelope.error.message}`);
+    }
+    return { value: envelope.value as TaskOutput<K>, queueMs, computeMs };
+  }
+
+  #translate(error: unknown, signal: AbortSignal | undefined): unknown {
+    if (signal?.aborted) return signal.reason ?? error;
+    if (error instanceof Error && error.message === 'Task queue is at limit') {
+      return new ProblemError(
+        'overloaded',
+        `All ${this.threads} worker threads are busy and ${this.maxQueue} tasks are already waiting; retry after the indicated delay.`,
+        { headers: { 'Retry-After': '1' } },
+      );
+    }
+    return error;
+  }
+
+  async close(): Promise<void> {
+    if (this.#closed) return;
+    this.#closed = true;
+    await this.#piscina.close();
+  }
+}

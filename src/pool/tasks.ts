@@ -1,0 +1,15 @@
+/**
+ * The table of everything a pool thread can run, by name. The worker entry dispatches on
+ * it and the main thread types `pool.run(name, input)` from it, so a task's message shapes
+ * are checked at both ends.
+ */
+import * as primes from './tasks/primes.js';
+
+export const tasks = {
+  ...primes,
+} as const;
+
+type Tasks = typeof tasks;
+export type TaskName = keyof Tasks;
+export type TaskInput<K extends TaskName> = Parameters<Tasks[K]>[0];
+export type TaskOutput<K extends TaskName> = Awaited<ReturnType<Tasks[K]>>;

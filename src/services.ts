@@ -1,0 +1,42 @@
+/**
+ * The long-lived parts of a crunch process (pool, dispatcher, logger, metrics), built
+ * from the config. Creating them starts threads, so it lives apart from `createApp`,
+ * which only wires routes to services and has no side effects.
+ */
+import { pino, type Logger } from 'pino';
+import type { Config } from './config.js';
+import { Dispatcher } from './dispatch/dispatcher.js';
+import { createMetrics, type Metrics } from './metrics.js';
+import { WorkerPool } from './pool/pool.js';
+
+export interface Lifecycle {
+  shuttingDown: boolean;
+}
+
+export interface Services {
+  readonly config: Config;
+  readonly logger: Logger;
+  readonly pool: WorkerPool;
+  readonly dispatcher: Dispatcher;
+  readonly metrics: Metrics;
+  readonly lifecycle: Lifecycle;
+}
+
+export function createServices(config: Config, options: { logger?: Logger } = {}): Services {
+  const logger = options.logger ?? pino({ level: config.logLevel, base: { service: 'crunch' } });
+  const pool = new WorkerPool({ threads: config.pool.threads, maxQueue: config.pool.maxQueue });
+  const dispatcher = new Dispatcher({
+    pool,
+    inlineBudgetMicros: config.dispatch.inlineBudgetMicros,
+    slicedBudgetMicros: config.dispatch.slicedBudgetMicros,
+    deadlineMs: config.requestTimeoutMs,
+  });
+  const metrics = createMetrics(pool);
+  dispatcher.onDispatch((operation, route, totalMs) => metrics.observeDispatch(operation, route, totalMs / 1000));
+  return { config, logger, pool, dispatcher, metrics, lifecycle: { shuttingDown: false } };
+}
+
+export async function closeServices(services: Services): Promise<void> {
+  services.lifecycle.shuttingDown = true;
+  await services.pool.close();
+}
