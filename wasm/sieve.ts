@@ -33,7 +33,7 @@ const SEG_MAX: u32 = 1 << 20;
 const SMALL_LIMIT: u32 = 1 << 16; // first level of the sieving-prime cache
 const CACHE_LIMIT: u32 = 1 << 22; // second level; beyond it: Miller-Rabin for survivors
 const CACHE_CAP: u32 = 296000; // > pi(2^22) - 8
-const CHUNK_BYTES: u64 = 1 << 30; // offsets are u32 relative to a chunk start
+let chunkBytes: u64 = 1 << 30; // offsets are u32 relative to a chunk start, so at most 2^31
 
 let segBytes: u32 = 1 << 15;
 let ready = false;
@@ -61,7 +61,7 @@ function setup(): void {
   segPtr = p;
   p += SEG_MAX + 64;
   patPtr = p;
-  p += PERIOD + SEG_MAX + 64;
+  p += (PERIOD + SEG_MAX + 64 + 63) & ~63;
   maskPtr = p;
   p += 64 * 8;
   primesPtr = p;
@@ -321,6 +321,11 @@ export function setSegmentBytes(n: u32): void {
   segBytes = min(max(n, 256), SEG_MAX) & ~7;
 }
 
+/** Chunk size in bytes (offsets restart per chunk); only tests change it, to cross chunk edges. */
+export function setChunkBytes(n: u32): void {
+  chunkBytes = <u64>min(max(n, 1), 1 << 30);
+}
+
 /** Start of the output buffer filled by `run` in list modes. */
 export function outPtr(): usize {
   setup();
@@ -360,7 +365,7 @@ export function run(a: u64, b: u64, limit: u32, mode: u32): u64 {
   const lastMask = edgeMaskHigh(B, b);
   let chunkStart = A;
   while (true) {
-    const chunkEnd = B - chunkStart >= CHUNK_BYTES ? chunkStart + CHUNK_BYTES - 1 : B; // inclusive byte
+    const chunkEnd = B - chunkStart >= chunkBytes ? chunkStart + chunkBytes - 1 : B; // inclusive byte
     const topNumber = chunkEnd == B ? b : chunkEnd * 30 + 29;
     const P = isqrt(topNumber);
     let exact = true;
