@@ -30,16 +30,24 @@ export interface Yielder {
   readonly signal: AbortSignal;
 }
 
+/** Reports how far a computation is, in units the work chose (shards, chunks, numbers). */
+export interface ProgressUpdate {
+  readonly phase: string;
+  readonly done: number;
+  readonly total: number;
+}
+export type Progress = (update: ProgressUpdate) => void;
+
 export interface Work<T> {
   /** Metric label, e.g. `primes.check`. */
   readonly operation: string;
   readonly costMicros: number;
   readonly inline: () => T;
   /** Present when the work can run on the loop in yielding slices. */
-  readonly sliced?: (yieldNow: Yielder) => Promise<T>;
+  readonly sliced?: (yieldNow: Yielder, progress: Progress) => Promise<T>;
   /** Estimated cost of the longest slice; slicing is used only when it fits the inline budget. */
   readonly sliceMicros?: number;
-  readonly pool: (run: PoolRunner, signal: AbortSignal) => Promise<T>;
+  readonly pool: (run: PoolRunner, signal: AbortSignal, progress: Progress) => Promise<T>;
   /** Shown to the client when the deadline passes, e.g. which item was unfinished. */
   readonly describe?: string;
 }
@@ -49,6 +57,8 @@ export interface DispatchOptions {
   /** Overrides the cost-based choice (tests, benchmarks, jobs that must not block the loop). */
   readonly route?: Route;
   readonly deadlineMs?: number;
+  /** Jobs pass one to publish progress; sync requests leave it out. */
+  readonly progress?: Progress;
 }
 
 export interface Outcome<T> {
@@ -98,6 +108,7 @@ export class Dispatcher {
     const deadlineMs = options.deadlineMs ?? this.#options.deadlineMs;
     const deadline = AbortSignal.timeout(deadlineMs);
     const signal = options.signal === undefined ? deadline : AbortSignal.any([options.signal, deadline]);
+    const progress = options.progress ?? ignoreProgress;
     const startedAt = performance.now();
     let queueMs = 0;
     let computeMs = 0;
@@ -116,7 +127,7 @@ export class Dispatcher {
           },
           { signal },
         );
-        value = await work.sliced(yieldNow);
+        value = await work.sliced(yieldNow, progress);
         computeMs = performance.now() - startedAt;
       } else {
         const runner: PoolRunner = async (task, input, runOptions = {}) => {
@@ -126,7 +137,7 @@ export class Dispatcher {
           computeMs += result.computeMs;
           return result.value;
         };
-        value = await work.pool(runner, signal);
+        value = await work.pool(runner, signal, progress);
       }
       const totalMs = performance.now() - startedAt;
       for (const listener of this.#listeners) listener(work.operation, route, totalMs);
@@ -144,6 +155,8 @@ export class Dispatcher {
     }
   }
 }
+
+function ignoreProgress(): void {}
 
 /** The shard count that keeps every thread busy with some slack for uneven shards. */
 export function shardCount(threads: number, items: number, minItemsPerShard: number): number {

@@ -1,12 +1,12 @@
 /** GET /v1/primes/{n} and POST /v1/primes/check. */
 import { createRoute } from '@hono/zod-openapi';
 import { u64Limit } from '../../compute/primes/batch.js';
-import { computeResponseHeaders, dispatchOptions } from '../../http/dispatch-options.js';
+import { respondCompute } from '../../http/compute-response.js';
+import { computeResponseHeaders } from '../../http/dispatch-options.js';
 import type { AppHono } from '../../http/env.js';
 import { parseIntegerInput, parseIntegerList } from '../../http/integer-input.js';
 import { jsonArrayResponse } from '../../http/json-stream.js';
 import { problemResponses, validationProblem } from '../../http/problems.js';
-import { setOutcomeHeaders } from '../../http/timing.js';
 import type { Services } from '../../services.js';
 import {
   PrimeCheckBatchResponseSchema,
@@ -21,7 +21,7 @@ function testFor(value: bigint): 'deterministic' | 'probable' {
 }
 
 export function registerPrimeCheckRoutes(app: AppHono, services: Services): void {
-  const { config, dispatcher } = services;
+  const { config } = services;
   const { limits } = config;
 
   const checkOne = createRoute({
@@ -44,12 +44,14 @@ export function registerPrimeCheckRoutes(app: AppHono, services: Services): void
   });
 
   app.openapi(checkOne, async (c) => {
-    const { n } = c.req.valid('param');
-    const parsed = parseIntegerInput(n, limits.maxIntegerBits);
+    const { n: text } = c.req.valid('param');
+    const parsed = parseIntegerInput(text, limits.maxIntegerBits);
     if (!parsed.ok) throw validationProblem([{ pointer: '#/path/n', message: parsed.message }]);
-    const outcome = await dispatcher.run(checkPrimesWork([parsed.value], config.pool.threads), dispatchOptions(c, services));
-    setOutcomeHeaders(c, outcome);
-    return c.json({ n: parsed.value.toString(), prime: outcome.value[0] === 1, test: testFor(parsed.value) }, 200);
+    const n = parsed.value;
+    return respondCompute(c, services, {
+      work: checkPrimesWork([n], config.pool.threads),
+      render: (flags) => ({ n: n.toString(), prime: flags[0] === 1, test: testFor(n) }),
+    }) as never;
   });
 
   const checkMany = createRoute({
@@ -77,18 +79,21 @@ export function registerPrimeCheckRoutes(app: AppHono, services: Services): void
     const { numbers } = c.req.valid('json');
     const { values, errors } = parseIntegerList(numbers, '/numbers', limits.maxIntegerBits);
     if (errors.length > 0) throw validationProblem(errors);
-    const outcome = await dispatcher.run(checkPrimesWork(values, config.pool.threads), dispatchOptions(c, services));
-    setOutcomeHeaders(c, outcome);
-    const flags = outcome.value;
-    // Typed as the schema for the contract; the body itself is streamed in slices.
-    return jsonArrayResponse(c, {
-      head: `{"count":${values.length},"results":[`,
-      count: values.length,
-      renderItem: (index) => {
-        const value = values[index] as bigint;
-        return `{"n":"${value}","prime":${flags[index] === 1},"test":"${testFor(value)}"}`;
-      },
-      tail: ']}',
+    const renderItem = (flags: Uint8Array, index: number) => {
+      const value = values[index] as bigint;
+      return { n: value.toString(), prime: flags[index] === 1, test: testFor(value) };
+    };
+    // Typed as the schema for the contract; the sync body itself is streamed in slices.
+    return respondCompute(c, services, {
+      work: checkPrimesWork(values, config.pool.threads),
+      render: (flags) => ({ count: values.length, results: values.map((_, index) => renderItem(flags, index)) }),
+      respond: (context, flags) =>
+        jsonArrayResponse(context, {
+          head: `{"count":${values.length},"results":[`,
+          count: values.length,
+          renderItem: (index) => JSON.stringify(renderItem(flags, index)),
+          tail: ']}',
+        }),
     }) as never;
   });
 }
