@@ -4,9 +4,11 @@
  * are checked at both ends.
  */
 import * as primes from './tasks/primes.js';
+import * as primePi from './tasks/prime-pi.js';
 
 export const tasks = {
   ...primes,
+  ...primePi,
 } as const;
 
 type Tasks = typeof tasks;
