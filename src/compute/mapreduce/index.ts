@@ -12,7 +12,7 @@ export {
   runJobInline,
   type InlineOptions,
 } from './engine.js';
-export { checkPattern, MAX_PATTERN_LENGTH, MAX_REPEAT, PatternRefusedError, type PatternRefusal } from './pattern-guard.js';
-export { isValidUtf8, splitInput, type SplitOptions } from './split.js';
+export { checkPattern, compileLineMatcher, MAX_PATTERN_LENGTH, MAX_REPEAT, PatternRefusedError, type PatternRefusal } from './pattern-guard.js';
+export { firstInvalidUtf8, isValidUtf8, splitInput, type SplitOptions } from './split.js';
 export { compareCodePoints, stableHash, WORD_PATTERN } from './text.js';
 export * from './types.js';
