@@ -1,0 +1,85 @@
+/**
+ * Counting the primes of a range as dispatchable work, by one of two methods:
+ *
+ * - sieve: the segmented sieve over [from, to]; on the pool the range is cut into contiguous
+ *   shards whose counts add up. Costs about the width, so only for narrow ranges.
+ * - pi: pi(to) - pi(from - 1) with the combinatorial prime-counting kernel, whose cost grows
+ *   like to^(2/3) whatever the width; on the pool both values run as `primePiShard` tasks
+ *   of their plans at once.
+ */
+import { PRIME_PI_MAX, combinePrimePi, estimatePrimePiMicros, planPrimePi, primePi } from '../../compute/primes/prime-pi.js';
+import { countPrimesSieve, estimateSieveMicros } from '../../compute/primes/sieve.js';
+import type { Work } from '../../dispatch/dispatcher.js';
+import { splitRange } from './list-work.js';
+
+export type CountMethod = 'sieve' | 'pi';
+
+export interface PrimeCount {
+  readonly count: bigint;
+  readonly method: CountMethod;
+}
+
+/** Numbers per sieve shard below which splitting does not pay for the message round trip. */
+const minShardWidth = 1n << 24n;
+
+export function estimateCountMicros(from: bigint, to: bigint, method: CountMethod): number {
+  if (method === 'sieve') return estimateSieveMicros(from, to);
+  return estimatePrimePiMicros(to) + (from > 2n ? estimatePrimePiMicros(from - 1n) : 0);
+}
+
+export { PRIME_PI_MAX };
+
+export function countPrimesWork(from: bigint, to: bigint, method: CountMethod, threads: number): Work<PrimeCount> {
+  const describe = `counting the primes from ${from} to ${to} by ${method}`;
+  const costMicros = estimateCountMicros(from, to, method);
+  if (method === 'sieve') {
+    return {
+      operation: 'primes.count.sieve',
+      costMicros,
+      describe,
+      inline: () => ({ count: BigInt(countPrimesSieve(from, to)), method }),
+      pool: async (run, _signal, progress) => {
+        const shards = (to - from + 1n) / minShardWidth;
+        // Four shards per thread even out shards that cost more (higher up, or past 2^44).
+        const pieces = splitRange(from, to, Number(shards < 1n ? 1n : shards > BigInt(threads * 4) ? BigInt(threads * 4) : shards));
+        let done = 0;
+        const counts = await Promise.all(
+          pieces.map(async ([a, b]) => {
+            const count = await run('sieveCount', { from: a, to: b });
+            done += 1;
+            progress({ phase: 'sieve', done, total: pieces.length });
+            return count;
+          }),
+        );
+        return { count: counts.reduce((sum, count) => sum + BigInt(count), 0n), method };
+      },
+    };
+  }
+  const below = from > 2n ? from - 1n : 0n;
+  return {
+    operation: 'primes.count.pi',
+    costMicros,
+    describe,
+    inline: () => ({ count: primePi(to) - (below > 1n ? primePi(below) : 0n), method }),
+    pool: async (run, _signal, progress) => {
+      const points = below > 1n ? [to, below] : [to];
+      const plans = points.map((x) => planPrimePi(x, threads));
+      const total = plans.reduce((sum, plan) => sum + plan.shards, 0);
+      let done = 0;
+      const values = await Promise.all(
+        plans.map(async (plan) => {
+          const partials = await Promise.all(
+            Array.from({ length: plan.shards }, async (_, index) => {
+              const partial = await run('primePiShard', { plan, index });
+              done += 1;
+              progress({ phase: 'pi', done, total });
+              return partial;
+            }),
+          );
+          return combinePrimePi(plan, partials);
+        }),
+      );
+      return { count: (values[0] as bigint) - (values[1] ?? 0n), method };
+    },
+  };
+}

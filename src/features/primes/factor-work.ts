@@ -1,0 +1,112 @@
+/**
+ * Factoring a batch of integers as dispatchable work. Below 2^64 a number takes at most
+ * about a millisecond (Pollard–Brent in the wasm kernel), so batches of those are cut into
+ * contiguous shards; a number of 2^64 or more can take any time (BigInt rho needs about
+ * sqrt(p) steps for its second-largest prime factor p), so each gets a task of its own and
+ * the deadline problem can name exactly the numbers still unfinished.
+ */
+import { type FactorResult, factorize } from '../../compute/primes/factor.js';
+import { type Work, splitEvenly } from '../../dispatch/dispatcher.js';
+import { ProblemError } from '../../http/problems.js';
+
+const u64Limit = 1n << 64n;
+/** Measured: ~1.2 ms for a 64-bit semiprime of two 32-bit primes, ~0.6 ms at 60 bits. */
+const u64SemiprimeMicros = 1_200;
+/** Not an estimate (there is none for rho beyond 2^64), a marker that sends them to the pool. */
+const bigNumberMicros = 1_000_000;
+const minValuesPerShard = 64;
+
+export function estimateFactorMicros(value: bigint): number {
+  if (value >= u64Limit) return bigNumberMicros;
+  const bits = value === 0n ? 0 : value.toString(2).length;
+  // Rho finds the smaller factor (<= n^(1/2)) in about n^(1/4) steps.
+  return Math.max(1, u64SemiprimeMicros * 2 ** ((bits - 64) / 4));
+}
+
+export function factorWork(values: readonly bigint[], threads: number, inlineDeadlineMs: number): Work<FactorResult[]> {
+  let total = 0;
+  let largest = 0;
+  for (const value of values) {
+    const cost = estimateFactorMicros(value);
+    total += cost;
+    largest = Math.max(largest, cost);
+  }
+  const unfinished = new Set<number>(values.keys());
+  const describeUnfinished = (): string => {
+    const big = [...unfinished].filter((index) => (values[index] as bigint) >= u64Limit);
+    const shown = (big.length > 0 ? big : [...unfinished]).slice(0, 5);
+    const names = shown.map((index) => `numbers[${index}] = ${values[index]}`).join(', ');
+    const more = unfinished.size - shown.length;
+    return `factoring ${names}${more > 0 ? ` and ${more} more` : ''} was not finished`;
+  };
+  // On the event loop the kernel's own deadline bounds the work (the dispatcher cannot
+  // interrupt a running call there); on the pool the dispatcher aborts the tasks.
+  const checkFinished = (results: FactorResult[]): FactorResult[] => {
+    if (unfinished.size === 0) return results;
+    throw new ProblemError(
+      'deadline-exceeded',
+      `The computation (${describeUnfinished()}) did not finish within ${inlineDeadlineMs} ms. ` +
+        'Submit it as a job with the header `Prefer: respond-async` to let it run longer, or make the request smaller.',
+      { extensions: { deadlineMs: inlineDeadlineMs, unfinished: [...unfinished] } },
+    );
+  };
+  const factorOne = (index: number, deadline: number): FactorResult => {
+    const result = factorize(values[index] as bigint, { deadline });
+    if (result.complete) unfinished.delete(index);
+    return result;
+  };
+  return {
+    operation: 'primes.factor',
+    costMicros: total,
+    sliceMicros: largest,
+    // A getter: the dispatcher reads it when the deadline passes, naming what was left.
+    get describe() {
+      return describeUnfinished();
+    },
+    inline: () => {
+      const deadline = Date.now() + inlineDeadlineMs;
+      return checkFinished(values.map((_, index) => factorOne(index, deadline)));
+    },
+    sliced: async (yieldNow, progress) => {
+      const deadline = Date.now() + inlineDeadlineMs;
+      const results: FactorResult[] = [];
+      for (let index = 0; index < values.length; index += 1) {
+        results.push(factorOne(index, deadline));
+        progress({ phase: 'factor', done: index + 1, total: values.length });
+        await yieldNow();
+      }
+      return checkFinished(results);
+    },
+    pool: async (run, _signal, progress) => {
+      const shards: Array<readonly [number, number]> = [];
+      let runStart = 0;
+      const flushSmall = (end: number) => {
+        const count = end - runStart;
+        const parts = Math.max(1, Math.min(threads * 2, Math.ceil(count / minValuesPerShard)));
+        for (const [a, b] of splitEvenly(count, parts)) shards.push([runStart + a, runStart + b]);
+      };
+      values.forEach((value, index) => {
+        if (value < u64Limit) return;
+        flushSmall(index);
+        shards.push([index, index + 1]);
+        runStart = index + 1;
+      });
+      flushSmall(values.length);
+
+      const results = new Array<FactorResult>(values.length);
+      let done = 0;
+      await Promise.all(
+        shards.map(async ([start, end]) => {
+          const part = await run('factorNumbers', { values: values.slice(start, end), deadline: Number.POSITIVE_INFINITY });
+          part.forEach((result, offset) => {
+            results[start + offset] = result;
+            unfinished.delete(start + offset);
+          });
+          done += 1;
+          progress({ phase: 'factor', done, total: shards.length });
+        }),
+      );
+      return results;
+    },
+  };
+}

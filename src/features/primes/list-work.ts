@@ -1,0 +1,146 @@
+/**
+ * Listing the primes of a range one page at a time, as dispatchable work.
+ *
+ * A page is at most `limit` primes, so the work is bounded however wide the range: it sieves
+ * a window just past `from` sized from the prime density (about 1 in ln x numbers is prime
+ * near x), and sieves further windows only if the first held too few primes. On the pool a
+ * window is cut into contiguous shards sieved at once and joined in order.
+ */
+import { estimateSieveMicros } from '../../compute/primes/sieve.js';
+import { type Progress, type Work, splitEvenly } from '../../dispatch/dispatcher.js';
+import { sieveList } from '../../pool/tasks/primes.js';
+
+export interface PrimePage {
+  readonly from: bigint;
+  readonly to: bigint;
+  /** The primes, in order: numbers below 2^53, bigints beyond. */
+  readonly primes: ReadonlyArray<number | bigint>;
+  /** Where the next page starts, or undefined when the range is exhausted. */
+  readonly next: bigint | undefined;
+}
+
+/** Numbers per pool shard below which a window is not worth splitting. */
+const minShardWidth = 1n << 22n;
+
+/** The window of numbers likely to hold `need` primes from `start` on, clipped to `to`. */
+function windowEnd(start: bigint, to: bigint, need: number): bigint {
+  const approximate = Number(start) + need * 40;
+  const density = Math.log(Math.max(approximate, 16));
+  const width = BigInt(Math.ceil(need * density * 1.15 + 2_000));
+  return start + width - 1n > to ? to : start + width - 1n;
+}
+
+/** A page being filled window by window. */
+class PageBuilder {
+  readonly primes: Array<number | bigint> = [];
+  start: bigint;
+  /** Some listed prime did not fit the page, so the range goes on past it. */
+  #overflow = false;
+
+  constructor(
+    readonly from: bigint,
+    readonly to: bigint,
+    readonly limit: number,
+  ) {
+    this.start = from;
+  }
+
+  /** The next window to sieve, or undefined once the page is full or the range ends. */
+  nextWindow(): { start: bigint; end: bigint; need: number } | undefined {
+    if (this.primes.length >= this.limit || this.start > this.to) return undefined;
+    const need = this.limit - this.primes.length;
+    return { start: this.start, end: windowEnd(this.start, this.to, need), need };
+  }
+
+  /** Takes the listed primes of a window's shards, in order, then moves past the window. */
+  absorb(end: bigint, parts: ReadonlyArray<ArrayLike<number | bigint>>): void {
+    for (const part of parts) {
+      let index = 0;
+      for (; index < part.length && this.primes.length < this.limit; index += 1) this.primes.push(part[index] as number | bigint);
+      if (index < part.length) this.#overflow = true;
+    }
+    this.start = end + 1n;
+  }
+
+  page(): PrimePage {
+    const last = this.primes[this.primes.length - 1];
+    const more = this.primes.length === this.limit && (this.#overflow || this.start <= this.to);
+    const next = more && last !== undefined && BigInt(last) < this.to ? BigInt(last) + 1n : undefined;
+    return { from: this.from, to: this.to, primes: this.primes, next };
+  }
+}
+
+/** The page on the calling thread, synchronously (inline route). */
+function listPageInline(from: bigint, to: bigint, limit: number): PrimePage {
+  const builder = new PageBuilder(from, to, limit);
+  for (let window = builder.nextWindow(); window !== undefined; window = builder.nextWindow()) {
+    builder.absorb(window.end, [sieveList({ from: window.start, to: window.end, limit: window.need })]);
+  }
+  return builder.page();
+}
+
+export function listPrimesWork(from: bigint, to: bigint, limit: number, threads: number): Work<PrimePage> {
+  const firstWindow = from > to ? from : windowEnd(from, to, limit);
+  return {
+    operation: 'primes.list',
+    costMicros: from > to ? 1 : estimateSieveMicros(from, firstWindow),
+    describe: `listing up to ${limit} primes from ${from} to ${to}`,
+    inline: () => listPageInline(from, to, limit),
+    pool: async (run, _signal, progress: Progress) => {
+      const builder = new PageBuilder(from, to, limit);
+      let windows = 0;
+      for (let window = builder.nextWindow(); window !== undefined; window = builder.nextWindow()) {
+        const { start, end, need } = window;
+        const shards = Number((end - start + 1n) / minShardWidth);
+        const pieces = splitRange(start, end, Math.max(1, Math.min(threads * 2, shards)));
+        let done = 0;
+        windows += 1;
+        const parts = await Promise.all(
+          pieces.map(async ([a, b]) => {
+            const part = await run('sieveList', { from: a, to: b, limit: need });
+            done += 1;
+            progress({ phase: `sieve window ${windows}`, done, total: pieces.length });
+            return part;
+          }),
+        );
+        builder.absorb(end, parts);
+      }
+      return builder.page();
+    },
+  };
+}
+
+/** Splits [from, to] into `count` contiguous, nearly equal ranges. */
+export function splitRange(from: bigint, to: bigint, count: number): Array<readonly [bigint, bigint]> {
+  const width = to - from + 1n;
+  if (width <= 0n) return [];
+  const parts = BigInt(Math.max(1, count)) > width ? width : BigInt(Math.max(1, count));
+  const pieces: Array<readonly [bigint, bigint]> = [];
+  for (let index = 0n; index < parts; index += 1n) {
+    const start = from + (width * index) / parts;
+    const end = from + (width * (index + 1n)) / parts - 1n;
+    if (end >= start) pieces.push([start, end]);
+  }
+  return pieces;
+}
+
+// ---- cursor ---------------------------------------------------------------------------------
+
+const cursorPrefix = 'p1.';
+
+/** An opaque token for "the rest of [from, to]": clients must not build or parse it. */
+export function encodeCursor(from: bigint, to: bigint): string {
+  return cursorPrefix + Buffer.from(`${from}:${to}`, 'utf8').toString('base64url');
+}
+
+export function decodeCursor(cursor: string): { from: bigint; to: bigint } | undefined {
+  if (!cursor.startsWith(cursorPrefix)) return undefined;
+  const text = Buffer.from(cursor.slice(cursorPrefix.length), 'base64url').toString('utf8');
+  const match = /^(0|[1-9][0-9]{0,19}):(0|[1-9][0-9]{0,19})$/.exec(text);
+  if (match === null) return undefined;
+  const from = BigInt(match[1] as string);
+  const to = BigInt(match[2] as string);
+  if (to >= 1n << 64n || from > to + 1n) return undefined;
+  return { from, to };
+}
+
