@@ -91,6 +91,15 @@ export function checkPattern(source: string): void {
       }
       stack.push({ quantifier: false, alternation: false });
       i++;
+      // Skip the group's `?:` or `?<name>` prefix: that `?` is not a quantifier.
+      if (source[i] === '?') {
+        if (source[i + 1] === '<') {
+          const close = source.indexOf('>', i);
+          i = close === -1 ? n : close + 1;
+        } else {
+          i += 2;
+        }
+      }
       last = 'none';
       continue;
     }
