@@ -77,3 +77,12 @@ export function referenceMean(values: Iterable<number>): number {
   const magnitude = roundUnsigned(q, -1074 - extra, sticky);
   return total < 0n ? -magnitude : magnitude;
 }
+
+/** The double nearest num / den (den > 0), for the int mean. */
+export function referenceRatio(num: bigint, den: bigint): number {
+  const extra = 1200 + den.toString(2).length;
+  const scaled = (num < 0n ? -num : num) << BigInt(extra);
+  const q = scaled / den;
+  const magnitude = roundUnsigned(q, -extra, q * den !== scaled);
+  return num < 0n ? -magnitude : magnitude;
+}
