@@ -1,0 +1,199 @@
+import assert from 'node:assert/strict';
+import { after, before, describe, test } from 'node:test';
+import { type TestApp, problemOf, startTestApp } from '../helpers/app.js';
+import type { ProgressUpdate } from '../../src/dispatch/dispatcher.js';
+import { mapReduceWork } from '../../src/features/mapreduce/work.js';
+
+let app: TestApp;
+before(() => {
+  app = startTestApp({ MAX_BODY_BYTES: String(1 << 20), MAX_BINARY_BODY_BYTES: String(4 << 20) });
+});
+after(() => app.close());
+
+/** Deterministic text with accents, apostrophes, CRLF, digits, key,value lines and long-ish lines. */
+function generate(bytes: number, seed = 7): string {
+  let s = seed;
+  const next = () => ((s = (Math.imul(s, 1103515245) + 12345) >>> 0) >>> 8) / (1 << 24);
+  const words = ['the', 'The', 'cat', 'sat', 'école', 'École', "don't", 'naïve', '日本', 'x42', 'ΣΑΣ', 'l’été', 'dog', 'on', 'error', 'warn'];
+  const separators = [' ', ' ', ', ', '. ', ' - ', '\n', '\r\n', ',', ',1.5\n', ',-2\n'];
+  let text = '';
+  while (text.length < bytes) text += words[Math.floor(next() * words.length)]! + separators[Math.floor(next() * separators.length)]!;
+  return text;
+}
+
+/** Naive word count written plainly: a regex for words, lower-cased, counted in a Map. */
+function naiveTop(text: string, top: number): Array<{ word: string; count: number }> {
+  const counts = new Map<string, number>();
+  for (const match of text.match(/[\p{L}\p{M}\p{N}]+(?:['\u2019][\p{L}\p{M}\p{N}]+)*/gu) ?? []) {
+    const word = match.toLowerCase();
+    counts.set(word, (counts.get(word) ?? 0) + 1);
+  }
+  return [...counts]
+    .sort((a, b) => b[1] - a[1] || (a[0] < b[0] ? -1 : a[0] > b[0] ? 1 : 0))
+    .slice(0, top)
+    .map(([word, count]) => ({ word, count }));
+}
+
+const postText = (query: string, body: string | Buffer) =>
+  app.request.post(`/v1/mapreduce?${query}`).set('Content-Type', 'text/plain; charset=utf-8').send(body);
+
+describe('POST /v1/mapreduce', () => {
+  test('wordcount over JSON documents', async () => {
+    const response = await app.request
+      .post('/v1/mapreduce')
+      .send({ job: 'wordcount', documents: ['The cat sat.', 'The dog sat on the cat.'], top: 3 })
+      .expect(200);
+    assert.deepEqual(response.body, {
+      job: 'wordcount',
+      totalWords: 9,
+      distinctWords: 5,
+      top: [
+        { word: 'the', count: 3 },
+        { word: 'cat', count: 2 },
+        { word: 'sat', count: 2 },
+      ],
+    });
+  });
+
+  test('wordcount over a text/plain upload matches a naive count', async () => {
+    const text = generate(50_000);
+    const response = await postText('job=wordcount&top=20', text).expect(200);
+    assert.deepEqual(response.body.top, naiveTop(text, 20));
+  });
+
+  const jobs: Array<[string, string]> = [
+    ['wordcount', 'job=wordcount&top=50'],
+    ['wordcount (no folding)', 'job=wordcount&top=50&caseFold=false'],
+    ['letters', 'job=letters'],
+    ['index', 'job=index&maxWords=30&maxDocumentsPerWord=40'],
+    ['grep', `job=grep&pattern=${encodeURIComponent('^(?:the|dog)\\b.*[0-9]$')}&ignoreCase=true&maxMatches=500`],
+    ['grep literal', 'job=grep&pattern=%C3%A9cole&literal=true'],
+    ['sumbykey', 'job=sumbykey'],
+  ];
+  const big = generate(600_000, 11);
+  for (const [name, query] of jobs) {
+    test(`${name}: inline, sliced and pool routes give identical bodies`, async () => {
+      const bodies: string[] = [];
+      for (const route of ['inline', 'sliced', 'pool']) {
+        const response = await postText(query, big).set('X-Crunch-Route', route).expect(200);
+        assert.equal(response.headers['x-crunch-route'], route);
+        bodies.push(response.text);
+      }
+      assert.equal(bodies[1], bodies[0]);
+      assert.equal(bodies[2], bodies[0]);
+      assert.ok(bodies[0]!.length > 50, bodies[0]);
+    });
+  }
+
+  test('JSON documents: pool and inline agree, document ids are indexes', async () => {
+    const documents = Array.from({ length: 300 }, (_, i) => generate(200 + (i % 7) * 300, i));
+    const bodies: unknown[] = [];
+    for (const route of ['inline', 'pool']) {
+      const response = await app.request
+        .post('/v1/mapreduce')
+        .set('X-Crunch-Route', route)
+        .send({ job: 'index', documents, maxWords: 5, maxDocumentsPerWord: 1000 })
+        .expect(200);
+      bodies.push(response.body);
+    }
+    assert.deepEqual(bodies[1], bodies[0]);
+    const words = (bodies[0] as { words: Array<{ word: string; documents: number[] }> }).words;
+    for (const { word, documents: ids } of words) {
+      const expected = documents.flatMap((d, i) => (naiveTop(d, 1e6).some((w) => w.word === word) ? [i] : []));
+      assert.deepEqual(ids, expected, word);
+    }
+  });
+
+  test('a big upload goes to the pool on its own', async () => {
+    const response = await postText('job=wordcount&top=5', generate(1_500_000, 3)).expect(200);
+    assert.equal(response.headers['x-crunch-route'], 'pool');
+    assert.match(String(response.headers['server-timing']), /route;desc="pool"/);
+  });
+
+  test('the pool route reports map and reduce progress', async () => {
+    const updates: ProgressUpdate[] = [];
+    const input = new TextEncoder().encode(generate(400_000, 5));
+    const outcome = await app.services.dispatcher.run(mapReduceWork({ kind: 'wordcount', top: 3 }, input, 2), {
+      route: 'pool',
+      progress: (update) => updates.push(update),
+    });
+    assert.equal(outcome.route, 'pool');
+    const map = updates.filter((u) => u.phase === 'map');
+    const reduce = updates.filter((u) => u.phase === 'reduce');
+    assert.ok(map.length >= 3, JSON.stringify(map));
+    assert.deepEqual(map.at(-1), { phase: 'map', done: map[0]!.total, total: map[0]!.total });
+    assert.ok(map.every((u, i) => i === 0 || u.done >= map[i - 1]!.done));
+    assert.deepEqual(reduce.at(-1), { phase: 'reduce', done: 2, total: 2 });
+    assert.ok(updates.indexOf(reduce[0]!) > updates.indexOf(map.at(-1)!));
+  });
+});
+
+describe('POST /v1/mapreduce: bad input', () => {
+  test('unknown job in JSON names the jobs', async () => {
+    const problem = problemOf(await app.request.post('/v1/mapreduce').send({ job: 'wordcnt', documents: ['x'] }).expect(422));
+    assert.equal(problem.errors?.[0]?.pointer, '/job');
+    assert.match(problem.errors?.[0]?.message ?? '', /wordcount, letters, index, grep, sumbykey/);
+  });
+
+  test('unknown or missing job in the query', async () => {
+    const unknown = problemOf(await postText('job=wordcnt', 'a b').expect(422));
+    assert.equal(unknown.errors?.[0]?.pointer, '#/query/job');
+    const missing = problemOf(await postText('top=3', 'a b').expect(422));
+    assert.equal(missing.errors?.[0]?.pointer, '#/query/job');
+  });
+
+  test('an option of another job, or a bad number, is refused', async () => {
+    const other = problemOf(await postText('job=letters&top=3', 'a b').expect(422));
+    assert.equal(other.errors?.[0]?.pointer, '#/query/top');
+    const bad = problemOf(await postText('job=wordcount&top=ten', 'a b').expect(422));
+    assert.match(bad.errors?.[0]?.message ?? '', /whole number/);
+    const tooBig = problemOf(await postText('job=wordcount&top=100001', 'a b').expect(422));
+    assert.equal(tooBig.errors?.[0]?.pointer, '#/query/top');
+    const json = problemOf(await app.request.post('/v1/mapreduce').send({ job: 'grep', pattern: 'x', documents: ['x'], top: 3 }).expect(422));
+    assert.match(json.detail, /top/);
+  });
+
+  test('query options with a JSON body are refused', async () => {
+    const problem = problemOf(await app.request.post('/v1/mapreduce?top=3').send({ job: 'wordcount', documents: ['x'] }).expect(422));
+    assert.equal(problem.errors?.[0]?.pointer, '#/query/top');
+  });
+
+  test('empty input', async () => {
+    problemOf(await postText('job=wordcount', '').expect(422));
+    const problem = problemOf(await app.request.post('/v1/mapreduce').send({ job: 'wordcount', documents: [] }).expect(422));
+    assert.equal(problem.errors?.[0]?.pointer, '/documents');
+  });
+
+  test('invalid UTF-8 is a 400 naming the offset; other charsets a 415', async () => {
+    const problem = problemOf(await postText('job=wordcount', Buffer.from([0x61, 0x62, 0x0a, 0xc3, 0x28])).expect(400));
+    assert.match(problem.detail, /UTF-8.*offset 3/);
+    problemOf(
+      await app.request.post('/v1/mapreduce?job=wordcount').set('Content-Type', 'text/plain; charset=latin1').send('abc').expect(415),
+    );
+    problemOf(await app.request.post('/v1/mapreduce?job=wordcount').set('Content-Type', 'application/xml').send('<a/>').expect(415));
+  });
+
+  const patterns: Array<[string, string]> = [
+    ['(a+)+$', 'nested-quantifier'],
+    ['(a|aa)*', 'quantified-alternation'],
+    ['(a)\\1', 'backreference'],
+    ['a(?=b)', 'lookaround'],
+    ['a{99999}', 'large-repeat'],
+    ['[', 'invalid'],
+  ];
+  for (const [pattern, reason] of patterns) {
+    test(`grep refuses ${pattern} (${reason}) before running it`, async () => {
+      const viaQuery = await postText(`job=grep&pattern=${encodeURIComponent(pattern)}`, 'aaaa\n').set('X-Crunch-Route', 'pool').expect(422);
+      const problem = problemOf(viaQuery) as ReturnType<typeof problemOf> & { reason?: string };
+      assert.equal(problem.reason, reason);
+      assert.equal(problem.errors?.[0]?.pointer, '#/query/pattern');
+      const viaJson = problemOf(await app.request.post('/v1/mapreduce').send({ job: 'grep', pattern, documents: ['aaaa'] }).expect(422));
+      assert.equal(viaJson.errors?.[0]?.pointer, '/pattern');
+    });
+  }
+
+  test('an oversize upload is a 413', async () => {
+    const problem = problemOf(await postText('job=wordcount', Buffer.alloc((4 << 20) + 1, 0x61)).expect(413));
+    assert.match(problem.detail, /larger than/);
+  });
+});
