@@ -146,7 +146,12 @@ export interface paths {
         get: {
             parameters: {
                 query?: never;
-                header?: never;
+                header?: {
+                    /** @description RFC 7240. `respond-async`: answer 202 with a job at once. `wait=N` (seconds, at most 60): wait up to N s for the result, then answer 202 if it is not ready. Without it the call is synchronous. */
+                    prefer?: string;
+                    /** @description With `Prefer: respond-async` or `wait`: a repeated submission with the same key and the same request returns the same job; the same key with a different request is a 422. 1 to 200 visible ASCII characters. */
+                    "idempotency-key"?: string;
+                };
                 path: {
                     /** @description The integer to check, in decimal digits. */
                     n: string;
@@ -166,6 +171,19 @@ export interface paths {
                     };
                     content: {
                         "application/json": components["schemas"]["PrimeCheck"];
+                    };
+                };
+                /** @description Accepted as a job (`Prefer: respond-async`, or `wait` ran out): poll `Location` or stream its events. */
+                202: {
+                    headers: {
+                        /** @description The job: `/v1/jobs/{id}`. */
+                        Location?: string;
+                        /** @description `respond-async` or `wait`. */
+                        "Preference-Applied"?: string;
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Job"];
                     };
                 };
                 /** @description Problem (`validation-failed`, `too-costly`, `deadline-exceeded`, `idempotency-conflict`) */
@@ -212,7 +230,12 @@ export interface paths {
         post: {
             parameters: {
                 query?: never;
-                header?: never;
+                header?: {
+                    /** @description RFC 7240. `respond-async`: answer 202 with a job at once. `wait=N` (seconds, at most 60): wait up to N s for the result, then answer 202 if it is not ready. Without it the call is synchronous. */
+                    prefer?: string;
+                    /** @description With `Prefer: respond-async` or `wait`: a repeated submission with the same key and the same request returns the same job; the same key with a different request is a 422. 1 to 200 visible ASCII characters. */
+                    "idempotency-key"?: string;
+                };
                 path?: never;
                 cookie?: never;
             };
@@ -233,6 +256,19 @@ export interface paths {
                     };
                     content: {
                         "application/json": components["schemas"]["PrimeCheckBatchResponse"];
+                    };
+                };
+                /** @description Accepted as a job (`Prefer: respond-async`, or `wait` ran out): poll `Location` or stream its events. */
+                202: {
+                    headers: {
+                        /** @description The job: `/v1/jobs/{id}`. */
+                        Location?: string;
+                        /** @description `respond-async` or `wait`. */
+                        "Preference-Applied"?: string;
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Job"];
                     };
                 };
                 /** @description Problem (`malformed-json`, `bad-request`) */
@@ -282,6 +318,224 @@ export interface paths {
                 };
             };
         };
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/v1/jobs": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * List recent jobs, most recent first
+         * @description Results are left out of the list; fetch a job for its result.
+         */
+        get: {
+            parameters: {
+                query?: {
+                    status?: "queued" | "running" | "succeeded" | "failed" | "cancelled";
+                    limit?: number;
+                };
+                header?: never;
+                path?: never;
+                cookie?: never;
+            };
+            requestBody?: never;
+            responses: {
+                /** @description Recent jobs */
+                200: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["JobList"];
+                    };
+                };
+                /** @description Problem (`validation-failed`, `too-costly`, `deadline-exceeded`, `idempotency-conflict`) */
+                422: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/problem+json": components["schemas"]["Problem"];
+                    };
+                };
+            };
+        };
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/v1/jobs/{id}": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** A job: status, progress, and its result or problem once finished */
+        get: {
+            parameters: {
+                query?: never;
+                header?: never;
+                path: {
+                    id: string;
+                };
+                cookie?: never;
+            };
+            requestBody?: never;
+            responses: {
+                /** @description The job */
+                200: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Job"];
+                    };
+                };
+                /** @description Problem (`not-found`, `job-not-found`) */
+                404: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/problem+json": components["schemas"]["Problem"];
+                    };
+                };
+                /** @description Problem (`job-expired`) */
+                410: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/problem+json": components["schemas"]["Problem"];
+                    };
+                };
+            };
+        };
+        put?: never;
+        post?: never;
+        /**
+         * Cancel a queued or running job
+         * @description Running pool work is stopped; the job ends `cancelled`. A finished job cannot be cancelled (409).
+         */
+        delete: {
+            parameters: {
+                query?: never;
+                header?: never;
+                path: {
+                    id: string;
+                };
+                cookie?: never;
+            };
+            requestBody?: never;
+            responses: {
+                /** @description The cancelled job */
+                200: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Job"];
+                    };
+                };
+                /** @description Problem (`not-found`, `job-not-found`) */
+                404: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/problem+json": components["schemas"]["Problem"];
+                    };
+                };
+                /** @description Problem (`job-finished`) */
+                409: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/problem+json": components["schemas"]["Problem"];
+                    };
+                };
+                /** @description Problem (`job-expired`) */
+                410: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/problem+json": components["schemas"]["Problem"];
+                    };
+                };
+            };
+        };
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/v1/jobs/{id}/events": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * Stream a job’s progress and final state as Server-Sent Events
+         * @description Events: `status` (the job, on every status change; the first event is the current state), `progress` (the job without its result, as work units finish). The stream ends after the job finishes: the last event is a `status` event carrying `succeeded`, `failed` or `cancelled` and the result or problem. A comment line is sent every 15 s to keep proxies from closing the connection.
+         */
+        get: {
+            parameters: {
+                query?: never;
+                header?: never;
+                path: {
+                    id: string;
+                };
+                cookie?: never;
+            };
+            requestBody?: never;
+            responses: {
+                /** @description An event stream */
+                200: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "text/event-stream": string;
+                    };
+                };
+                /** @description Problem (`not-found`, `job-not-found`) */
+                404: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/problem+json": components["schemas"]["Problem"];
+                    };
+                };
+                /** @description Problem (`job-expired`) */
+                410: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/problem+json": components["schemas"]["Problem"];
+                    };
+                };
+            };
+        };
+        put?: never;
+        post?: never;
         delete?: never;
         options?: never;
         head?: never;
@@ -352,6 +606,72 @@ export interface components {
         PrimalityTest: "deterministic" | "probable";
         /**
          * @example {
+         *       "id": "pZ1tq2yS3x8Hn0mV4dR7aQ",
+         *       "operation": "primes.count",
+         *       "status": "running",
+         *       "progress": {
+         *         "phase": "shards",
+         *         "done": 3,
+         *         "total": 8
+         *       },
+         *       "createdAt": "2026-11-23T12:00:00.000Z",
+         *       "startedAt": "2026-11-23T12:00:00.004Z",
+         *       "finishedAt": null,
+         *       "expiresAt": null,
+         *       "links": {
+         *         "self": "/v1/jobs/pZ1tq2yS3x8Hn0mV4dR7aQ",
+         *         "events": "/v1/jobs/pZ1tq2yS3x8Hn0mV4dR7aQ/events"
+         *       }
+         *     }
+         */
+        Job: {
+            /**
+             * @description Unguessable: 128 random bits.
+             * @example pZ1tq2yS3x8Hn0mV4dR7aQ
+             */
+            id: string;
+            /** @example primes.count */
+            operation: string;
+            /**
+             * @example running
+             * @enum {string}
+             */
+            status: "queued" | "running" | "succeeded" | "failed" | "cancelled";
+            progress: components["schemas"]["JobProgress"];
+            /** Format: date-time */
+            createdAt: string;
+            /** Format: date-time */
+            startedAt: string | null;
+            /** Format: date-time */
+            finishedAt: string | null;
+            /**
+             * Format: date-time
+             * @description When the finished job is forgotten (then 410 Gone). Null until it finishes.
+             */
+            expiresAt: string | null;
+            /** @description When `succeeded`: exactly the body the synchronous call returns. */
+            result?: unknown;
+            problem?: components["schemas"]["Problem"] & unknown;
+            links: {
+                /** @example /v1/jobs/pZ1tq2yS3x8Hn0mV4dR7aQ */
+                self: string;
+                /** @example /v1/jobs/pZ1tq2yS3x8Hn0mV4dR7aQ/events */
+                events: string;
+            };
+        };
+        JobProgress: {
+            /**
+             * @description What the job is doing, e.g. `sieve`, `map`, `reduce`, `shards`.
+             * @example map
+             */
+            phase: string;
+            /** @example 3 */
+            done: number;
+            /** @example 8 */
+            total: number;
+        } | null;
+        /**
+         * @example {
          *       "count": 2,
          *       "results": [
          *         {
@@ -393,6 +713,9 @@ export interface components {
          * @example 18446744073709551557
          */
         IntegerInput: number | string;
+        JobList: {
+            jobs: components["schemas"]["Job"][];
+        };
     };
     responses: never;
     parameters: never;

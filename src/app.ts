@@ -5,6 +5,7 @@
  */
 import { OpenAPIHono } from '@hono/zod-openapi';
 import { bodyLimit } from 'hono/body-limit';
+import { registerJobRoutes } from './features/jobs/job-routes.js';
 import { registerPrimeCheckRoutes } from './features/primes/check-routes.js';
 import { registerDocsRoutes } from './features/system/docs-routes.js';
 import { registerHealthRoutes } from './features/system/health-routes.js';
@@ -55,6 +56,7 @@ export function createApp(services: Services): AppHono {
 
   registerHealthRoutes(app, services);
   registerPrimeCheckRoutes(app, services);
+  registerJobRoutes(app, services);
   registerDocsRoutes(app, () => openApiDocument(app));
 
   app.notFound((c) => {
@@ -103,6 +105,7 @@ export function openApiDocument(app: AppHono) {
     servers: [{ url: 'http://localhost:3000', description: 'Local (npm start)' }],
     tags: [
       { name: 'primes', description: 'Prime checking, listing, counting and factoring' },
+      { name: 'jobs', description: 'Asynchronous jobs: any compute call with `Prefer: respond-async`' },
       { name: 'system', description: 'Health, readiness, metrics' },
     ],
   });

@@ -29,6 +29,7 @@ const environmentSchema = z.object({
   JOB_TTL_SECONDS: integer(1, 30 * 24 * 3600).default(3_600),
   JOB_MAX_QUEUED: integer(1, 1_000_000).default(1_000),
   JOB_TIMEOUT_MS: integer(1, 24 * 3_600_000).default(3_600_000),
+  JOB_CONCURRENCY: integer(1, 10_000).optional(),
 });
 
 export type Route = 'inline' | 'sliced' | 'pool';
@@ -57,6 +58,8 @@ export interface Config {
     readonly ttlSeconds: number;
     readonly maxQueued: number;
     readonly timeoutMs: number;
+    /** Jobs running at once; the rest wait in the job queue, not in the pool's. */
+    readonly concurrency: number;
   };
 }
 
@@ -102,7 +105,12 @@ export function loadConfig(environment: Record<string, string | undefined> = pro
       maxListPage: env.MAX_LIST_PAGE,
       maxSieveWidth: env.MAX_SIEVE_WIDTH,
     },
-    jobs: { ttlSeconds: env.JOB_TTL_SECONDS, maxQueued: env.JOB_MAX_QUEUED, timeoutMs: env.JOB_TIMEOUT_MS },
+    jobs: {
+      ttlSeconds: env.JOB_TTL_SECONDS,
+      maxQueued: env.JOB_MAX_QUEUED,
+      timeoutMs: env.JOB_TIMEOUT_MS,
+      concurrency: env.JOB_CONCURRENCY ?? env.POOL_THREADS * 2,
+    },
   };
 }
 

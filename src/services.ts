@@ -6,6 +6,10 @@
 import { pino, type Logger } from 'pino';
 import type { Config } from './config.js';
 import { Dispatcher } from './dispatch/dispatcher.js';
+import { toProblemError } from './http/errors.js';
+import { ProblemError } from './http/problems.js';
+import { MemoryJobStore } from './jobs/memory-store.js';
+import { JobRunner } from './jobs/runner.js';
 import { createMetrics, type Metrics } from './metrics.js';
 import { WorkerPool } from './pool/pool.js';
 
@@ -19,6 +23,7 @@ export interface Services {
   readonly pool: WorkerPool;
   readonly dispatcher: Dispatcher;
   readonly metrics: Metrics;
+  readonly jobs: JobRunner;
   readonly lifecycle: Lifecycle;
 }
 
@@ -33,10 +38,22 @@ export function createServices(config: Config, options: { logger?: Logger } = {}
   });
   const metrics = createMetrics(pool);
   dispatcher.onDispatch((operation, route, totalMs) => metrics.observeDispatch(operation, route, totalMs / 1000));
-  return { config, logger, pool, dispatcher, metrics, lifecycle: { shuttingDown: false } };
+  const jobs = new JobRunner(new MemoryJobStore(), {
+    concurrency: config.jobs.concurrency,
+    maxQueued: config.jobs.maxQueued,
+    ttlSeconds: config.jobs.ttlSeconds,
+    toProblem: (error) => {
+      const problem = toProblemError(error);
+      if (problem !== undefined) return problem.toProblem();
+      logger.error({ err: error }, 'job failed unexpectedly');
+      return new ProblemError('internal', 'The job failed on our side; submit it again or report its id.').toProblem();
+    },
+  });
+  return { config, logger, pool, dispatcher, metrics, jobs, lifecycle: { shuttingDown: false } };
 }
 
 export async function closeServices(services: Services): Promise<void> {
   services.lifecycle.shuttingDown = true;
+  await services.jobs.close();
   await services.pool.close();
 }

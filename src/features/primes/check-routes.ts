@@ -1,7 +1,6 @@
 /** GET /v1/primes/{n} and POST /v1/primes/check. */
-import { createRoute } from '@hono/zod-openapi';
 import { u64Limit } from '../../compute/primes/batch.js';
-import { respondCompute } from '../../http/compute-response.js';
+import { computeRoute, respondCompute } from '../../http/compute-response.js';
 import { computeResponseHeaders } from '../../http/dispatch-options.js';
 import type { AppHono } from '../../http/env.js';
 import { parseIntegerInput, parseIntegerList } from '../../http/integer-input.js';
@@ -24,7 +23,7 @@ export function registerPrimeCheckRoutes(app: AppHono, services: Services): void
   const { config } = services;
   const { limits } = config;
 
-  const checkOne = createRoute({
+  const checkOne = computeRoute({
     method: 'get',
     path: '/v1/primes/{n}',
     tags: ['primes'],
@@ -54,7 +53,7 @@ export function registerPrimeCheckRoutes(app: AppHono, services: Services): void
     }) as never;
   });
 
-  const checkMany = createRoute({
+  const checkMany = computeRoute({
     method: 'post',
     path: '/v1/primes/check',
     tags: ['primes'],

@@ -31,21 +31,26 @@ export function checkPrimesWork(values: readonly bigint[], threads: number): Wor
     sliceMicros: cost.largest * Math.min(values.length, valuesPerSlice),
     describe: values.length === 1 ? `checking ${values[0]}` : `checking ${values.length} numbers`,
     inline: () => checkPrimeBatch(toPrimeBatch(values)),
-    sliced: async (yieldNow) => {
+    sliced: async (yieldNow, progress) => {
       const flags = new Uint8Array(values.length);
       for (let start = 0; start < values.length; start += valuesPerSlice) {
         const end = Math.min(values.length, start + valuesPerSlice);
         flags.set(checkPrimeBatch(toPrimeBatch(values, start, end)), start);
+        progress({ phase: 'numbers', done: end, total: values.length });
         if (end < values.length) await yieldNow();
       }
       return flags;
     },
-    pool: async (run) => {
+    pool: async (run, _signal, progress) => {
       const shards = splitEvenly(values.length, shardCount(threads, values.length, minValuesPerShard));
+      let done = 0;
       const results = await Promise.all(
-        shards.map(([start, end]) => {
+        shards.map(async ([start, end]) => {
           const batch: PrimeBatch = toPrimeBatch(values, start, end);
-          return run('checkPrimes', batch, { transferList: [batch.values.buffer as ArrayBuffer] });
+          const flags = await run('checkPrimes', batch, { transferList: [batch.values.buffer as ArrayBuffer] });
+          done += end - start;
+          progress({ phase: 'numbers', done, total: values.length });
+          return flags;
         }),
       );
       const flags = new Uint8Array(values.length);

@@ -1,0 +1,75 @@
+/**
+ * The embedded job store: a Map in this process. Jobs die with the process, which is the
+ * honest contract of a single-process deployment; the distributed mode swaps the store.
+ */
+import type { IdempotencyClaim, JobPatch, JobRecord, JobStatus, JobStore } from './types.js';
+
+/** Expired ids remembered for 410 answers; beyond this many the oldest are forgotten (404). */
+const maxTombstones = 100_000;
+
+export class MemoryJobStore implements JobStore {
+  readonly #jobs = new Map<string, JobRecord>();
+  readonly #idempotency = new Map<string, IdempotencyClaim>();
+  readonly #tombstones = new Set<string>();
+
+  async insert(job: JobRecord): Promise<void> {
+    this.#jobs.set(job.id, job);
+  }
+
+  async get(id: string): Promise<JobRecord | undefined> {
+    return this.#jobs.get(id);
+  }
+
+  async update(id: string, patch: JobPatch): Promise<JobRecord | undefined> {
+    const current = this.#jobs.get(id);
+    if (current === undefined) return undefined;
+    const next: JobRecord = { ...current, ...patch };
+    this.#jobs.set(id, next);
+    return next;
+  }
+
+  async list(options: { readonly limit: number; readonly status?: JobStatus }): Promise<JobRecord[]> {
+    const found: JobRecord[] = [];
+    // Insertion order is creation order, so walking backwards gives the most recent first.
+    const all = [...this.#jobs.values()];
+    for (let index = all.length - 1; index >= 0 && found.length < options.limit; index -= 1) {
+      const job = all[index] as JobRecord;
+      if (options.status === undefined || job.status === options.status) found.push(job);
+    }
+    return found;
+  }
+
+  async count(status: JobStatus): Promise<number> {
+    let count = 0;
+    for (const job of this.#jobs.values()) if (job.status === status) count += 1;
+    return count;
+  }
+
+  async claimIdempotencyKey(key: string, claim: IdempotencyClaim): Promise<IdempotencyClaim | undefined> {
+    const earlier = this.#idempotency.get(key);
+    if (earlier !== undefined && this.#jobs.has(earlier.jobId)) return earlier;
+    this.#idempotency.set(key, claim);
+    return undefined;
+  }
+
+  async removeExpired(now: Date): Promise<number> {
+    let removed = 0;
+    for (const [id, job] of this.#jobs) {
+      if (job.expiresAt !== null && Date.parse(job.expiresAt) <= now.getTime()) {
+        this.#jobs.delete(id);
+        this.#tombstones.add(id);
+        removed += 1;
+      }
+    }
+    for (const [key, claim] of this.#idempotency) if (!this.#jobs.has(claim.jobId)) this.#idempotency.delete(key);
+    for (const id of this.#tombstones) {
+      if (this.#tombstones.size <= maxTombstones) break;
+      this.#tombstones.delete(id);
+    }
+    return removed;
+  }
+
+  async wasExpired(id: string): Promise<boolean> {
+    return this.#tombstones.has(id);
+  }
+}

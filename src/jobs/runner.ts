@@ -1,0 +1,246 @@
+/**
+ * Runs jobs in this process: a bounded queue in front of a fixed number of concurrent
+ * runs, each with its own AbortController so DELETE stops pool work mid-flight. The runner
+ * keeps only closures and controllers; every visible state change goes through the store,
+ * and every change is published to subscribers (SSE) as it happens.
+ */
+import { randomBytes } from 'node:crypto';
+import { EventEmitter } from 'node:events';
+import type { Progress, ProgressUpdate } from '../dispatch/dispatcher.js';
+import { type Problem, ProblemError } from '../http/problems.js';
+import { isFinished, type JobRecord, type JobStatus, type JobStore } from './types.js';
+
+export interface JobSpec {
+  readonly operation: string;
+  /** Computes the rendered result: the same body the synchronous call returns. */
+  readonly run: (signal: AbortSignal, progress: Progress) => Promise<unknown>;
+  readonly idempotency?: { readonly key: string; readonly fingerprint: string };
+}
+
+export interface JobRunnerOptions {
+  readonly concurrency: number;
+  readonly maxQueued: number;
+  readonly ttlSeconds: number;
+  /** Turns whatever a run threw into the problem the job reports. */
+  readonly toProblem: (error: unknown) => Problem;
+}
+
+export type JobEvent = { readonly type: 'progress' | 'status'; readonly job: JobRecord };
+
+interface Pending {
+  readonly id: string;
+  readonly spec: JobSpec;
+}
+
+interface Running {
+  readonly controller: AbortController;
+  readonly settled: Promise<void>;
+  cancelRequested: boolean;
+}
+
+/** Progress writes closer together than this are coalesced; the final state always lands. */
+const progressIntervalMs = 50;
+
+export class JobRunner {
+  readonly store: JobStore;
+  readonly #options: JobRunnerOptions;
+  readonly #queue: Pending[] = [];
+  readonly #running = new Map<string, Running>();
+  readonly #events = new EventEmitter();
+  readonly #sweeper: NodeJS.Timeout;
+  #closed = false;
+
+  constructor(store: JobStore, options: JobRunnerOptions) {
+    this.store = store;
+    this.#options = options;
+    this.#events.setMaxListeners(0);
+    const sweepMs = Math.min(options.ttlSeconds, 60) * 1_000;
+    this.#sweeper = setInterval(() => void this.store.removeExpired(new Date()), sweepMs);
+    this.#sweeper.unref();
+  }
+
+  get queuedCount(): number {
+    return this.#queue.length;
+  }
+
+  get runningCount(): number {
+    return this.#running.size;
+  }
+
+  async submit(spec: JobSpec): Promise<{ job: JobRecord; created: boolean }> {
+    if (this.#closed) throw new ProblemError('shutting-down', 'The server is shutting down; submit the job to another instance.');
+    const id = randomBytes(16).toString('base64url');
+    if (spec.idempotency !== undefined) {
+      const earlier = await this.store.claimIdempotencyKey(spec.idempotency.key, { jobId: id, fingerprint: spec.idempotency.fingerprint });
+      if (earlier !== undefined) {
+        if (earlier.fingerprint !== spec.idempotency.fingerprint) {
+          throw new ProblemError(
+            'idempotency-conflict',
+            'This Idempotency-Key was already used with a different request. Use a new key for a new request.',
+            { extensions: { jobId: earlier.jobId } },
+          );
+        }
+        const job = await this.store.get(earlier.jobId);
+        if (job !== undefined) return { job, created: false };
+      }
+    }
+    if (this.#queue.length >= this.#options.maxQueued) {
+      throw new ProblemError(
+        'overloaded',
+        `${this.#queue.length} jobs are already waiting to run; retry later.`,
+        { headers: { 'Retry-After': '5' }, extensions: { queuedJobs: this.#queue.length } },
+      );
+    }
+    const job: JobRecord = {
+      id,
+      operation: spec.operation,
+      status: 'queued',
+      progress: null,
+      createdAt: new Date().toISOString(),
+      startedAt: null,
+      finishedAt: null,
+      expiresAt: null,
+    };
+    await this.store.insert(job);
+    this.#queue.push({ id, spec });
+    this.#pump();
+    return { job: (await this.store.get(id)) ?? job, created: true };
+  }
+
+  /** The job, or a 404/410 problem. */
+  async get(id: string): Promise<JobRecord> {
+    const job = await this.store.get(id);
+    if (job !== undefined) {
+      if (job.expiresAt === null || Date.parse(job.expiresAt) > Date.now()) return job;
+      await this.store.removeExpired(new Date());
+    }
+    if (await this.store.wasExpired(id)) {
+      throw new ProblemError('job-expired', `Job ${id} finished more than ${this.#options.ttlSeconds} s ago and its result was discarded; submit it again.`);
+    }
+    throw new ProblemError('job-not-found', `There is no job ${id}. Job ids come from the Location header of a 202 response.`);
+  }
+
+  list(options: { readonly limit: number; readonly status?: JobStatus }): Promise<JobRecord[]> {
+    return this.store.list(options);
+  }
+
+  /** Cancels a queued or running job and returns it once it has stopped. */
+  async cancel(id: string): Promise<JobRecord> {
+    const job = await this.get(id);
+    if (isFinished(job.status)) {
+      throw new ProblemError('job-finished', `Job ${id} already ${job.status}; there is nothing to cancel.`, {
+        extensions: { status: job.status },
+      });
+    }
+    const queuedAt = this.#queue.findIndex((pending) => pending.id === id);
+    if (queuedAt >= 0) {
+      this.#queue.splice(queuedAt, 1);
+      return this.#finish(id, 'cancelled', {});
+    }
+    const running = this.#running.get(id);
+    if (running !== undefined) {
+      running.cancelRequested = true;
+      running.controller.abort(new ProblemError('job-finished', 'cancelled'));
+      await running.settled;
+    }
+    return this.get(id);
+  }
+
+  /** Calls `listener` on every change of the job until the returned function is called. */
+  subscribe(id: string, listener: (event: JobEvent) => void): () => void {
+    this.#events.on(id, listener);
+    return () => this.#events.off(id, listener);
+  }
+
+  /** Resolves with the job once finished, or as it is when `timeoutMs` passes. */
+  async waitFor(id: string, timeoutMs: number, signal?: AbortSignal): Promise<JobRecord> {
+    // Subscribe before reading, so a job finishing in between is not missed.
+    let latest: JobRecord | undefined;
+    let settle: (() => void) | undefined;
+    const unsubscribe = this.subscribe(id, (event) => {
+      latest = event.job;
+      if (isFinished(event.job.status)) settle?.();
+    });
+    try {
+      const job = await this.get(id);
+      if (latest === undefined || !isFinished(latest.status)) latest = job;
+      if (isFinished(latest.status) || timeoutMs <= 0) return latest;
+      await new Promise<void>((resolve) => {
+        const timer = setTimeout(resolve, timeoutMs);
+        settle = () => {
+          clearTimeout(timer);
+          resolve();
+        };
+        signal?.addEventListener('abort', settle, { once: true });
+      });
+      return latest;
+    } finally {
+      unsubscribe();
+      if (settle !== undefined) signal?.removeEventListener('abort', settle);
+    }
+  }
+
+  /** Cancels everything queued or running; called on shutdown. */
+  async close(): Promise<void> {
+    this.#closed = true;
+    clearInterval(this.#sweeper);
+    for (const pending of this.#queue.splice(0)) await this.#finish(pending.id, 'cancelled', {});
+    await Promise.all([...this.#running.keys()].map((id) => this.cancel(id).catch(() => undefined)));
+  }
+
+  #pump(): void {
+    while (this.#running.size < this.#options.concurrency && this.#queue.length > 0) {
+      const next = this.#queue.shift() as Pending;
+      this.#start(next);
+    }
+  }
+
+  #start({ id, spec }: Pending): void {
+    const controller = new AbortController();
+    let resolveSettled!: () => void;
+    const running: Running = { controller, settled: new Promise((resolve) => (resolveSettled = resolve)), cancelRequested: false };
+    this.#running.set(id, running);
+    void this.#execute(id, spec, running).finally(() => {
+      this.#running.delete(id);
+      resolveSettled();
+      this.#pump();
+    });
+  }
+
+  async #execute(id: string, spec: JobSpec, running: Running): Promise<void> {
+    this.#publish('status', await this.store.update(id, { status: 'running', startedAt: new Date().toISOString() }));
+    let lastWrite = 0;
+    let latest: ProgressUpdate | null = null;
+    const progress: Progress = (update) => {
+      latest = update;
+      const now = Date.now();
+      if (now - lastWrite < progressIntervalMs && update.done < update.total) return;
+      lastWrite = now;
+      void this.store.update(id, { progress: update }).then((job) => this.#publish('progress', job));
+    };
+    try {
+      const result = await spec.run(running.controller.signal, progress);
+      await this.#finish(id, 'succeeded', { result, progress: latest });
+    } catch (error) {
+      if (running.cancelRequested) await this.#finish(id, 'cancelled', { progress: latest });
+      else await this.#finish(id, 'failed', { problem: this.#options.toProblem(error), progress: latest });
+    }
+  }
+
+  async #finish(id: string, status: JobStatus, patch: { result?: unknown; problem?: Problem; progress?: ProgressUpdate | null }): Promise<JobRecord> {
+    const finishedAt = new Date();
+    const job = await this.store.update(id, {
+      ...patch,
+      status,
+      finishedAt: finishedAt.toISOString(),
+      expiresAt: new Date(finishedAt.getTime() + this.#options.ttlSeconds * 1_000).toISOString(),
+    });
+    this.#publish('status', job);
+    if (job === undefined) throw new ProblemError('job-not-found', `Job ${id} vanished from the store while finishing.`);
+    return job;
+  }
+
+  #publish(type: JobEvent['type'], job: JobRecord | undefined): void {
+    if (job !== undefined) this.#events.emit(job.id, { type, job } satisfies JobEvent);
+  }
+}
