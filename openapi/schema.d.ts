@@ -324,6 +324,120 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/v1/mapreduce": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * Run a built-in MapReduce job over text
+         * @description Jobs: wordcount, letters, index, grep, sumbykey. Send either JSON (`{ "job": "wordcount", "documents": [...], ...options }`, up to 16777216 bytes) or raw UTF-8 text with `Content-Type: text/plain` and the job and its options in the query string (up to 268435456 bytes). Small inputs run on the event loop; large ones are split into chunks on line boundaries, mapped on every worker thread, reduced by key partition in parallel and merged. The result is the same whatever the route, chunking or thread count. As a job (`Prefer: respond-async`) progress is reported in phases `map` (chunks) and `reduce` (partitions).
+         */
+        post: {
+            parameters: {
+                query?: {
+                    /** @description The job to run. Required with a text/plain body; with JSON, put it in the body. */
+                    job?: "wordcount" | "letters" | "index" | "grep" | "sumbykey";
+                    /** @description wordcount, letters, index. */
+                    caseFold?: "true" | "false";
+                    /** @description wordcount: a whole number from 0 to 100000. */
+                    top?: string;
+                    /** @description index: a whole number from 0 to 100000. */
+                    maxWords?: string;
+                    /** @description index: a whole number from 0 to 10000. */
+                    maxDocumentsPerWord?: string;
+                    /** @description grep (URL-encode it). */
+                    pattern?: string;
+                    /** @description grep. */
+                    literal?: "true" | "false";
+                    /** @description grep. */
+                    ignoreCase?: "true" | "false";
+                    /** @description grep: a whole number from 0 to 10000. */
+                    maxMatches?: string;
+                    /** @description sumbykey: a whole number from 0 to 100000. */
+                    maxKeys?: string;
+                };
+                header?: never;
+                path?: never;
+                cookie?: never;
+            };
+            requestBody?: {
+                content: {
+                    "application/json": components["schemas"]["MapReduceRequest"];
+                    "text/plain": string;
+                };
+            };
+            responses: {
+                /** @description The job result; its shape depends on `job` */
+                200: {
+                    headers: {
+                        /** @description Where the work ran: `inline` (event loop), `sliced` (event loop, in yielding slices) or `pool` (worker threads). */
+                        "X-Crunch-Route"?: "inline" | "sliced" | "pool";
+                        /** @description Queue wait, compute time and total in milliseconds, and the route, e.g. `queue;dur=0.1, compute;dur=2.5, total;dur=2.9, route;desc="pool"`. */
+                        "Server-Timing"?: string;
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["MapReduceResult"];
+                    };
+                };
+                /** @description Problem (`malformed-json`, `bad-request`) */
+                400: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/problem+json": components["schemas"]["Problem"];
+                    };
+                };
+                /** @description Problem (`body-too-large`) */
+                413: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/problem+json": components["schemas"]["Problem"];
+                    };
+                };
+                /** @description Problem (`unsupported-media-type`) */
+                415: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/problem+json": components["schemas"]["Problem"];
+                    };
+                };
+                /** @description Problem (`validation-failed`, `too-costly`, `deadline-exceeded`, `idempotency-conflict`) */
+                422: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/problem+json": components["schemas"]["Problem"];
+                    };
+                };
+                /** @description Problem (`overloaded`, `shutting-down`) */
+                503: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/problem+json": components["schemas"]["Problem"];
+                    };
+                };
+            };
+        };
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/v1/jobs": {
         parameters: {
             query?: never;
@@ -713,6 +827,309 @@ export interface components {
          * @example 18446744073709551557
          */
         IntegerInput: number | string;
+        /** @description The result of the job named by `job`. */
+        MapReduceResult: components["schemas"]["WordCountResult"] | components["schemas"]["LettersResult"] | components["schemas"]["IndexResult"] | components["schemas"]["GrepResult"] | components["schemas"]["SumByKeyResult"];
+        /**
+         * @description A word is a maximal run of Unicode letters, marks and digits (`\p{L}`, `\p{M}`, `\p{N}`); an apostrophe (' or ’) between two such characters belongs to the word ("don't").
+         * @example {
+         *       "job": "wordcount",
+         *       "totalWords": 9,
+         *       "distinctWords": 5,
+         *       "top": [
+         *         {
+         *           "word": "the",
+         *           "count": 3
+         *         },
+         *         {
+         *           "word": "cat",
+         *           "count": 2
+         *         },
+         *         {
+         *           "word": "sat",
+         *           "count": 2
+         *         }
+         *       ]
+         *     }
+         */
+        WordCountResult: {
+            /**
+             * @description discriminator enum property added by openapi-typescript
+             * @enum {string}
+             */
+            job: "wordcount";
+            totalWords: number;
+            distinctWords: number;
+            /** @description Most frequent first; equal counts in code-point order of the word. */
+            top: {
+                word: string;
+                count: number;
+            }[];
+        };
+        /**
+         * @example {
+         *       "job": "letters",
+         *       "totalLetters": 6,
+         *       "letters": [
+         *         {
+         *           "letter": "a",
+         *           "count": 3
+         *         },
+         *         {
+         *           "letter": "b",
+         *           "count": 2
+         *         },
+         *         {
+         *           "letter": "é",
+         *           "count": 1
+         *         }
+         *       ]
+         *     }
+         */
+        LettersResult: {
+            /**
+             * @description discriminator enum property added by openapi-typescript
+             * @enum {string}
+             */
+            job: "letters";
+            totalLetters: number;
+            /** @description Every letter (`\p{L}`) seen, most frequent first; ties in code-point order. */
+            letters: {
+                letter: string;
+                count: number;
+            }[];
+        };
+        /**
+         * @description Inverted index. Words in code-point order. With JSON input a document is an entry of `documents`; with text/plain input each line is a document and its id is its line number (from 1).
+         * @example {
+         *       "job": "index",
+         *       "words": [
+         *         {
+         *           "word": "cat",
+         *           "documents": [
+         *             0,
+         *             1
+         *           ],
+         *           "documentsTruncated": false
+         *         },
+         *         {
+         *           "word": "dog",
+         *           "documents": [
+         *             1
+         *           ],
+         *           "documentsTruncated": false
+         *         }
+         *       ],
+         *       "truncated": false
+         *     }
+         */
+        IndexResult: {
+            /**
+             * @description discriminator enum property added by openapi-typescript
+             * @enum {string}
+             */
+            job: "index";
+            words: {
+                word: string;
+                /** @description Ascending document ids (line numbers for text/plain input). */
+                documents: number[];
+                /** @description True when the word is in more than maxDocumentsPerWord documents. */
+                documentsTruncated: boolean;
+            }[];
+            /** @description True when more than maxWords distinct words exist. */
+            truncated: boolean;
+        };
+        /**
+         * @example {
+         *       "job": "grep",
+         *       "matches": [
+         *         {
+         *           "document": 1,
+         *           "line": 1,
+         *           "text": "The dog sat on the cat."
+         *         }
+         *       ],
+         *       "matchCount": 1,
+         *       "truncated": false
+         *     }
+         */
+        GrepResult: {
+            /**
+             * @description discriminator enum property added by openapi-typescript
+             * @enum {string}
+             */
+            job: "grep";
+            matches: {
+                /** @description Document index (0 for text/plain input). */
+                document: number;
+                /** @description Line number within the document, from 1. */
+                line: number;
+                /** @description The line without its line ending. */
+                text: string;
+            }[];
+            /** @description All matching lines, returned or not. */
+            matchCount: number;
+            truncated: boolean;
+        };
+        /**
+         * @description Lines `key,value`: split at the first comma, blanks trimmed; values are plain decimals summed exactly.
+         * @example {
+         *       "job": "sumbykey",
+         *       "keys": [
+         *         {
+         *           "key": "apples",
+         *           "sum": "3.75",
+         *           "count": 2
+         *         },
+         *         {
+         *           "key": "pears",
+         *           "sum": "-1",
+         *           "count": 1
+         *         }
+         *       ],
+         *       "distinctKeysTruncated": false,
+         *       "lines": 4,
+         *       "skipped": 1,
+         *       "firstSkipped": {
+         *         "document": 0,
+         *         "line": 1
+         *       }
+         *     }
+         */
+        SumByKeyResult: {
+            /**
+             * @description discriminator enum property added by openapi-typescript
+             * @enum {string}
+             */
+            job: "sumbykey";
+            keys: {
+                key: string;
+                /** @description The exact decimal sum, e.g. "-12.5": no exponent, no trailing fractional zeros. */
+                sum: string;
+                count: number;
+            }[];
+            distinctKeysTruncated: boolean;
+            /** @description Non-blank lines seen. */
+            lines: number;
+            /** @description Malformed lines (no comma, empty key, value not a plain decimal), counted and skipped. */
+            skipped: number;
+            /** @description Where the first malformed line is, or null. */
+            firstSkipped: {
+                document: number;
+                line: number;
+            } | null;
+        };
+        /**
+         * @description A built-in job over a list of documents; the options depend on `job`.
+         * @example {
+         *       "job": "wordcount",
+         *       "documents": [
+         *         "The cat sat.",
+         *         "The dog sat on the cat."
+         *       ],
+         *       "top": 3
+         *     }
+         */
+        MapReduceRequest: components["schemas"]["WordCountRequest"] | components["schemas"]["LettersRequest"] | components["schemas"]["IndexRequest"] | components["schemas"]["GrepRequest"] | components["schemas"]["SumByKeyRequest"];
+        WordCountRequest: {
+            /**
+             * @description discriminator enum property added by openapi-typescript
+             * @enum {string}
+             */
+            job: "wordcount";
+            /**
+             * @description 1 to 100000 documents, each a string. Document ids are their indexes (0, 1, …); grep and sumbykey number lines from 1 within each document.
+             * @example [
+             *       "The cat sat.",
+             *       "The dog sat on the cat."
+             *     ]
+             */
+            documents: string[];
+            /** @description Lower-case with `String.prototype.toLowerCase()` before counting (default true). */
+            caseFold?: boolean;
+            /** @description How many of the most frequent words to return (default 100, at most 100000). */
+            top?: number;
+        };
+        LettersRequest: {
+            /**
+             * @description discriminator enum property added by openapi-typescript
+             * @enum {string}
+             */
+            job: "letters";
+            /**
+             * @description 1 to 100000 documents, each a string. Document ids are their indexes (0, 1, …); grep and sumbykey number lines from 1 within each document.
+             * @example [
+             *       "The cat sat.",
+             *       "The dog sat on the cat."
+             *     ]
+             */
+            documents: string[];
+            /** @description Lower-case with `String.prototype.toLowerCase()` before counting (default true). */
+            caseFold?: boolean;
+        };
+        IndexRequest: {
+            /**
+             * @description discriminator enum property added by openapi-typescript
+             * @enum {string}
+             */
+            job: "index";
+            /**
+             * @description 1 to 100000 documents, each a string. Document ids are their indexes (0, 1, …); grep and sumbykey number lines from 1 within each document.
+             * @example [
+             *       "The cat sat.",
+             *       "The dog sat on the cat."
+             *     ]
+             */
+            documents: string[];
+            /** @description Lower-case with `String.prototype.toLowerCase()` before counting (default true). */
+            caseFold?: boolean;
+            /** @description Words returned, the first in code-point order (default 1000, at most 100000). */
+            maxWords?: number;
+            /** @description Document ids per word, the smallest (default 100, at most 10000). */
+            maxDocumentsPerWord?: number;
+        };
+        GrepRequest: {
+            /**
+             * @description discriminator enum property added by openapi-typescript
+             * @enum {string}
+             */
+            job: "grep";
+            /**
+             * @description 1 to 100000 documents, each a string. Document ids are their indexes (0, 1, …); grep and sumbykey number lines from 1 within each document.
+             * @example [
+             *       "The cat sat.",
+             *       "The dog sat on the cat."
+             *     ]
+             */
+            documents: string[];
+            /**
+             * @description A JavaScript regular expression (compiled with the `u` flag, at most 256 characters), or a plain substring when `literal` is true. Refused: backreferences, lookarounds, quantified groups that contain a quantifier or `|`, counted repetition above {1000}.
+             * @example error|warn
+             */
+            pattern: string;
+            /** @description Match `pattern` as a plain substring (default false). */
+            literal?: boolean;
+            /** @description Case-insensitive matching (default false). */
+            ignoreCase?: boolean;
+            /** @description Matching lines returned, the first in (document, line) order (default 1000, at most 10000). */
+            maxMatches?: number;
+        };
+        SumByKeyRequest: {
+            /**
+             * @description discriminator enum property added by openapi-typescript
+             * @enum {string}
+             */
+            job: "sumbykey";
+            /**
+             * @description 1 to 100000 documents, each a string. Document ids are their indexes (0, 1, …); grep and sumbykey number lines from 1 within each document.
+             * @example [
+             *       "The cat sat.",
+             *       "The dog sat on the cat."
+             *     ]
+             */
+            documents: string[];
+            /** @description Keys returned, the first in code-point order (default 10000, at most 100000). */
+            maxKeys?: number;
+        };
         JobList: {
             jobs: components["schemas"]["Job"][];
         };

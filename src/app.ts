@@ -6,6 +6,7 @@
 import { OpenAPIHono } from '@hono/zod-openapi';
 import { bodyLimit } from 'hono/body-limit';
 import { registerJobRoutes } from './features/jobs/job-routes.js';
+import { registerMapReduceRoutes } from './features/mapreduce/routes.js';
 import { registerPrimeCheckRoutes } from './features/primes/check-routes.js';
 import { registerDocsRoutes } from './features/system/docs-routes.js';
 import { registerHealthRoutes } from './features/system/health-routes.js';
@@ -56,6 +57,7 @@ export function createApp(services: Services): AppHono {
 
   registerHealthRoutes(app, services);
   registerPrimeCheckRoutes(app, services);
+  registerMapReduceRoutes(app, services);
   registerJobRoutes(app, services);
   registerDocsRoutes(app, () => openApiDocument(app));
 
@@ -106,6 +108,7 @@ export function openApiDocument(app: AppHono) {
     tags: [
       { name: 'primes', description: 'Prime checking, listing, counting and factoring' },
       { name: 'jobs', description: 'Asynchronous jobs: any compute call with `Prefer: respond-async`' },
+      { name: 'mapreduce', description: 'Word count, letter frequency, inverted index, grep and sum by key over text' },
       { name: 'system', description: 'Health, readiness, metrics' },
     ],
   });

@@ -3,10 +3,12 @@
  * it and the main thread types `pool.run(name, input)` from it, so a task's message shapes
  * are checked at both ends.
  */
+import * as mapreduce from './tasks/mapreduce.js';
 import * as primes from './tasks/primes.js';
 import * as primePi from './tasks/prime-pi.js';
 
 export const tasks = {
+  ...mapreduce,
   ...primes,
   ...primePi,
 } as const;
