@@ -1,81 +1,221 @@
 /**
- * The prime-counting function pi(x): how many primes are <= x, for 0 <= x <= PRIME_PI_MAX.
+ * The prime-counting function pi(x), exact for 0 <= x <= PRIME_PI_MAX (2^53), by the
+ * Lagarias–Miller–Odlyzko method in wasm/primecount.ts (see its header for the formula).
  *
- * First step (slow but exact): Lucy Hedgehog's O(x^(3/4)) dynamic programme over the values
- * floor(x / k), in doubles (exact: every value stays below 2^53). The sharded API is in its
- * final shape already; with this method all the work is in shard 0.
+ * Sharding: the special leaves and P2 are counted by a sieve of [0, z], z = x / y, and
+ * `planPrimePi` cuts that interval into contiguous ranges, one per shard. A shard cannot know
+ * phi(low, b - 1) at its own start, so it counts phi from its start and reports, per sieving
+ * prime b, the sum of the signs of its leaves (coef) and how much phi(., b - 1) grew over its
+ * range (cnt); `combinePrimePi` walks the shards in order and adds coef[b] * (the cnt[b] of
+ * all shards before). P2's prime counts are fixed up the same way. The easy leaves (read
+ * from the pi table) are dealt round-robin by sieving prime, and S1 is left to shard 0.
+ * Leaves are densest near 0, so range bounds grow quadratically (z (i / n)^2).
  */
 import { ComputeInputError } from '../errors.js';
+import { loadWasm } from '../wasm.js';
 
-/** Largest x accepted. */
-export const PRIME_PI_MAX = 10n ** 15n;
+/** Largest x accepted: every x / d the kernel takes is exact in doubles up to here. */
+export const PRIME_PI_MAX = 2n ** 53n;
+
+interface PrimeCountExports extends WebAssembly.Exports {
+  memory: WebAssembly.Memory;
+  init(x: number, y: number, c: number, segmentNumbers: number): number;
+  s1(): bigint;
+  easy(offset: number, step: number): bigint;
+  hard(low: number, high: number): number;
+  coefPointer(): number;
+  cntPointer(): number;
+  resultPointer(): number;
+}
 
 /** A plain, serialisable description of how pi(x) is cut into shards. */
 export interface PrimePiPlan {
+  /** x in decimal. */
   readonly x: string;
+  /** Number of shards: run indices 0 .. shards - 1. */
   readonly shards: number;
+  readonly y: number;
+  /** Primes pre-sieved by pattern and folded into phi(., c). */
+  readonly c: number;
+  /** Numbers per sieve segment (a multiple of 128). */
+  readonly segment: number;
+  /** Shard i sieves [bounds[i], bounds[i + 1]); bounds[shards] = z + 1. */
+  readonly bounds: readonly number[];
 }
 
-/** What one shard returns: plain and serialisable. */
+/** What one shard returns: plain and serialisable (big sums as decimal strings). */
 export interface PrimePiPartial {
   readonly index: number;
-  readonly value: string;
+  /** pi(y). */
+  readonly a: number;
+  readonly s1: string;
+  readonly easy: string;
+  /** Hard special leaves with phi counted from the shard's start. */
+  readonly hard: string;
+  /** coef[j], cnt[j] belong to the sieving prime b = c + 1 + j. */
+  readonly coef: readonly number[];
+  readonly cnt: readonly number[];
+  /** Sum over the P2 primes p with x / p in the range of #primes in [start, x / p]. */
+  readonly p2Sum: string;
+  readonly p2Count: number;
+  /** #primes in the shard's range. */
+  readonly primes: number;
+}
+
+export interface PrimePiTuning {
+  /** y = alpha * x^(1/3). */
+  readonly alpha?: number;
+  readonly segment?: number;
+}
+
+const SMALL = [0n, 0n, 1n, 2n];
+const DEFAULT_SEGMENT = 1 << 18;
+const PATTERN_PRIMES = 6;
+
+function kernel(): PrimeCountExports {
+  return loadWasm<PrimeCountExports>('primecount');
 }
 
 function checkX(x: bigint): void {
   if (x < 0n || x > PRIME_PI_MAX) {
-    throw new ComputeInputError(`pi(x) needs 0 <= x <= ${PRIME_PI_MAX}, got ${x}`);
+    throw new ComputeInputError(`pi(x) needs 0 <= x <= 2^53 (${PRIME_PI_MAX}), got ${x}`);
   }
 }
 
-function lucy(n: number): number {
-  if (n < 2) return 0;
-  const r = Math.floor(Math.sqrt(n));
-  // small[v] = count for v (v <= r), large[k] = count for floor(n / k) (k <= r)
-  const small = new Float64Array(r + 1);
-  const large = new Float64Array(r + 1);
-  for (let v = 1; v <= r; v++) small[v] = v - 1;
-  for (let k = 1; k <= r; k++) large[k] = Math.floor(n / k) - 1;
-  for (let p = 2; p <= r; p++) {
-    if (small[p]! === small[p - 1]!) continue;
-    const before = small[p - 1]!;
-    const p2 = p * p;
-    const kEnd = Math.min(r, Math.floor(n / p2));
-    const np = Math.floor(n / p);
-    for (let k = 1; k <= kEnd; k++) {
-      const kp = k * p;
-      const sub = kp <= r ? large[kp]! : small[Math.floor(np / k)]!;
-      large[k] = large[k]! - (sub - before);
-    }
-    for (let v = r; v >= p2; v--) small[v] = small[v]! - (small[Math.floor(v / p)]! - before);
-  }
-  return large[1]!;
+function isqrt(n: number): number {
+  let r = Math.floor(Math.sqrt(n));
+  while (r * r > n) r--;
+  while ((r + 1) * (r + 1) <= n) r++;
+  return r;
 }
 
-export function primePi(x: bigint): bigint {
+function icbrt(n: number): number {
+  let r = Math.floor(Math.cbrt(n));
+  while (r * r * r > n) r--;
+  while ((r + 1) ** 3 <= n) r++;
+  return r;
+}
+
+/** Measured best y / x^(1/3) on the development machine, growing slowly with x. */
+function defaultAlpha(x: number): number {
+  const lx = Math.log(x);
+  return Math.max(1, (0.0018 * lx * lx * lx) / 10);
+}
+
+export function planPrimePi(x: bigint, shards: number, tuning: PrimePiTuning = {}): PrimePiPlan {
   checkX(x);
-  return BigInt(lucy(Number(x)));
-}
-
-/** Rough single-thread time in microseconds, measured on the development machine. */
-export function estimatePrimePiMicros(x: bigint): number {
+  if (!Number.isInteger(shards) || shards < 1 || shards > 4096) {
+    throw new RangeError(`shards must be an integer in [1, 4096], got ${shards}`);
+  }
+  const segment = tuning.segment ?? DEFAULT_SEGMENT;
+  if (!Number.isInteger(segment) || segment < 128 || segment % 128 !== 0 || segment > 2 ** 26) {
+    throw new RangeError(`segment must be a multiple of 128 in [128, 2^26], got ${segment}`);
+  }
   const n = Number(x);
-  if (n < 1e4) return 5;
-  return 5 + 0.004 * n ** 0.75;
-}
-
-export function planPrimePi(x: bigint, shards: number): PrimePiPlan {
-  checkX(x);
-  if (!Number.isInteger(shards) || shards < 1) throw new RangeError(`shards must be a positive integer, got ${shards}`);
-  return { x: x.toString(), shards };
+  if (x < 4n) return { x: x.toString(), shards, y: 0, c: 0, segment, bounds: new Array<number>(shards + 1).fill(0) };
+  const alpha = tuning.alpha ?? defaultAlpha(n);
+  // y >= x^(1/3) keeps products of three primes > y above x (no P3 term); y <= sqrt x
+  const y = Math.max(2, Math.min(Math.max(Math.floor(alpha * icbrt(n)), icbrt(n)), isqrt(n)));
+  const end = Math.floor(n / y) + 1;
+  const bounds = [0];
+  for (let i = 1; i < shards; i++) {
+    const cut = Math.floor((end * (i / shards) ** 2) / 128) * 128;
+    bounds.push(Math.min(end, Math.max(bounds[i - 1]!, cut)));
+  }
+  bounds.push(end);
+  return { x: x.toString(), shards, y, c: PATTERN_PRIMES, segment, bounds };
 }
 
 export function runPrimePiShard(plan: PrimePiPlan, index: number): PrimePiPartial {
-  if (index !== 0) return { index, value: '0' };
-  return { index, value: primePi(BigInt(plan.x)).toString() };
+  const shards = plan.shards;
+  if (plan.bounds.length !== shards + 1) throw new RangeError('plan.bounds must hold shards + 1 bounds');
+  if (!Number.isInteger(index) || index < 0 || index >= shards) {
+    throw new RangeError(`shard index must be in [0, ${shards}), got ${index}`);
+  }
+  const x = BigInt(plan.x);
+  checkX(x);
+  if (x < 4n) {
+    const zero = '0';
+    return { index, a: 0, s1: zero, easy: zero, hard: zero, coef: [], cnt: [], p2Sum: zero, p2Count: 0, primes: 0 };
+  }
+  const k = kernel();
+  const a = k.init(Number(x), plan.y, plan.c, plan.segment);
+  const size = k.hard(plan.bounds[index]!, plan.bounds[index + 1]!);
+  // views after every call: the kernel may have grown its memory
+  const results = new BigInt64Array(k.memory.buffer, k.resultPointer(), 4);
+  const hard = results[0]!;
+  const p2Sum = results[1]!;
+  const p2Count = Number(results[2]!);
+  const primes = Number(results[3]!);
+  const first = Math.min(plan.c, a) + 1;
+  const used = Math.max(0, size - first);
+  const coef = Array.from(new Float64Array(k.memory.buffer, k.coefPointer() + first * 8, used));
+  const cnt = Array.from(new Float64Array(k.memory.buffer, k.cntPointer() + first * 8, used));
+  const easy = k.easy(index, shards);
+  const s1 = index === 0 ? k.s1() : 0n;
+  return {
+    index,
+    a,
+    s1: s1.toString(),
+    easy: easy.toString(),
+    hard: hard.toString(),
+    coef,
+    cnt,
+    p2Sum: p2Sum.toString(),
+    p2Count,
+    primes,
+  };
 }
 
 export function combinePrimePi(plan: PrimePiPlan, partials: readonly PrimePiPartial[]): bigint {
-  if (partials.length !== plan.shards) throw new RangeError(`expected ${plan.shards} partials, got ${partials.length}`);
-  return partials.reduce((sum, part) => sum + BigInt(part.value), 0n);
+  const shards = plan.shards;
+  if (partials.length !== shards) throw new RangeError(`expected ${shards} partials, got ${partials.length}`);
+  const x = BigInt(plan.x);
+  if (x < 4n) return SMALL[Number(x)]!;
+  const ordered = [...partials].sort((l, r) => l.index - r.index);
+  let s1 = 0n;
+  let easy = 0n;
+  let hard = 0n;
+  let p2 = 0n;
+  let primesBefore = 0n;
+  let p2Count = 0n;
+  const phiBefore: number[] = [];
+  ordered.forEach((part, i) => {
+    if (part.index !== i) throw new RangeError(`partial ${i} is missing`);
+    s1 += BigInt(part.s1);
+    easy += BigInt(part.easy);
+    hard += BigInt(part.hard);
+    let fix = 0n;
+    part.coef.forEach((coef, j) => {
+      const before = phiBefore[j] ?? 0;
+      if (coef !== 0 && before !== 0) fix += BigInt(coef) * BigInt(before);
+    });
+    hard += fix;
+    part.cnt.forEach((cnt, j) => {
+      phiBefore[j] = (phiBefore[j] ?? 0) + cnt;
+    });
+    p2 += BigInt(part.p2Sum) + BigInt(part.p2Count) * primesBefore;
+    primesBefore += BigInt(part.primes);
+    p2Count += BigInt(part.p2Count);
+  });
+  const a = BigInt(ordered[0]!.a);
+  // P2 = sum over a < b <= a + n of pi(x / p_b) - (b - 1)
+  const P2 = p2 - (p2Count * a + (p2Count * (p2Count - 1n)) / 2n);
+  return s1 + easy + hard + a - 1n - P2;
+}
+
+/** pi(x), all shards in this thread. */
+export function primePi(x: bigint): bigint {
+  const plan = planPrimePi(x, 1);
+  return combinePrimePi(plan, [runPrimePiShard(plan, 0)]);
+}
+
+/**
+ * Rough single-thread time in microseconds, fitted to measurements on the development
+ * machine (2 cores): about x^0.72 above 10^10.
+ */
+export function estimatePrimePiMicros(x: bigint): number {
+  const n = Math.max(1, Number(x));
+  if (n < 1e6) return 20;
+  return 20 + 550_000 * (n / 1e13) ** 0.72;
 }

@@ -30,23 +30,29 @@ const powersOfTen: readonly (readonly [bigint, bigint])[] = [
   [10_000_000_000n, 455_052_511n],
   [100_000_000_000n, 4_118_054_813n],
   [1_000_000_000_000n, 37_607_912_018n],
+  [10_000_000_000_000n, 346_065_536_839n],
 ];
 
-const REFERENCE_LIMIT = 10_000_000;
-let cumulative: Uint32Array | undefined;
+const REFERENCE_LIMIT = 100_000_000;
+const BLOCK = 1 << 16;
+let reference: { flags: Uint8Array; blocks: Uint32Array } | undefined;
 
-/** cumulative[n] = number of primes <= n, from the plain sieve, built once. */
-function referencePi(): Uint32Array {
-  if (cumulative === undefined) {
+/** pi(n) for n <= 10^8 from the plain sieve: a count per 2^16 block, then a scan. */
+function referencePi(n: number): number {
+  if (reference === undefined) {
     const flags = sieveFlags(REFERENCE_LIMIT + 1);
-    cumulative = new Uint32Array(REFERENCE_LIMIT + 1);
+    const blocks = new Uint32Array(Math.ceil((REFERENCE_LIMIT + 1) / BLOCK) + 1);
     let count = 0;
-    for (let n = 0; n <= REFERENCE_LIMIT; n++) {
-      count += flags[n]!;
-      cumulative[n] = count;
+    for (let i = 0; i <= REFERENCE_LIMIT; i++) {
+      if (i % BLOCK === 0) blocks[i / BLOCK] = count;
+      count += flags[i]!;
     }
+    reference = { flags, blocks };
   }
-  return cumulative;
+  const block = Math.floor(n / BLOCK);
+  let count = reference.blocks[block]!;
+  for (let i = block * BLOCK; i <= n; i++) count += reference.flags[i]!;
+  return count;
 }
 
 describe('primePi', () => {
@@ -64,19 +70,43 @@ describe('primePi', () => {
     assert.deepEqual([0n, 1n, 2n, 3n, 4n].map(primePi), [0n, 0n, 1n, 2n, 2n]);
   });
 
-  test('every x below 3000 against the sieve', () => {
-    const pi = referencePi();
-    for (let x = 0; x < 3000; x++) assert.equal(primePi(BigInt(x)), BigInt(pi[x]!), `pi(${x})`);
+  test('every x below 10^5 against the sieve', () => {
+    const flags = sieveFlags(100_000);
+    let count = 0;
+    for (let x = 0; x < 100_000; x++) {
+      count += flags[x]!;
+      assert.equal(primePi(BigInt(x)), BigInt(count), `pi(${x})`);
+    }
   });
 
-  test('random x up to 10^7 against the sieve', () => {
-    const pi = referencePi();
+  test('random x up to 10^8 against the sieve', () => {
     fc.assert(
       fc.property(fc.integer({ min: 0, max: REFERENCE_LIMIT }), (x) => {
-        assert.equal(primePi(BigInt(x)), BigInt(pi[x]!));
+        assert.equal(primePi(BigInt(x)), BigInt(referencePi(x)));
       }),
-      { numRuns: 200 },
+      { numRuns: 300 },
     );
+  });
+
+  test('tiny segments and odd alphas still agree with the sieve', () => {
+    fc.assert(
+      fc.property(
+        fc.integer({ min: 4, max: REFERENCE_LIMIT }),
+        fc.constantFrom(128, 256, 1024, 4096),
+        fc.double({ min: 0.5, max: 30, noNaN: true }),
+        fc.integer({ min: 1, max: 9 }),
+        (x, segment, alpha, shards) => {
+          const plan = planPrimePi(BigInt(x), shards, { segment, alpha });
+          const partials = Array.from({ length: shards }, (_, index) => runPrimePiShard(plan, index));
+          assert.equal(combinePrimePi(plan, partials), BigInt(referencePi(x)));
+        },
+      ),
+      { numRuns: 150 },
+    );
+  });
+
+  test('PRIME_PI_MAX is at least 2^53', () => {
+    assert.ok(PRIME_PI_MAX >= 2n ** 53n);
   });
 
   test('rejects x outside [0, PRIME_PI_MAX]', () => {
@@ -86,15 +116,15 @@ describe('primePi', () => {
 });
 
 describe('sharded pi(x)', () => {
-  for (const x of [0n, 2n, 1_000n, 123_456_789n, 10n ** 10n + 7n]) {
-    for (const shards of [1, 2, 3, 7]) {
+  for (const x of [0n, 2n, 1_000n, 123_456_789n, 10n ** 10n + 7n, 10n ** 12n]) {
+    for (const shards of [1, 2, 3, 7, 16]) {
       test(`pi(${x}) with ${shards} shard(s) equals the unsharded value`, () => {
         const plan = planPrimePi(x, shards);
         const roundTripped = JSON.parse(JSON.stringify(plan)) as typeof plan;
         const partials = Array.from({ length: shards }, (_, index) =>
           JSON.parse(JSON.stringify(runPrimePiShard(roundTripped, index))) as ReturnType<typeof runPrimePiShard>,
         );
-        assert.equal(combinePrimePi(plan, partials), primePi(x));
+        assert.equal(combinePrimePi(plan, partials.reverse()), primePi(x));
       });
     }
   }
