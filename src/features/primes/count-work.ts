@@ -63,13 +63,14 @@ export function countPrimesWork(from: bigint, to: bigint, method: CountMethod, t
     inline: () => ({ count: primePi(to) - (below > 1n ? primePi(below) : 0n), method }),
     pool: async (run, _signal, progress) => {
       const points = below > 1n ? [to, below] : [to];
+      // A plan made for n shards has exactly n of them.
       const plans = points.map((x) => planPrimePi(x, threads));
-      const total = plans.reduce((sum, plan) => sum + plan.shards, 0);
+      const total = plans.length * threads;
       let done = 0;
       const values = await Promise.all(
         plans.map(async (plan) => {
           const partials = await Promise.all(
-            Array.from({ length: plan.shards }, async (_, index) => {
+            Array.from({ length: threads }, async (_, index) => {
               const partial = await run('primePiShard', { plan, index });
               done += 1;
               progress({ phase: 'pi', done, total });

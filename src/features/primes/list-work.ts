@@ -19,8 +19,8 @@ export interface PrimePage {
   readonly next: bigint | undefined;
 }
 
-/** Numbers per pool shard below which a window is not worth splitting. */
-const minShardWidth = 1n << 22n;
+/** Estimated sieve time per pool shard below which a window is not worth splitting. */
+const minShardMicros = 2_000;
 
 /** The window of numbers likely to hold `need` primes from `start` on, clipped to `to`. */
 function windowEnd(start: bigint, to: bigint, need: number): bigint {
@@ -45,7 +45,10 @@ class PageBuilder {
     this.start = from;
   }
 
-  /** The next window to sieve, or undefined once the page is full or the range ends. */
+  /**
+   * The next window to sieve, or undefined once the page is full or the range ends. Sieve it
+   * for `need + 1` primes: the one extra tells a range that goes on from one that ends.
+   */
   nextWindow(): { start: bigint; end: bigint; need: number } | undefined {
     if (this.primes.length >= this.limit || this.start > this.to) return undefined;
     const need = this.limit - this.primes.length;
@@ -74,7 +77,7 @@ class PageBuilder {
 function listPageInline(from: bigint, to: bigint, limit: number): PrimePage {
   const builder = new PageBuilder(from, to, limit);
   for (let window = builder.nextWindow(); window !== undefined; window = builder.nextWindow()) {
-    builder.absorb(window.end, [sieveList({ from: window.start, to: window.end, limit: window.need })]);
+    builder.absorb(window.end, [sieveList({ from: window.start, to: window.end, limit: window.need + 1 })]);
   }
   return builder.page();
 }
@@ -91,13 +94,14 @@ export function listPrimesWork(from: bigint, to: bigint, limit: number, threads:
       let windows = 0;
       for (let window = builder.nextWindow(); window !== undefined; window = builder.nextWindow()) {
         const { start, end, need } = window;
-        const shards = Number((end - start + 1n) / minShardWidth);
+        // By cost, not width: past 2^44 each survivor costs a Miller–Rabin test.
+        const shards = Math.floor(estimateSieveMicros(start, end) / minShardMicros);
         const pieces = splitRange(start, end, Math.max(1, Math.min(threads * 2, shards)));
         let done = 0;
         windows += 1;
         const parts = await Promise.all(
           pieces.map(async ([a, b]) => {
-            const part = await run('sieveList', { from: a, to: b, limit: need });
+            const part = await run('sieveList', { from: a, to: b, limit: need + 1 });
             done += 1;
             progress({ phase: `sieve window ${windows}`, done, total: pieces.length });
             return part;
