@@ -1,0 +1,39 @@
+/**
+ * Reads a request body straight into a SharedArrayBuffer as its chunks arrive: one copy per
+ * byte, spread over the chunks' event-loop turns, and the result can be handed to worker
+ * threads as views without copying again. With a Content-Length the buffer is allocated
+ * once; without one it grows by doubling. The app's body-limit middleware has already
+ * refused (413) bodies above the configured size.
+ */
+import { ProblemError } from '../../http/problems.js';
+
+const initialBytes = 1 << 16;
+
+export async function readBodyShared(request: Request, maxBytes: number): Promise<{ buffer: SharedArrayBuffer; length: number }> {
+  const declared = Number(request.headers.get('content-length') ?? Number.NaN);
+  let buffer = new SharedArrayBuffer(Number.isSafeInteger(declared) && declared >= 0 && declared <= maxBytes ? declared : initialBytes);
+  let bytes = new Uint8Array(buffer);
+  let length = 0;
+  if (request.body === null) return { buffer, length };
+  const reader = request.body.getReader();
+  for (;;) {
+    const { done, value } = await reader.read();
+    if (done) break;
+    if (length + value.length > bytes.length) {
+      if (length + value.length > maxBytes) {
+        await reader.cancel();
+        throw new ProblemError('body-too-large', `The request body is larger than ${maxBytes} bytes. Send less per request.`, {
+          extensions: { maxBytes },
+        });
+      }
+      const grown = new SharedArrayBuffer(Math.min(maxBytes, Math.max(length + value.length, bytes.length * 2)));
+      const grownBytes = new Uint8Array(grown);
+      grownBytes.set(bytes.subarray(0, length));
+      buffer = grown;
+      bytes = grownBytes;
+    }
+    bytes.set(value, length);
+    length += value.length;
+  }
+  return { buffer, length };
+}
