@@ -8,6 +8,7 @@ import { bodyLimit } from 'hono/body-limit';
 import { registerJobRoutes } from './features/jobs/job-routes.js';
 import { registerMapReduceRoutes } from './features/mapreduce/routes.js';
 import { registerPrimeCheckRoutes } from './features/primes/check-routes.js';
+import { registerReduceRoutes } from './features/reduce/routes.js';
 import { registerDocsRoutes } from './features/system/docs-routes.js';
 import { registerHealthRoutes } from './features/system/health-routes.js';
 import type { AppEnv, AppHono } from './http/env.js';
@@ -57,6 +58,7 @@ export function createApp(services: Services): AppHono {
 
   registerHealthRoutes(app, services);
   registerPrimeCheckRoutes(app, services);
+  registerReduceRoutes(app, services);
   registerMapReduceRoutes(app, services);
   registerJobRoutes(app, services);
   registerDocsRoutes(app, () => openApiDocument(app));
@@ -109,6 +111,7 @@ export function openApiDocument(app: AppHono) {
       { name: 'primes', description: 'Prime checking, listing, counting and factoring' },
       { name: 'jobs', description: 'Asynchronous jobs: any compute call with `Prefer: respond-async`' },
       { name: 'mapreduce', description: 'Word count, letter frequency, inverted index, grep and sum by key over text' },
+      { name: 'reduce', description: 'Exact, parallel reductions over arrays (JSON or raw binary bodies)' },
       { name: 'system', description: 'Health, readiness, metrics' },
     ],
   });

@@ -284,12 +284,19 @@ export function easy(offset: i32, step: i32): i64 {
     const h = hardMaxQ(p);
     if (h > lo) lo = h;
     if (lo >= <u64>Y) continue;
-    // q runs over the primes in (lo, y]
-    const first = piOf(<i32>lo) + 1;
-    for (let l = first; l <= A; l++) {
-      const v = <i32>div(pf * <f64>prime(l));
-      sum += v < p ? 1 : <i64>(piOf(v) - b + 2);
+    let l = piOf(<i32>lo) + 1;
+    // q <= x / p^2 gives v >= p, phi(v, b - 1) = pi(v) - b + 2; leaves sharing pi(v) form a run
+    // of consecutive q (up to x / (p * p_pi(v))), counted in one step
+    const q1 = <i32>min(div(pf * pf), <u64>Y);
+    const lEnd = piOf(q1);
+    while (l <= lEnd) {
+      const piv = piOf(<i32>div(pf * <f64>prime(l)));
+      const run = piOf(<i32>min(div(pf * <f64>prime(piv)), <u64>q1));
+      sum += <i64>(run - l + 1) * <i64>(piv - b + 2);
+      l = run + 1;
     }
+    // beyond: v < p, phi(v, b - 1) = 1
+    if (l <= A) sum += <i64>(A - l + 1);
   }
   return sum;
 }
