@@ -324,6 +324,122 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/v1/reduce": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * Reduce an array: sum, product, min, max, mean, gcd, lcm, and, or, xor
+         * @description Send JSON `{ op, type, values }`, or for large arrays a raw body (`application/octet-stream`) of little-endian float64 or int64 values with `?op=&type=`. float64 sum and mean are exactly rounded, so the answer does not depend on how the array was sharded over the worker threads; int is exact. At most 33554432 values. Empty arrays give the identity where there is one (sum 0, product 1, gcd 0, lcm 1, and -1, or 0, xor 0) and 422 for min, max and mean.
+         */
+        post: {
+            parameters: {
+                query?: {
+                    /** @description The operation, for binary bodies (`application/octet-stream`) only. */
+                    op?: components["schemas"]["ReduceOp"] & unknown;
+                    /** @description How to read a binary body: little-endian `float64` or little-endian `int` (int64). */
+                    type?: components["schemas"]["ReduceType"] & unknown;
+                };
+                header?: {
+                    /** @description RFC 7240. `respond-async`: answer 202 with a job at once. `wait=N` (seconds, at most 60): wait up to N s for the result, then answer 202 if it is not ready. Without it the call is synchronous. */
+                    prefer?: string;
+                    /** @description With `Prefer: respond-async` or `wait`: a repeated submission with the same key and the same request returns the same job; the same key with a different request is a 422. 1 to 200 visible ASCII characters. */
+                    "idempotency-key"?: string;
+                };
+                path?: never;
+                cookie?: never;
+            };
+            requestBody?: {
+                content: {
+                    "application/json": components["schemas"]["ReduceRequest"];
+                    "application/octet-stream": string;
+                };
+            };
+            responses: {
+                /** @description The result */
+                200: {
+                    headers: {
+                        /** @description Where the work ran: `inline` (event loop), `sliced` (event loop, in yielding slices) or `pool` (worker threads). */
+                        "X-Crunch-Route"?: "inline" | "sliced" | "pool";
+                        /** @description Queue wait, compute time and total in milliseconds, and the route, e.g. `queue;dur=0.1, compute;dur=2.5, total;dur=2.9, route;desc="pool"`. */
+                        "Server-Timing"?: string;
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["ReduceResponse"];
+                    };
+                };
+                /** @description Accepted as a job (`Prefer: respond-async`, or `wait` ran out): poll `Location` or stream its events. */
+                202: {
+                    headers: {
+                        /** @description The job: `/v1/jobs/{id}`. */
+                        Location?: string;
+                        /** @description `respond-async` or `wait`. */
+                        "Preference-Applied"?: string;
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Job"];
+                    };
+                };
+                /** @description Problem (`malformed-json`, `bad-request`) */
+                400: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/problem+json": components["schemas"]["Problem"];
+                    };
+                };
+                /** @description Problem (`body-too-large`) */
+                413: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/problem+json": components["schemas"]["Problem"];
+                    };
+                };
+                /** @description Problem (`unsupported-media-type`) */
+                415: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/problem+json": components["schemas"]["Problem"];
+                    };
+                };
+                /** @description Problem (`validation-failed`, `too-costly`, `deadline-exceeded`, `idempotency-conflict`) */
+                422: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/problem+json": components["schemas"]["Problem"];
+                    };
+                };
+                /** @description Problem (`overloaded`, `shutting-down`) */
+                503: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/problem+json": components["schemas"]["Problem"];
+                    };
+                };
+            };
+        };
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/v1/mapreduce": {
         parameters: {
             query?: never;
@@ -827,6 +943,61 @@ export interface components {
          * @example 18446744073709551557
          */
         IntegerInput: number | string;
+        /**
+         * @example {
+         *       "op": "sum",
+         *       "type": "float64",
+         *       "count": 3,
+         *       "result": 0.6
+         *     }
+         */
+        ReduceResponse: {
+            op: components["schemas"]["ReduceOp"];
+            type: components["schemas"]["ReduceType"];
+            /** @example 3 */
+            count: number;
+            /**
+             * @description float64 results: a JSON number, or "NaN", "Infinity", "-Infinity" (JSON has no such numbers; -0 is sent as 0). int results: a decimal string, except mean, a float64 like above.
+             * @example 0.6
+             */
+            result: number | string;
+        };
+        /**
+         * @description For `float64`: sum, product, min, max, mean. For `int` also gcd, lcm, and, or, xor.
+         * @example sum
+         * @enum {string}
+         */
+        ReduceOp: "sum" | "product" | "min" | "max" | "mean" | "gcd" | "lcm" | "and" | "or" | "xor";
+        /**
+         * @description `float64`: IEEE doubles (sum and mean exactly rounded). `int`: exact integers of any size (two’s complement for and/or/xor).
+         * @example float64
+         * @enum {string}
+         */
+        ReduceType: "float64" | "int";
+        /**
+         * @example {
+         *       "op": "sum",
+         *       "type": "float64",
+         *       "values": [
+         *         0.1,
+         *         0.2,
+         *         0.3
+         *       ]
+         *     }
+         */
+        ReduceRequest: {
+            op: components["schemas"]["ReduceOp"];
+            type: components["schemas"]["ReduceType"];
+            /** @description 0 to 33554432 values. */
+            values: components["schemas"]["ReduceValue"][];
+        };
+        /**
+         * @description float64: a JSON number, or one of the strings "NaN", "Infinity", "-Infinity". int: a JSON number up to 2^53 - 1 in magnitude, or a decimal string with an optional minus sign for any size.
+         * @example 0.1
+         * @example NaN
+         * @example -18446744073709551617
+         */
+        ReduceValue: number | string;
         /** @description The result of the job named by `job`. */
         MapReduceResult: components["schemas"]["WordCountResult"] | components["schemas"]["LettersResult"] | components["schemas"]["IndexResult"] | components["schemas"]["GrepResult"] | components["schemas"]["SumByKeyResult"];
         /**

@@ -26,6 +26,7 @@ const environmentSchema = z.object({
   MAX_FACTOR_BITS: integer(8, 4_096).default(128),
   MAX_LIST_PAGE: integer(1, 10_000_000).default(100_000),
   MAX_SIEVE_WIDTH: z.coerce.bigint().positive().default(10n ** 12n),
+  MAX_REDUCE_VALUES: integer(1, 2 ** 28).default(2 ** 25),
   JOB_TTL_SECONDS: integer(1, 30 * 24 * 3600).default(3_600),
   JOB_MAX_QUEUED: integer(1, 1_000_000).default(1_000),
   JOB_TIMEOUT_MS: integer(1, 24 * 3_600_000).default(3_600_000),
@@ -71,6 +72,8 @@ export interface Limits {
   readonly maxFactorBits: number;
   readonly maxListPage: number;
   readonly maxSieveWidth: bigint;
+  /** Values in one reduction, JSON or binary (2^25 int64/float64 = 256 MiB). */
+  readonly maxReduceValues: number;
 }
 
 export class ConfigError extends Error {
@@ -104,6 +107,7 @@ export function loadConfig(environment: Record<string, string | undefined> = pro
       maxFactorBits: env.MAX_FACTOR_BITS,
       maxListPage: env.MAX_LIST_PAGE,
       maxSieveWidth: env.MAX_SIEVE_WIDTH,
+      maxReduceValues: env.MAX_REDUCE_VALUES,
     },
     jobs: {
       ttlSeconds: env.JOB_TTL_SECONDS,

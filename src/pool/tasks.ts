@@ -6,11 +6,13 @@
 import * as mapreduce from './tasks/mapreduce.js';
 import * as primes from './tasks/primes.js';
 import * as primePi from './tasks/prime-pi.js';
+import * as reduce from './tasks/reduce.js';
 
 export const tasks = {
   ...mapreduce,
   ...primes,
   ...primePi,
+  ...reduce,
 } as const;
 
 type Tasks = typeof tasks;
