@@ -132,6 +132,240 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/v1/primes": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * List the primes of a range, in pages
+         * @description The primes p with from <= p <= to (to at most 2^64 - 1), ascending, at most `limit` (<= 100000) per page. When more remain, `cursor` and `next` (also a `Link` header) lead to the next page, so any range can be walked whole. Segmented mod-30 wheel sieve, sharded over the worker threads for large pages; above 2^44 the sieve survivors are confirmed by deterministic Miller–Rabin, so pages there are slower.
+         */
+        get: {
+            parameters: {
+                query?: {
+                    /** @description Smallest number of the range (inclusive), decimal digits; default 0. */
+                    from?: string;
+                    /** @description Largest number of the range (inclusive), decimal digits, at most 18446744073709551615 (2^64 - 1). Required unless `cursor` is given. */
+                    to?: string;
+                    /** @description List the primes strictly greater than this number: an alternative to `from`. */
+                    after?: string;
+                    /** @description Primes per page, 1 to 100000; default 100000. */
+                    limit?: string;
+                    /** @description The `cursor` of the previous page: continues the same range. Not with `from` or `after`. */
+                    cursor?: string;
+                };
+                header?: never;
+                path?: never;
+                cookie?: never;
+            };
+            requestBody?: never;
+            responses: {
+                /** @description One page of primes */
+                200: {
+                    headers: {
+                        /** @description Where the work ran: `inline` (event loop), `sliced` (event loop, in yielding slices) or `pool` (worker threads). */
+                        "X-Crunch-Route"?: "inline" | "sliced" | "pool";
+                        /** @description Queue wait, compute time and total in milliseconds, and the route, e.g. `queue;dur=0.1, compute;dur=2.5, total;dur=2.9, route;desc="pool"`. */
+                        "Server-Timing"?: string;
+                        /** @description `<next page URL>; rel="next"` when more primes remain. */
+                        Link?: string;
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["PrimeList"];
+                    };
+                };
+                /** @description Problem (`validation-failed`, `too-costly`, `deadline-exceeded`, `idempotency-conflict`) */
+                422: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/problem+json": components["schemas"]["Problem"];
+                    };
+                };
+                /** @description Problem (`overloaded`, `shutting-down`) */
+                503: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/problem+json": components["schemas"]["Problem"];
+                    };
+                };
+            };
+        };
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/v1/primes/count": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * Count the primes of a range
+         * @description How many primes p satisfy from <= p <= to (to at most 2^64 - 1). Narrow ranges (at most 1000000000000 numbers wide) may be sieved, sharded over the worker threads; wide ranges with to <= 9007199254740992 are counted as pi(to) - pi(from - 1) with a combinatorial prime-counting algorithm. The cheaper method is chosen unless `method` says which; ranges neither method may take get a `too-costly` problem.
+         */
+        get: {
+            parameters: {
+                query: {
+                    /** @description Start of the range (inclusive), decimal digits; default 0. */
+                    from?: string;
+                    /** @description End of the range (inclusive), decimal digits. */
+                    to: string;
+                    /** @description Force a method; by default the cheaper one that is within its limits. */
+                    method?: components["schemas"]["PrimeCountMethod"] & unknown;
+                };
+                header?: never;
+                path?: never;
+                cookie?: never;
+            };
+            requestBody?: never;
+            responses: {
+                /** @description The count */
+                200: {
+                    headers: {
+                        /** @description Where the work ran: `inline` (event loop), `sliced` (event loop, in yielding slices) or `pool` (worker threads). */
+                        "X-Crunch-Route"?: "inline" | "sliced" | "pool";
+                        /** @description Queue wait, compute time and total in milliseconds, and the route, e.g. `queue;dur=0.1, compute;dur=2.5, total;dur=2.9, route;desc="pool"`. */
+                        "Server-Timing"?: string;
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["PrimeCount"];
+                    };
+                };
+                /** @description Problem (`validation-failed`, `too-costly`, `deadline-exceeded`, `idempotency-conflict`) */
+                422: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/problem+json": components["schemas"]["Problem"];
+                    };
+                };
+                /** @description Problem (`overloaded`, `shutting-down`) */
+                503: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/problem+json": components["schemas"]["Problem"];
+                    };
+                };
+            };
+        };
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/v1/primes/factor": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * Factor integers into primes
+         * @description Up to 100000 integers of 1 to 128 bits each (0 is refused: it has no factorization; 1 has none either and answers `[]`). Trial division, then Pollard–Brent rho; every factor is certified prime, deterministically below 2^64 and by Baillie–PSW (probable) beyond. Numbers below 2^64 take at most about a millisecond; beyond, the time grows with the square root of the second-largest prime factor, and the request deadline problem names the numbers not finished.
+         */
+        post: {
+            parameters: {
+                query?: never;
+                header?: never;
+                path?: never;
+                cookie?: never;
+            };
+            requestBody: {
+                content: {
+                    "application/json": components["schemas"]["FactorRequest"];
+                };
+            };
+            responses: {
+                /** @description One factorization per number, in order */
+                200: {
+                    headers: {
+                        /** @description Where the work ran: `inline` (event loop), `sliced` (event loop, in yielding slices) or `pool` (worker threads). */
+                        "X-Crunch-Route"?: "inline" | "sliced" | "pool";
+                        /** @description Queue wait, compute time and total in milliseconds, and the route, e.g. `queue;dur=0.1, compute;dur=2.5, total;dur=2.9, route;desc="pool"`. */
+                        "Server-Timing"?: string;
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["FactorResponse"];
+                    };
+                };
+                /** @description Problem (`malformed-json`, `bad-request`) */
+                400: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/problem+json": components["schemas"]["Problem"];
+                    };
+                };
+                /** @description Problem (`body-too-large`) */
+                413: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/problem+json": components["schemas"]["Problem"];
+                    };
+                };
+                /** @description Problem (`unsupported-media-type`) */
+                415: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/problem+json": components["schemas"]["Problem"];
+                    };
+                };
+                /** @description Problem (`validation-failed`, `too-costly`, `deadline-exceeded`, `idempotency-conflict`) */
+                422: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/problem+json": components["schemas"]["Problem"];
+                    };
+                };
+                /** @description Problem (`overloaded`, `shutting-down`) */
+                503: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/problem+json": components["schemas"]["Problem"];
+                    };
+                };
+            };
+        };
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/v1/primes/{n}": {
         parameters: {
             query?: never;
@@ -813,27 +1047,132 @@ export interface components {
         };
         /**
          * @example {
+         *       "from": "0",
+         *       "to": "100",
+         *       "count": 4,
+         *       "primes": [
+         *         "2",
+         *         "3",
+         *         "5",
+         *         "7"
+         *       ],
+         *       "cursor": "p1.OC0xMDA",
+         *       "next": "/v1/primes?cursor=p1.OC0xMDA&limit=4"
+         *     }
+         */
+        PrimeList: {
+            from: components["schemas"]["IntegerString"];
+            to: components["schemas"]["IntegerString"] & unknown;
+            /**
+             * @description Primes on this page.
+             * @example 4
+             */
+            count: number;
+            /** @description The primes of this page, ascending, as decimal strings. */
+            primes: (components["schemas"]["IntegerString"] & unknown)[];
+            /** @description Opaque token for the next page (pass it as `cursor`), or null when the range is exhausted. */
+            cursor: string | null;
+            /** @description Relative URL of the next page (also sent as a `Link: <…>; rel="next"` header), or null. */
+            next: string | null;
+        };
+        /**
+         * @description Start of this page (inclusive).
+         * @example 97
+         */
+        IntegerString: string;
+        /**
+         * @example {
+         *       "from": "0",
+         *       "to": "1000000",
+         *       "count": "78498",
+         *       "method": "sieve"
+         *     }
+         */
+        PrimeCount: {
+            from: components["schemas"]["IntegerString"] & unknown;
+            to: components["schemas"]["IntegerString"] & unknown;
+            count: components["schemas"]["IntegerString"] & unknown;
+            method: components["schemas"]["PrimeCountMethod"];
+        };
+        /**
+         * @description `sieve`: the segmented sieve over [from, to], sharded over the worker threads (cost grows with the width). `pi`: pi(to) - pi(from - 1) with the combinatorial prime-counting function (cost grows like to^(2/3)).
+         * @enum {string}
+         */
+        PrimeCountMethod: "sieve" | "pi";
+        FactorResponse: {
+            /** @example 1 */
+            count: number;
+            /** @description One factorization per input number, in input order. */
+            results: components["schemas"]["Factorization"][];
+        };
+        /**
+         * @example {
+         *       "n": "360",
+         *       "factors": [
+         *         {
+         *           "prime": "2",
+         *           "exponent": 3
+         *         },
+         *         {
+         *           "prime": "3",
+         *           "exponent": 2
+         *         },
+         *         {
+         *           "prime": "5",
+         *           "exponent": 1
+         *         }
+         *       ],
+         *       "test": "deterministic"
+         *     }
+         */
+        Factorization: {
+            n: components["schemas"]["IntegerString"] & unknown;
+            /** @description Distinct prime factors in ascending order with their exponents; their product is n. Empty for n = 1. */
+            factors: components["schemas"]["PrimePower"][];
+            test: components["schemas"]["PrimalityTest"];
+        };
+        PrimePower: {
+            prime: components["schemas"]["IntegerString"] & unknown;
+            /** @example 3 */
+            exponent: number;
+        };
+        /**
+         * @description `deterministic` when every factor is below 2^64 (proven prime); `probable` when some factor ≥ 2^64 passed Baillie–PSW.
+         * @enum {string}
+         */
+        PrimalityTest: "deterministic" | "probable";
+        /**
+         * @example {
+         *       "numbers": [
+         *         360,
+         *         "18446744073709551615",
+         *         1
+         *       ]
+         *     }
+         */
+        FactorRequest: {
+            /** @description 1 to 100000 integers from 1 to 2^128 - 1 (0 has no factorization). */
+            numbers: components["schemas"]["IntegerInput"][];
+        };
+        /**
+         * @description A non-negative integer: a JSON number up to 2^53 - 1 (9007199254740991), or a decimal string of digits (no sign, spaces, leading zeros or prefix) for any size.
+         * @example 97
+         * @example 18446744073709551557
+         */
+        IntegerInput: number | string;
+        /**
+         * @example {
          *       "n": "97",
          *       "prime": true,
          *       "test": "deterministic"
          *     }
          */
         PrimeCheck: {
-            n: components["schemas"]["IntegerString"];
+            n: components["schemas"]["IntegerString"] & unknown;
             /** @example true */
             prime: boolean;
-            test: components["schemas"]["PrimalityTest"];
+            test: components["schemas"]["PrimalityTest"] & unknown;
         };
-        /**
-         * @description A non-negative integer as a decimal string (integers travel as strings in responses).
-         * @example 97
-         */
-        IntegerString: string;
-        /**
-         * @description `deterministic`: proven (Miller–Rabin with a base set proven for every n < 2^64). `probable`: Baillie–PSW, for n >= 2^64; no counterexample is known.
-         * @enum {string}
-         */
-        PrimalityTest: "deterministic" | "probable";
         /**
          * @example {
          *       "id": "pZ1tq2yS3x8Hn0mV4dR7aQ",
@@ -937,12 +1276,6 @@ export interface components {
             /** @description 1 to 100000 integers of at most 4096 bits. */
             numbers: components["schemas"]["IntegerInput"][];
         };
-        /**
-         * @description A non-negative integer: a JSON number up to 2^53 - 1 (9007199254740991), or a decimal string of digits (no sign, spaces, leading zeros or prefix) for any size.
-         * @example 97
-         * @example 18446744073709551557
-         */
-        IntegerInput: number | string;
         /**
          * @example {
          *       "op": "sum",

@@ -8,6 +8,9 @@ import { bodyLimit } from 'hono/body-limit';
 import { registerJobRoutes } from './features/jobs/job-routes.js';
 import { registerMapReduceRoutes } from './features/mapreduce/routes.js';
 import { registerPrimeCheckRoutes } from './features/primes/check-routes.js';
+import { registerPrimeCountRoutes } from './features/primes/count-routes.js';
+import { registerPrimeFactorRoutes } from './features/primes/factor-routes.js';
+import { registerPrimeListRoutes } from './features/primes/list-routes.js';
 import { registerReduceRoutes } from './features/reduce/routes.js';
 import { registerDocsRoutes } from './features/system/docs-routes.js';
 import { registerHealthRoutes } from './features/system/health-routes.js';
@@ -57,6 +60,10 @@ export function createApp(services: Services): AppHono {
   });
 
   registerHealthRoutes(app, services);
+  // Before the check routes: /v1/primes/{n} would otherwise take /v1/primes/count and /factor.
+  registerPrimeListRoutes(app, services);
+  registerPrimeCountRoutes(app, services);
+  registerPrimeFactorRoutes(app, services);
   registerPrimeCheckRoutes(app, services);
   registerReduceRoutes(app, services);
   registerMapReduceRoutes(app, services);
