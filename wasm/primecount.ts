@@ -48,15 +48,24 @@ function alloc(bytes: usize): usize {
 
 let cap: i32 = 0;
 let lpfmuPtr: usize = 0;
-let piPtr: usize = 0;
+let piPtr: usize = 0; // i32 per 128 numbers
+let piBitsPtr: usize = 0; // u64 per 128 numbers
 let primesPtr: usize = 0;
 let primeCount: i32 = 0;
 
 @inline function lpfmu(n: i32): i32 {
   return load<i32>(lpfmuPtr + (<usize>n << 2));
 }
+/**
+ * pi(n) for n <= cap from a compact table that stays in cache (the easy leaves look it up at
+ * random): per 128 numbers one u64 of odd-prime bits (bit i: 128w + 2i + 1) and the i32
+ * count of primes below 128w, 2 included.
+ */
 @inline function piOf(n: i32): i32 {
-  return load<i32>(piPtr + (<usize>n << 2));
+  const w = <usize>(n >> 7);
+  const k = <u64>(((n & 127) + 1) >> 1); // odd numbers 128w + 1 .. n
+  const bits = load<u64>(piBitsPtr + (w << 3)) & ((<u64>1 << k) - 1 | (k == 64 ? ~(<u64>0) : 0));
+  return n < 2 ? 0 : load<i32>(piPtr + (w << 2)) + <i32>popcnt<u64>(bits);
 }
 @inline function prime(i: i32): i32 {
   return load<i32>(primesPtr + (<usize>i << 2));
@@ -66,7 +75,10 @@ function buildTables(want: i32): void {
   if (want <= cap) return;
   const n = max(max(want, cap + (cap >> 1)), 1024);
   lpfmuPtr = alloc(<usize>(n + 1) << 2);
-  piPtr = alloc(<usize>(n + 1) << 2);
+  const blocks = (n >> 7) + 1;
+  piPtr = alloc(<usize>blocks << 2);
+  piBitsPtr = alloc(<usize>blocks << 3);
+  memory.fill(piBitsPtr, 0, <usize>blocks << 3);
   memory.fill(lpfmuPtr, 0, <usize>(n + 1) << 2);
   // lpf by sieving: lpfmu[m] = smallest prime factor for composites, 0 for primes (for now)
   for (let p = 2; p * p <= n; p++) {
@@ -77,15 +89,19 @@ function buildTables(want: i32): void {
     }
   }
   let count = 0;
-  store<i32>(piPtr, 0);
-  store<i32>(piPtr + 4, 0);
-  for (let k = 2; k <= n; k++) {
+  for (let k = 0; k <= n; k++) {
+    // block 0 counts 2 already: it is even, so never among the bits
+    if ((k & 127) == 0) store<i32>(piPtr + (<usize>(k >> 7) << 2), k == 0 ? 1 : count);
+    if (k < 2) continue;
     const at = lpfmuPtr + (<usize>k << 2);
     if (load<i32>(at) == 0) {
       store<i32>(at, k);
       count++;
+      if (k & 1) {
+        const w = piBitsPtr + (<usize>(k >> 7) << 3);
+        store<u64>(w, load<u64>(w) | (<u64>1 << <u64>((k & 127) >> 1)));
+      }
     }
-    store<i32>(piPtr + (<usize>k << 2), count);
   }
   primesPtr = alloc(<usize>(count + 2) << 2);
   store<i32>(primesPtr, 0);

@@ -96,10 +96,14 @@ function icbrt(n: number): number {
   return r;
 }
 
-/** Measured best y / x^(1/3) on the development machine, growing slowly with x. */
+/** Best y / x^(1/3) measured on the development machine at x = 10^10 .. 10^16 (interpolated). */
+const ALPHA_BY_DECADE = [2, 2, 4, 7, 13, 20, 30];
+
 function defaultAlpha(x: number): number {
-  const lx = Math.log(x);
-  return Math.max(1, (0.0018 * lx * lx * lx) / 10);
+  const at = Math.min(Math.max(Math.log10(x) - 10, 0), ALPHA_BY_DECADE.length - 1);
+  const i = Math.min(Math.floor(at), ALPHA_BY_DECADE.length - 2);
+  const t = at - i;
+  return ALPHA_BY_DECADE[i]! * (1 - t) + ALPHA_BY_DECADE[i + 1]! * t;
 }
 
 export function planPrimePi(x: bigint, shards: number, tuning: PrimePiTuning = {}): PrimePiPlan {
