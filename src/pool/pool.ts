@@ -42,6 +42,7 @@ export class WorkerPool {
   readonly maxQueue: number;
   #piscina: Piscina<TaskRequest, TaskEnvelope>;
   #closed = false;
+  #inFlight = 0;
 
   constructor(options: PoolOptions) {
     this.threads = options.threads;
@@ -68,14 +69,23 @@ export class WorkerPool {
     return this.#piscina.utilization;
   }
 
+  /** Tasks submitted and not yet settled: running or waiting for a thread. */
+  get inFlight(): number {
+    return this.#inFlight;
+  }
+
   get completed(): number {
     return this.#piscina.completed;
   }
 
   async run<K extends TaskName>(task: K, input: TaskInput<K>, options: RunOptions = {}): Promise<TaskResult<TaskOutput<K>>> {
     if (this.#closed) throw new ProblemError('shutting-down', 'The server is shutting down; retry on another instance.', { headers: { 'Retry-After': '1' } });
+    // Piscina does not count tasks that carry an AbortSignal against `maxQueue` (they wait in
+    // a separate queue), and every task here may carry one: so the bound is enforced here.
+    if (this.#inFlight >= this.threads + this.maxQueue) throw this.#overloaded();
     const submittedAt = now();
     let envelope: TaskEnvelope;
+    this.#inFlight += 1;
     try {
       envelope = await this.#piscina.run(
         { task, input },
@@ -86,6 +96,8 @@ export class WorkerPool {
       );
     } catch (error) {
       throw this.#translate(error, options.signal);
+    } finally {
+      this.#inFlight -= 1;
     }
     const queueMs = Math.max(0, envelope.startedAt - submittedAt);
     const computeMs = envelope.finishedAt - envelope.startedAt;
@@ -98,14 +110,16 @@ export class WorkerPool {
 
   #translate(error: unknown, signal: AbortSignal | undefined): unknown {
     if (signal?.aborted) return signal.reason ?? error;
-    if (error instanceof Error && error.message === 'Task queue is at limit') {
-      return new ProblemError(
-        'overloaded',
-        `All ${this.threads} worker threads are busy and ${this.maxQueue} tasks are already waiting; retry after the indicated delay.`,
-        { headers: { 'Retry-After': '1' } },
-      );
-    }
+    if (error instanceof Error && error.message === 'Task queue is at limit') return this.#overloaded();
     return error;
+  }
+
+  #overloaded(): ProblemError {
+    return new ProblemError(
+      'overloaded',
+      `All ${this.threads} worker threads are busy and ${this.maxQueue} tasks are already waiting; retry after the indicated delay.`,
+      { headers: { 'Retry-After': '1' } },
+    );
   }
 
   async close(): Promise<void> {

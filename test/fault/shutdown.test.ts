@@ -1,0 +1,56 @@
+/**
+ * SIGTERM with requests in flight: the process stops accepting, finishes every request it
+ * already has, and exits 0.
+ */
+import assert from 'node:assert/strict';
+import { spawn } from 'node:child_process';
+import { once } from 'node:events';
+import { request } from 'node:http';
+import { createInterface } from 'node:readline';
+import { test } from 'node:test';
+
+function post(url: string, body: string): Promise<{ status: number; body: string }> {
+  return new Promise((resolve, reject) => {
+    const req = request(url, { method: 'POST', headers: { 'content-type': 'application/json', connection: 'close' } }, (res) => {
+      let text = '';
+      res.on('data', (chunk: Buffer) => (text += chunk.toString('utf8')));
+      res.on('end', () => resolve({ status: res.statusCode ?? 0, body: text }));
+    });
+    req.on('error', reject);
+    req.end(body);
+  });
+}
+
+test('SIGTERM loses none of the requests in flight and exits 0', async () => {
+  const server = spawn(process.execPath, ['--import', 'tsx', 'src/server.ts'], {
+    env: { ...process.env, PORT: '0', HOST: '127.0.0.1', LOG_LEVEL: 'info', POOL_THREADS: '2', SHUTDOWN_TIMEOUT_MS: '30000' },
+    stdio: ['ignore', 'pipe', 'inherit'],
+  });
+  const lines = createInterface({ input: server.stdout! });
+  const logs: string[] = [];
+  const url = await new Promise<string>((resolve, reject) => {
+    server.once('exit', (code) => reject(new Error(`server exited with ${code}`)));
+    lines.on('line', (line) => {
+      logs.push(line);
+      const record = JSON.parse(line) as { msg?: string; port?: number };
+      if (record.msg === 'listening') resolve(`http://127.0.0.1:${record.port}`);
+    });
+  });
+
+  // Each request takes ~0.6 s of pool work; six of them on two threads take ~2 s.
+  const numbers = Array.from({ length: 2 }, () => (2n ** 3217n - 1n).toString());
+  const inFlight = Array.from({ length: 6 }, () => post(`${url}/v1/primes/check`, JSON.stringify({ numbers })));
+  await new Promise((resolve) => setTimeout(resolve, 300));
+  const exited = once(server, 'exit');
+  server.kill('SIGTERM');
+
+  const results = await Promise.all(inFlight);
+  for (const result of results) {
+    assert.equal(result.status, 200, result.body);
+    assert.equal((JSON.parse(result.body) as { count: number }).count, numbers.length);
+  }
+  const [code] = (await exited) as [number | null];
+  assert.equal(code, 0);
+  assert.ok(logs.some((line) => line.includes('shutting down')));
+  assert.ok(logs.some((line) => line.includes('"stopped"')));
+});

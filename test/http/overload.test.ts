@@ -1,0 +1,21 @@
+import assert from 'node:assert/strict';
+import { after, before, test } from 'node:test';
+import { type TestApp, problemOf, startTestApp } from '../helpers/app.js';
+
+let app: TestApp;
+before(() => {
+  app = startTestApp({ POOL_THREADS: '1', POOL_MAX_QUEUE: '0' });
+});
+after(() => app.close());
+
+test('when every thread is busy and the queue is full, requests get 503 with Retry-After, and inline work still runs', async () => {
+  const n = (2n ** 3217n - 1n).toString();
+  const busy = app.request.get(`/v1/primes/${n}`).then((response) => response.status);
+  while (app.services.pool.inFlight === 0) await new Promise((resolve) => setTimeout(resolve, 5));
+  const refused = await app.request.get(`/v1/primes/${n}`).expect(503);
+  const problem = problemOf(refused);
+  assert.equal(problem.type, 'https://crunch.dev/problems/overloaded');
+  assert.ok(Number(refused.headers['retry-after']) >= 1);
+  await app.request.get('/v1/primes/97').expect(200);
+  assert.equal(await busy, 200);
+});

@@ -1,0 +1,68 @@
+import assert from 'node:assert/strict';
+import { after, before, describe, test } from 'node:test';
+import { type TestApp, problemOf, startTestApp } from '../helpers/app.js';
+
+let app: TestApp;
+before(() => {
+  app = startTestApp();
+});
+after(() => app.close());
+
+describe('health and readiness', () => {
+  test('/healthz answers ok', async () => {
+    const response = await app.request.get('/healthz').expect(200);
+    assert.deepEqual(response.body, { status: 'ok' });
+  });
+
+  test('/readyz reports the pool', async () => {
+    const response = await app.request.get('/readyz').expect(200);
+    assert.equal(response.body.status, 'ready');
+    assert.equal(response.body.pool.threads, app.config.pool.threads);
+    assert.equal(response.body.shuttingDown, false);
+  });
+});
+
+describe('/metrics', () => {
+  test('exposes request, dispatch and pool metrics in the Prometheus format', async () => {
+    await app.request.get('/v1/primes/97').expect(200);
+    const response = await app.request.get('/metrics').expect(200);
+    assert.match(String(response.headers['content-type']), /^text\/plain/);
+    assert.match(response.text, /crunch_http_request_duration_seconds_count\{[^}]*route="\/v1\/primes\/:n"[^}]*\} [1-9]/);
+    assert.match(response.text, /crunch_dispatch_duration_seconds_count\{[^}]*operation="primes.check"[^}]*route="inline"[^}]*\} [1-9]/);
+    assert.match(response.text, /crunch_pool_threads \d/);
+  });
+});
+
+describe('contract and reference', () => {
+  test('/openapi.json is an OpenAPI 3.1 document listing every route', async () => {
+    const response = await app.request.get('/openapi.json').expect(200);
+    assert.equal(response.body.openapi, '3.1.0');
+    for (const path of ['/v1/primes/{n}', '/v1/primes/check', '/v1/jobs', '/v1/jobs/{id}', '/v1/jobs/{id}/events', '/healthz', '/readyz']) {
+      assert.ok(response.body.paths[path], `missing ${path}`);
+    }
+  });
+
+  test('/docs is a self-contained page whose assets are served locally', async () => {
+    const page = await app.request.get('/docs').expect(200);
+    assert.match(String(page.headers['content-type']), /^text\/html/);
+    const assets = [...page.text.matchAll(/(?:src|href)="([^"]+)"/g)].map((match) => match[1] as string);
+    assert.ok(assets.length >= 3);
+    for (const asset of assets) {
+      assert.ok(asset.startsWith('/'), `asset ${asset} is not local`);
+      const response = await app.request.get(asset).expect(200);
+      assert.ok(response.body.length > 0 || response.text.length > 0, `asset ${asset} is empty`);
+    }
+    problemOf(await app.request.get('/docs/assets/nope.js').expect(404));
+  });
+});
+
+describe('protocol errors', () => {
+  test('HEAD of an unknown route is a 404 without a body', async () => {
+    await app.request.head('/nope').expect(404);
+  });
+
+  test('a body sent with the wrong media type is a 415 problem naming the fix', async () => {
+    const response = await app.request.post('/v1/primes/check').set('Content-Type', 'text/csv').send('1,2,3').expect(415);
+    assert.match(problemOf(response).detail, /application\/json/);
+  });
+});
