@@ -711,7 +711,12 @@ export interface paths {
                     /** @description sumbykey: a whole number from 0 to 100000. */
                     maxKeys?: string;
                 };
-                header?: never;
+                header?: {
+                    /** @description RFC 7240. `respond-async`: answer 202 with a job at once. `wait=N` (seconds, at most 60): wait up to N s for the result, then answer 202 if it is not ready. Without it the call is synchronous. */
+                    prefer?: string;
+                    /** @description With `Prefer: respond-async` or `wait`: a repeated submission with the same key and the same request returns the same job; the same key with a different request is a 422. 1 to 200 visible ASCII characters. */
+                    "idempotency-key"?: string;
+                };
                 path?: never;
                 cookie?: never;
             };
@@ -733,6 +738,19 @@ export interface paths {
                     };
                     content: {
                         "application/json": components["schemas"]["MapReduceResult"];
+                    };
+                };
+                /** @description Accepted as a job (`Prefer: respond-async`, or `wait` ran out): poll `Location` or stream its events. */
+                202: {
+                    headers: {
+                        /** @description The job: `/v1/jobs/{id}`. */
+                        Location?: string;
+                        /** @description `respond-async` or `wait`. */
+                        "Preference-Applied"?: string;
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Job"];
                     };
                 };
                 /** @description Problem (`malformed-json`, `bad-request`) */

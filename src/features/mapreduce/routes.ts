@@ -4,7 +4,7 @@
  * Everything a client can get wrong (job, options, pattern, encoding, emptiness) is checked
  * here, on the main thread, before any work is dispatched.
  */
-import { createRoute, z } from '@hono/zod-openapi';
+import { z } from '@hono/zod-openapi';
 import type { Hook } from '@hono/zod-openapi';
 import {
   compileLineMatcher,
@@ -14,7 +14,7 @@ import {
   type JobResult,
   type JobSpec,
 } from '../../compute/mapreduce/index.js';
-import { respondCompute } from '../../http/compute-response.js';
+import { computeRoute, respondCompute } from '../../http/compute-response.js';
 import { computeResponseHeaders } from '../../http/dispatch-options.js';
 import type { AppEnv, AppHono } from '../../http/env.js';
 import { zodFieldErrors } from '../../http/errors.js';
@@ -148,7 +148,7 @@ export function registerMapReduceRoutes(app: AppHono, services: Services): void 
   const { config } = services;
   const requestSchema = mapReduceRequestSchema(config.limits);
 
-  const route = createRoute({
+  const route = computeRoute({
     method: 'post',
     path: '/v1/mapreduce',
     tags: ['mapreduce'],

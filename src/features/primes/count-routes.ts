@@ -1,6 +1,5 @@
 /** GET /v1/primes/count: how many primes lie in a range. */
-import { createRoute } from '@hono/zod-openapi';
-import { respondCompute } from '../../http/compute-response.js';
+import { computeRoute, respondCompute } from '../../http/compute-response.js';
 import { computeResponseHeaders } from '../../http/dispatch-options.js';
 import type { AppHono } from '../../http/env.js';
 import { parseIntegerInput } from '../../http/integer-input.js';
@@ -45,7 +44,7 @@ export function registerPrimeCountRoutes(app: AppHono, services: Services): void
   const { config } = services;
   const { limits } = config;
 
-  const count = createRoute({
+  const count = computeRoute({
     method: 'get',
     path: '/v1/primes/count',
     tags: ['primes'],

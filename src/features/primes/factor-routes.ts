@@ -1,7 +1,6 @@
 /** POST /v1/primes/factor: prime factorizations with multiplicity. */
-import { createRoute } from '@hono/zod-openapi';
 import type { FactorResult } from '../../compute/primes/factor.js';
-import { respondCompute } from '../../http/compute-response.js';
+import { computeRoute, respondCompute } from '../../http/compute-response.js';
 import { computeResponseHeaders } from '../../http/dispatch-options.js';
 import type { AppHono } from '../../http/env.js';
 import { parseIntegerList } from '../../http/integer-input.js';
@@ -27,7 +26,7 @@ export function registerPrimeFactorRoutes(app: AppHono, services: Services): voi
   const { config } = services;
   const { limits } = config;
 
-  const factor = createRoute({
+  const factor = computeRoute({
     method: 'post',
     path: '/v1/primes/factor',
     tags: ['primes'],

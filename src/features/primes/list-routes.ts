@@ -1,7 +1,6 @@
 /** GET /v1/primes: the primes of a range, one bounded page at a time. */
-import { createRoute } from '@hono/zod-openapi';
 import type { Context } from 'hono';
-import { respondCompute } from '../../http/compute-response.js';
+import { computeRoute, respondCompute } from '../../http/compute-response.js';
 import { computeResponseHeaders } from '../../http/dispatch-options.js';
 import type { AppHono } from '../../http/env.js';
 import { parseIntegerInput } from '../../http/integer-input.js';
@@ -94,7 +93,7 @@ export function registerPrimeListRoutes(app: AppHono, services: Services): void 
   const { config } = services;
   const { limits } = config;
 
-  const list = createRoute({
+  const list = computeRoute({
     method: 'get',
     path: '/v1/primes',
     tags: ['primes'],
