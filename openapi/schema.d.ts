@@ -157,7 +157,12 @@ export interface paths {
                     /** @description The `cursor` of the previous page: continues the same range. Not with `from` or `after`. */
                     cursor?: string;
                 };
-                header?: never;
+                header?: {
+                    /** @description RFC 7240. `respond-async`: answer 202 with a job at once. `wait=N` (seconds, at most 60): wait up to N s for the result, then answer 202 if it is not ready. Without it the call is synchronous. */
+                    prefer?: string;
+                    /** @description With `Prefer: respond-async` or `wait`: a repeated submission with the same key and the same request returns the same job; the same key with a different request is a 422. 1 to 200 visible ASCII characters. */
+                    "idempotency-key"?: string;
+                };
                 path?: never;
                 cookie?: never;
             };
@@ -176,6 +181,19 @@ export interface paths {
                     };
                     content: {
                         "application/json": components["schemas"]["PrimeList"];
+                    };
+                };
+                /** @description Accepted as a job (`Prefer: respond-async`, or `wait` ran out): poll `Location` or stream its events. */
+                202: {
+                    headers: {
+                        /** @description The job: `/v1/jobs/{id}`. */
+                        Location?: string;
+                        /** @description `respond-async` or `wait`. */
+                        "Preference-Applied"?: string;
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Job"];
                     };
                 };
                 /** @description Problem (`validation-failed`, `too-costly`, `deadline-exceeded`, `idempotency-conflict`) */
@@ -227,7 +245,12 @@ export interface paths {
                     /** @description Force a method; by default the cheaper one that is within its limits. */
                     method?: components["schemas"]["PrimeCountMethod"] & unknown;
                 };
-                header?: never;
+                header?: {
+                    /** @description RFC 7240. `respond-async`: answer 202 with a job at once. `wait=N` (seconds, at most 60): wait up to N s for the result, then answer 202 if it is not ready. Without it the call is synchronous. */
+                    prefer?: string;
+                    /** @description With `Prefer: respond-async` or `wait`: a repeated submission with the same key and the same request returns the same job; the same key with a different request is a 422. 1 to 200 visible ASCII characters. */
+                    "idempotency-key"?: string;
+                };
                 path?: never;
                 cookie?: never;
             };
@@ -244,6 +267,19 @@ export interface paths {
                     };
                     content: {
                         "application/json": components["schemas"]["PrimeCount"];
+                    };
+                };
+                /** @description Accepted as a job (`Prefer: respond-async`, or `wait` ran out): poll `Location` or stream its events. */
+                202: {
+                    headers: {
+                        /** @description The job: `/v1/jobs/{id}`. */
+                        Location?: string;
+                        /** @description `respond-async` or `wait`. */
+                        "Preference-Applied"?: string;
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Job"];
                     };
                 };
                 /** @description Problem (`validation-failed`, `too-costly`, `deadline-exceeded`, `idempotency-conflict`) */
@@ -290,7 +326,12 @@ export interface paths {
         post: {
             parameters: {
                 query?: never;
-                header?: never;
+                header?: {
+                    /** @description RFC 7240. `respond-async`: answer 202 with a job at once. `wait=N` (seconds, at most 60): wait up to N s for the result, then answer 202 if it is not ready. Without it the call is synchronous. */
+                    prefer?: string;
+                    /** @description With `Prefer: respond-async` or `wait`: a repeated submission with the same key and the same request returns the same job; the same key with a different request is a 422. 1 to 200 visible ASCII characters. */
+                    "idempotency-key"?: string;
+                };
                 path?: never;
                 cookie?: never;
             };
@@ -311,6 +352,19 @@ export interface paths {
                     };
                     content: {
                         "application/json": components["schemas"]["FactorResponse"];
+                    };
+                };
+                /** @description Accepted as a job (`Prefer: respond-async`, or `wait` ran out): poll `Location` or stream its events. */
+                202: {
+                    headers: {
+                        /** @description The job: `/v1/jobs/{id}`. */
+                        Location?: string;
+                        /** @description `respond-async` or `wait`. */
+                        "Preference-Applied"?: string;
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Job"];
                     };
                 };
                 /** @description Problem (`malformed-json`, `bad-request`) */
@@ -1100,6 +1154,72 @@ export interface components {
         IntegerString: string;
         /**
          * @example {
+         *       "id": "pZ1tq2yS3x8Hn0mV4dR7aQ",
+         *       "operation": "primes.count",
+         *       "status": "running",
+         *       "progress": {
+         *         "phase": "shards",
+         *         "done": 3,
+         *         "total": 8
+         *       },
+         *       "createdAt": "2026-11-23T12:00:00.000Z",
+         *       "startedAt": "2026-11-23T12:00:00.004Z",
+         *       "finishedAt": null,
+         *       "expiresAt": null,
+         *       "links": {
+         *         "self": "/v1/jobs/pZ1tq2yS3x8Hn0mV4dR7aQ",
+         *         "events": "/v1/jobs/pZ1tq2yS3x8Hn0mV4dR7aQ/events"
+         *       }
+         *     }
+         */
+        Job: {
+            /**
+             * @description Unguessable: 128 random bits.
+             * @example pZ1tq2yS3x8Hn0mV4dR7aQ
+             */
+            id: string;
+            /** @example primes.count */
+            operation: string;
+            /**
+             * @example running
+             * @enum {string}
+             */
+            status: "queued" | "running" | "succeeded" | "failed" | "cancelled";
+            progress: components["schemas"]["JobProgress"];
+            /** Format: date-time */
+            createdAt: string;
+            /** Format: date-time */
+            startedAt: string | null;
+            /** Format: date-time */
+            finishedAt: string | null;
+            /**
+             * Format: date-time
+             * @description When the finished job is forgotten (then 410 Gone). Null until it finishes.
+             */
+            expiresAt: string | null;
+            /** @description When `succeeded`: exactly the body the synchronous call returns. */
+            result?: unknown;
+            problem?: components["schemas"]["Problem"] & unknown;
+            links: {
+                /** @example /v1/jobs/pZ1tq2yS3x8Hn0mV4dR7aQ */
+                self: string;
+                /** @example /v1/jobs/pZ1tq2yS3x8Hn0mV4dR7aQ/events */
+                events: string;
+            };
+        };
+        JobProgress: {
+            /**
+             * @description What the job is doing, e.g. `sieve`, `map`, `reduce`, `shards`.
+             * @example map
+             */
+            phase: string;
+            /** @example 3 */
+            done: number;
+            /** @example 8 */
+            total: number;
+        } | null;
+        /**
+         * @example {
          *       "from": "0",
          *       "to": "1000000",
          *       "count": "78498",
@@ -1191,72 +1311,6 @@ export interface components {
             prime: boolean;
             test: components["schemas"]["PrimalityTest"] & unknown;
         };
-        /**
-         * @example {
-         *       "id": "pZ1tq2yS3x8Hn0mV4dR7aQ",
-         *       "operation": "primes.count",
-         *       "status": "running",
-         *       "progress": {
-         *         "phase": "shards",
-         *         "done": 3,
-         *         "total": 8
-         *       },
-         *       "createdAt": "2026-11-23T12:00:00.000Z",
-         *       "startedAt": "2026-11-23T12:00:00.004Z",
-         *       "finishedAt": null,
-         *       "expiresAt": null,
-         *       "links": {
-         *         "self": "/v1/jobs/pZ1tq2yS3x8Hn0mV4dR7aQ",
-         *         "events": "/v1/jobs/pZ1tq2yS3x8Hn0mV4dR7aQ/events"
-         *       }
-         *     }
-         */
-        Job: {
-            /**
-             * @description Unguessable: 128 random bits.
-             * @example pZ1tq2yS3x8Hn0mV4dR7aQ
-             */
-            id: string;
-            /** @example primes.count */
-            operation: string;
-            /**
-             * @example running
-             * @enum {string}
-             */
-            status: "queued" | "running" | "succeeded" | "failed" | "cancelled";
-            progress: components["schemas"]["JobProgress"];
-            /** Format: date-time */
-            createdAt: string;
-            /** Format: date-time */
-            startedAt: string | null;
-            /** Format: date-time */
-            finishedAt: string | null;
-            /**
-             * Format: date-time
-             * @description When the finished job is forgotten (then 410 Gone). Null until it finishes.
-             */
-            expiresAt: string | null;
-            /** @description When `succeeded`: exactly the body the synchronous call returns. */
-            result?: unknown;
-            problem?: components["schemas"]["Problem"] & unknown;
-            links: {
-                /** @example /v1/jobs/pZ1tq2yS3x8Hn0mV4dR7aQ */
-                self: string;
-                /** @example /v1/jobs/pZ1tq2yS3x8Hn0mV4dR7aQ/events */
-                events: string;
-            };
-        };
-        JobProgress: {
-            /**
-             * @description What the job is doing, e.g. `sieve`, `map`, `reduce`, `shards`.
-             * @example map
-             */
-            phase: string;
-            /** @example 3 */
-            done: number;
-            /** @example 8 */
-            total: number;
-        } | null;
         /**
          * @example {
          *       "count": 2,
