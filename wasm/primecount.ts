@@ -291,9 +291,18 @@ export function s1(): i64 {
   return div(<f64>p * <f64>t);
 }
 
-export function easy(offset: i32, step: i32): i64 {
+/** How many slots b = max(c + 1, pi(sqrt y)) + offset + k step (k = 0, 1, ...) lie below a. */
+export function easyCount(offset: i32, step: i32): i32 {
+  const first = max(C + 1, PI_SQRTY) + offset;
+  return first >= A ? 0 : (A - first + step - 1) / step;
+}
+
+/** Easy leaves of slots k in [from, from + count) (in chunks: see hardBegin on tiering). */
+export function easy(offset: i32, step: i32, from: i32, count: i32): i64 {
   let sum: i64 = 0;
-  for (let b = max(C + 1, PI_SQRTY) + offset; b < A; b += step) {
+  const first = max(C + 1, PI_SQRTY) + offset + from * step;
+  const last = min(<i64>A, <i64>first + <i64>count * <i64>step);
+  for (let b = first; <i64>b < last; b += step) {
     const p = prime(b);
     const pf = <f64>p;
     let lo = max(<u64>p, <u64>(Y / p));
@@ -443,42 +452,72 @@ function collectPrimes(lo: u64, hi: u64): i32 {
 // ---------------------------------------------------------------------------------------------
 // hard special leaves and P2 over [low0, high0)
 
+let hLow: u64 = 0;
+let hHigh0: u64 = 0;
+let hSize: i32 = 0;
+let hK: i32 = 0;
+let hNp: i32 = 0;
+let hP2Sum: i64 = 0;
+let hBefore: i64 = 0;
+let hS2: i64 = 0;
+
+/** Whether b (>= C + 1) has no hard leaf at or above `low`; once true it stays true for larger b and low. */
+@inline function inactive(b: i32, low: u64): bool {
+  const p = prime(b);
+  let maxM = min(div(<f64>p * <f64>max(low, 1)), <u64>Y);
+  if (b >= PI_SQRTY) maxM = min(maxM, hardMaxQ(p));
+  return <u64>p >= maxM;
+}
+
 /**
- * Sieves [low0, high0) (low0 a multiple of 128, high0 <= z + 1) segment by segment.
- * Returns the number of prime slots used (coef/cnt are valid for c < b < returned value).
- * results: [0] local S2 of the hard leaves (phi counted from low0),
- *          [1] sum over the P2 primes p with x / p in the range of #primes in [low0, x / p],
- *          [2] how many such p, [3] #primes in [low0, high0).
+ * Starts sieving [low0, high0) (low0 a multiple of 128, high0 <= z + 1); `hardStep` then does
+ * one segment per call (so that V8 tiers the hot loop up to optimised code after a few calls:
+ * a single long call would run entirely in the baseline compiler's code).
+ * Returns the number of prime slots used: coef/cnt are valid for c < b < returned value.
+ * When done, results: [0] local S2 of the hard leaves (phi counted from low0),
+ * [1] sum over the P2 primes p with x / p in the range of #primes in [low0, x / p],
+ * [2] how many such p, [3] #primes in [low0, high0).
  */
-export function hard(low0f: f64, high0f: f64): i32 {
+export function hardBegin(low0f: f64, high0f: f64): i32 {
   const low0 = <u64>low0f;
   const high0 = <u64>high0f;
-  // b stays active while some hard leaf of b lies at or above low0
   let size = C + 1;
-  {
-    const lq = <f64>max(low0, 1);
-    for (let b = C + 1; b < A; b++) {
-      const p = prime(b);
-      let maxM = min(div(<f64>p * lq), <u64>Y);
-      if (b >= PI_SQRTY) maxM = min(maxM, hardMaxQ(p));
-      if (<u64>p >= maxM) break;
-      size = b + 1;
-    }
-  }
+  while (size < A && !inactive(size, low0)) size++;
   memory.fill(coefPtr, 0, <usize>size << 3);
   memory.fill(cntPtr, 0, <usize>size << 3);
-
   // P2 queries: primes p in (max(y, x / high0), min(sqrt x, x / low0)], walked downwards
   const pHi = low0 == 0 ? SQRTX : min(SQRTX, div(<f64>low0));
   const pLo = max(<u64>Y, div(<f64>high0));
-  const np = pHi > pLo ? collectPrimes(pLo, pHi) : 0;
-  let k = np - 1;
-  let p2Sum: i64 = 0;
-  let before: i64 = 0;
+  hNp = pHi > pLo ? collectPrimes(pLo, pHi) : 0;
+  hK = hNp - 1;
+  hP2Sum = 0;
+  hBefore = 0;
+  hS2 = 0;
+  hLow = low0;
+  hHigh0 = high0;
+  hSize = size;
+  hardFinish();
+  return size;
+}
 
-  let s2: i64 = 0;
-  for (let low = low0; low < high0; low += <u64>SEG) {
-    const high = min(low + <u64>SEG, high0);
+function hardFinish(): void {
+  store<i64>(resPtr, hS2);
+  store<i64>(resPtr + 8, hP2Sum);
+  store<i64>(resPtr + 16, <i64>hNp);
+  store<i64>(resPtr + 24, hBefore);
+}
+
+/** Sieves the next segment; returns 0 once the range is done (results are then final). */
+export function hardStep(): i32 {
+  if (hLow >= hHigh0) return 0;
+  const low = hLow;
+  const high = min(low + <u64>SEG, hHigh0);
+  hLow = high;
+  // slots whose last hard leaf lies below this segment need neither leaves nor phi counts
+  while (hSize > C + 1 && inactive(hSize - 1, low)) hSize--;
+  const size = hSize;
+  let s2 = hS2;
+  {
     const end = <i32>(high - low);
     const lowF = <f64>max(low, 1);
     const highF = <f64>high;
@@ -559,20 +598,18 @@ export function hard(low0f: f64, high0f: f64): i32 {
     // queries x / p in this segment, in increasing order (all of them exceed every cleared prime)
     let count: i64 = 0;
     let i = 0;
-    while (k >= 0) {
-      const n = div(<f64>load<u32>(listPtr + (<usize>k << 2)));
+    while (hK >= 0) {
+      const n = div(<f64>load<u32>(listPtr + (<usize>hK << 2)));
       if (n >= high) break;
       const stop = <i32>((<i64>(n - low) - 1) >> 1);
       count += countBits(i, stop);
       i = stop + 1;
-      p2Sum += before + count + fix;
-      k--;
+      hP2Sum += hBefore + count + fix;
+      hK--;
     }
-    before += countBits(0, lastBit) + fix;
+    hBefore += countBits(0, lastBit) + fix;
   }
-  store<i64>(resPtr, s2);
-  store<i64>(resPtr + 8, p2Sum);
-  store<i64>(resPtr + 16, <i64>np);
-  store<i64>(resPtr + 24, before);
-  return size;
+  hS2 = s2;
+  hardFinish();
+  return hLow < hHigh0 ? 1 : 0;
 }

@@ -21,8 +21,10 @@ interface PrimeCountExports extends WebAssembly.Exports {
   memory: WebAssembly.Memory;
   init(x: number, y: number, c: number, segmentNumbers: number): number;
   s1(): bigint;
-  easy(offset: number, step: number): bigint;
-  hard(low: number, high: number): number;
+  easyCount(offset: number, step: number): number;
+  easy(offset: number, step: number, from: number, count: number): bigint;
+  hardBegin(low: number, high: number): number;
+  hardStep(): number;
   coefPointer(): number;
   cntPointer(): number;
   resultPointer(): number;
@@ -71,6 +73,8 @@ export interface PrimePiTuning {
 const SMALL = [0n, 0n, 1n, 2n];
 const DEFAULT_SEGMENT = 1 << 18;
 const PATTERN_PRIMES = 6;
+/** Sieving primes per call for the easy leaves. */
+const EASY_CHUNK = 64;
 
 function kernel(): PrimeCountExports {
   return loadWasm<PrimeCountExports>('primecount');
@@ -144,7 +148,10 @@ export function runPrimePiShard(plan: PrimePiPlan, index: number): PrimePiPartia
   }
   const k = kernel();
   const a = k.init(Number(x), plan.y, plan.c, plan.segment);
-  const size = k.hard(plan.bounds[index]!, plan.bounds[index + 1]!);
+  // many short calls, not one long one: V8 runs a wasm function in baseline code until it
+  // has been called enough, and a call in progress never switches to the optimised code
+  const size = k.hardBegin(plan.bounds[index]!, plan.bounds[index + 1]!);
+  while (k.hardStep() !== 0);
   // views after every call: the kernel may have grown its memory
   const results = new BigInt64Array(k.memory.buffer, k.resultPointer(), 4);
   const hard = results[0]!;
@@ -155,7 +162,9 @@ export function runPrimePiShard(plan: PrimePiPlan, index: number): PrimePiPartia
   const used = Math.max(0, size - first);
   const coef = Array.from(new Float64Array(k.memory.buffer, k.coefPointer() + first * 8, used));
   const cnt = Array.from(new Float64Array(k.memory.buffer, k.cntPointer() + first * 8, used));
-  const easy = k.easy(index, shards);
+  let easy = 0n;
+  const slots = k.easyCount(index, shards);
+  for (let from = 0; from < slots; from += EASY_CHUNK) easy += k.easy(index, shards, from, EASY_CHUNK);
   const s1 = index === 0 ? k.s1() : 0n;
   return {
     index,
