@@ -22,11 +22,16 @@
  *    makes q = x rounded to the grid, exactly, and r = x - q exactly (|r| <= u/2).
  *    1024 values of |q| <= 2^(b+39) + u/2 move a by less than 2^(b+50), a quarter of the
  *    binade, so a never leaves it. The remainders r feed a second level with grid
- *    2^(b - 40) in the same way; whatever is still left after that (values more than
- *    ~2^26 times smaller than the chunk's largest) goes to the bins one by one. At the
+ *    2^(b - 40) in the same way (and a third, 2^(b - 80), when the chunk needed it); at the
  *    end of a chunk each level holds a - 1.5 * 2^(b+52), an exact double, added to the
- *    bins. Per value that is six flops in two independent dependency chains, and no
- *    memory traffic besides the value itself.
+ *    bins. Whatever escapes the last level goes to the bins one by one.
+ *
+ *    E need not be exact, only an upper bound: any E with every |x| < 2^(E+1) works. So a
+ *    chunk is first summed in one pass on a guess (the previous chunk's exponent plus one),
+ *    two lanes at a time, while measuring its largest |x|; if that breaks the bound (or is
+ *    NaN/Inf), or some remainder escaped the second level, the chunk's result is discarded
+ *    and the chunk redone from its measured maximum. Typical data pays one pass of about
+ *    eight flops per value and no memory traffic besides the value itself.
  *
  * The exact value of the bins is read out as a BigInt (units of 2^-1074) and rounded once.
  */
@@ -148,8 +153,26 @@ export function addValue(acc: ExactSum, x: number): void {
 export function addArray(acc: ExactSum, values: Float64Array): void {
   const words = new Uint32Array(values.buffer, values.byteOffset, values.length * 2);
   const n = values.length;
+  // Exponent the next chunk is expected to stay under (one binade of slack over the last
+  // chunk's largest value); NaN when there is no guess. A chunk summed on a guess that turns
+  // out wrong is thrown away and redone from its measured largest value, so a guess only
+  // ever costs time, never exactness.
+  let guess = Number.NaN;
+  // After a failed guess, the next few chunks skip guessing (data whose chunks need the
+  // third level, or whose magnitudes jump around, would fail every time).
+  let cooldown = 0;
   for (let start = 0; start < n; start += CHUNK) {
     const end = Math.min(start + CHUNK, n);
+    if (cooldown > 0) cooldown -= 1;
+    else if (guess <= FAST_MAX_EXPONENT) {
+      const largest = sumChunkOnGuess(values, start, end, guess);
+      if (largest < 0) cooldown = 16;
+      else {
+        for (let k = 0; k < 4; k += 1) addValue(acc, chunkParts[k]!);
+        guess = largest === 0 ? Number.NaN : exponentOf(largest) + 1;
+        continue;
+      }
+    }
     // Largest magnitude in the chunk; NaN propagates through Math.max and sends the chunk
     // to the slow path, as do infinities and values too large for the level-1 grid.
     let m0 = 0;
@@ -161,24 +184,97 @@ export function addArray(acc: ExactSum, values: Float64Array): void {
     }
     if (i < end) m0 = Math.max(m0, Math.abs(values[i]!));
     const largest = Math.max(m0, m1);
+    guess = Number.NaN;
     if (largest === 0) continue;
-    scratchFloat[0] = largest;
-    const exponent = ((scratchWords[1]! >>> 20) & 0x7ff) - 1023;
+    const exponent = exponentOf(largest);
     if (!(largest < Infinity) || exponent > FAST_MAX_EXPONENT) {
       addWordsToBins(acc, words, start, end);
       continue;
     }
     sumChunkFast(acc, values, start, end, exponent);
+    guess = exponent + 1;
   }
 }
 
-function sumChunkFast(acc: ExactSum, values: Float64Array, start: number, end: number, exponent: number): void {
-  const b1 = Math.max(exponent - 38, -1074);
+/** Unbiased binary exponent of a positive finite double (subnormals give -1023). */
+function exponentOf(x: number): number {
+  scratchFloat[0] = x;
+  return ((scratchWords[1]! >>> 20) & 0x7ff) - 1023;
+}
+
+const chunkParts = new Float64Array(4);
+
+/**
+ * The two-level split of sumChunkFast in one pass, on a guessed exponent, committing
+ * nothing: leaves four exact partial sums of the chunk in chunkParts and returns the
+ * chunk's largest |x|, or -1 when the guess was wrong (a value at or above 2^(guess+1), a
+ * NaN or infinity) or some value was too small to be captured by the second level. Two
+ * independent lanes (even and odd positions) halve the loop's dependency chains.
+ */
+function sumChunkOnGuess(values: Float64Array, start: number, end: number, guess: number): number {
+  const b1 = Math.max(guess - 38, -1074);
   const b2 = Math.max(b1 - 40, -1074);
   const c1 = 1.5 * powerOfTwo(b1 + 52);
   const c2 = 1.5 * powerOfTwo(b2 + 52);
+  const bound = powerOfTwo(guess + 1);
   let a1 = c1;
   let a2 = c2;
+  let e1 = c1;
+  let e2 = c2;
+  let largestA = 0;
+  let largestE = 0;
+  let lost = 0;
+  let i = start;
+  for (; i + 1 < end; i += 2) {
+    const x = values[i]!;
+    const y = values[i + 1]!;
+    largestA = Math.max(largestA, Math.abs(x));
+    largestE = Math.max(largestE, Math.abs(y));
+    const t1 = a1 + x;
+    const u1 = e1 + y;
+    const r1 = x - (t1 - a1);
+    const s1 = y - (u1 - e1);
+    a1 = t1;
+    e1 = u1;
+    const t2 = a2 + r1;
+    const u2 = e2 + s1;
+    const r2 = r1 - (t2 - a2);
+    const s2 = s1 - (u2 - e2);
+    a2 = t2;
+    e2 = u2;
+    if (r2 !== 0 || s2 !== 0) lost = 1;
+  }
+  if (i < end) {
+    const x = values[i]!;
+    largestA = Math.max(largestA, Math.abs(x));
+    const t1 = a1 + x;
+    const r1 = x - (t1 - a1);
+    a1 = t1;
+    const t2 = a2 + r1;
+    if (r1 - (t2 - a2) !== 0) lost = 1;
+    a2 = t2;
+  }
+  const largest = Math.max(largestA, largestE);
+  if (!(largest < bound) || lost !== 0) return -1;
+  chunkParts[0] = a1 - c1;
+  chunkParts[1] = a2 - c2;
+  chunkParts[2] = e1 - c1;
+  chunkParts[3] = e2 - c2;
+  return largest;
+}
+
+function sumChunkFast(acc: ExactSum, values: Float64Array, start: number, end: number, exponent: number): void {
+  // Three levels, each 2^40 finer than the one above: what escapes all three is more than
+  // ~2^-66 times the chunk's largest value, rare outside contrived data.
+  const b1 = Math.max(exponent - 38, -1074);
+  const b2 = Math.max(b1 - 40, -1074);
+  const b3 = Math.max(b2 - 40, -1074);
+  const c1 = 1.5 * powerOfTwo(b1 + 52);
+  const c2 = 1.5 * powerOfTwo(b2 + 52);
+  const c3 = 1.5 * powerOfTwo(b3 + 52);
+  let a1 = c1;
+  let a2 = c2;
+  let a3 = c3;
   for (let i = start; i < end; i += 1) {
     const x = values[i]!;
     const t1 = a1 + x;
@@ -187,11 +283,15 @@ function sumChunkFast(acc: ExactSum, values: Float64Array, start: number, end: n
     const t2 = a2 + r1;
     const r2 = r1 - (t2 - a2);
     a2 = t2;
-    if (r2 !== 0) addValue(acc, r2);
+    const t3 = a3 + r2;
+    const r3 = r2 - (t3 - a3);
+    a3 = t3;
+    if (r3 !== 0) addValue(acc, r3);
   }
-  // Both differences are exact: same binade, multiples of the grid.
+  // Each difference is exact: same binade, multiples of the grid.
   addValue(acc, a1 - c1);
   addValue(acc, a2 - c2);
+  addValue(acc, a3 - c3);
 }
 
 /** Merges `from` into `into` exactly. */

@@ -30,6 +30,9 @@ describe('exact float64 sum: classic cases', () => {
     ['ties to even', [1, 2 ** -53], 1],
     ['just above the tie', [1, 2 ** -53, 2 ** -1000], 1 + 2 ** -52],
     ['empty sum', [], 0],
+    ['NaN after several fast chunks', [...Array<number>(3000).fill(0.5), NaN, 1], NaN],
+    ['Infinity after several fast chunks', [...Array<number>(2500).fill(-0.25), Infinity, ...Array<number>(2000).fill(3)], Infinity],
+    ['a huge value after small chunks', [...Array<number>(2048).fill(2 ** -30), 1e300, ...Array<number>(1000).fill(1), -1e300], 2048 * 2 ** -30 + 1000],
     ['exact zero is +0', [-0, -0], 0],
   ];
   for (const [name, values, expected] of cases) {
@@ -91,6 +94,31 @@ describe('exact float64 sum: against an exact rational reference', () => {
         },
       ),
       { numRuns: 40 },
+    );
+  });
+
+  test('chunks whose magnitudes jump (wrong guesses are redone, never trusted)', () => {
+    fc.assert(
+      fc.property(
+        fc.array(fc.integer({ min: -1070, max: 1020 }), { minLength: 2, maxLength: 6 }),
+        fc.array(fc.integer({ min: -1074, max: 1023 }), { maxLength: 4 }),
+        fc.integer(),
+        (chunkExponents, strays, seed) => {
+          let state = seed >>> 0;
+          const next = () => {
+            state = (Math.imul(state, 1664525) + 1013904223) >>> 0;
+            return state / 2 ** 32;
+          };
+          const values: number[] = [];
+          for (const e of chunkExponents) {
+            for (let i = 0; i < 1024; i += 1) values.push((next() - 0.5) * 2 ** Math.min(1023, e + Math.floor(next() * 4)));
+          }
+          // Lone values far above or below their chunk, at random places.
+          for (const e of strays) values[Math.floor(next() * values.length)] = (next() < 0.5 ? -1 : 1) * 2 ** e;
+          assertSameDouble(sum(values), referenceSum(values));
+        },
+      ),
+      { numRuns: 60 },
     );
   });
 
