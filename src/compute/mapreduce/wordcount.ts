@@ -1,15 +1,17 @@
 /**
  * wordcount: total words, distinct words and the most frequent ones. The map phase is
- * the byte scanner in word-scan.ts; reduce merges counts per partition and keeps that
- * partition's top N, which is enough because partitions hold disjoint words.
+ * the WebAssembly byte scanner (word-scan-wasm.ts; word-scan.ts is its plain JavaScript
+ * twin, kept as the reference the tests compare it with); reduce merges counts per
+ * partition and keeps that partition's top N, which is enough because partitions hold
+ * disjoint words.
  */
 import { bound, selectTop } from './ranking.js';
 import { partitionOf } from './text.js';
 import { MAX_TOP_WORDS, type Chunk, type WordCountJob, type WordCountPart, type WordCountResult } from './types.js';
-import { scanWords } from './word-scan.js';
+import { scanWordsWasm } from './word-scan-wasm.js';
 
 export function mapWordCount(job: WordCountJob, chunk: Chunk, partitions: number): WordCountPart[] {
-  const { words, counts } = scanWords(chunk.bytes, job.caseFold ?? true);
+  const { words, counts } = scanWordsWasm(chunk.bytes, job.caseFold ?? true);
   const parts: WordCountPart[] = [];
   for (let p = 0; p < partitions; p++) parts.push({ kind: 'wordcount', words: [], counts: [] });
   for (let j = 0; j < words.length; j++) {
