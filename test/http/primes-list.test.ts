@@ -175,6 +175,20 @@ describe('GET /v1/primes', () => {
     });
   }
 
+  test('the streamed page is the same JSON as the page a job stores', async () => {
+    for (const query of ['from=0&to=1000000&limit=5000', 'from=18446744073709550000&to=18446744073709551615&limit=7', 'from=8&to=10']) {
+      const sync = await app.request.get(`/v1/primes?${query}`).expect(200);
+      const accepted = await app.request.get(`/v1/primes?${query}`).set('Prefer', 'respond-async').expect(202);
+      let job = accepted.body as { status: string; result?: unknown };
+      for (let attempt = 0; attempt < 200 && !['succeeded', 'failed'].includes(job.status); attempt += 1) {
+        await new Promise((resolve) => setTimeout(resolve, 20));
+        job = (await app.request.get(accepted.headers['location'] as string).expect(200)).body as typeof job;
+      }
+      assert.equal(job.status, 'succeeded');
+      assert.deepEqual(job.result, sync.body, query);
+    }
+  });
+
   test('the default page size is the configured maximum, so a huge range is paged, never unbounded', async () => {
     const body = await page('from=0&to=18446744073709551615');
     assert.equal(body.count, 5000);

@@ -4,6 +4,7 @@ import { computeRoute, respondCompute } from '../../http/compute-response.js';
 import { computeResponseHeaders } from '../../http/dispatch-options.js';
 import type { AppHono } from '../../http/env.js';
 import { parseIntegerInput } from '../../http/integer-input.js';
+import { jsonArrayResponse } from '../../http/json-stream.js';
 import { type FieldError, problemResponses, validationProblem } from '../../http/problems.js';
 import type { Services } from '../../services.js';
 import { PrimeListSchema, primeListQuerySchema } from './list-schemas.js';
@@ -78,12 +79,12 @@ function nextHref(next: bigint, to: bigint, limit: number): string {
   return `/v1/primes?cursor=${encodeCursor(next, to)}&limit=${limit}`;
 }
 
-export function renderPrimePage(page: PrimePage, limit: number) {
+export function renderPrimePage(page: PrimePage, limit: number, withPrimes = true) {
   return {
     from: page.from.toString(),
     to: page.to.toString(),
     count: page.primes.length,
-    primes: page.primes.map(String),
+    primes: withPrimes ? page.primes.map(String) : [],
     cursor: page.next === undefined ? null : encodeCursor(page.next, page.to),
     next: page.next === undefined ? null : nextHref(page.next, page.to, limit),
   };
@@ -123,9 +124,17 @@ export function registerPrimeListRoutes(app: AppHono, services: Services): void 
     return respondCompute(c, services, {
       work: listPrimesWork(from, to, limit, config.pool.threads),
       render: (page) => renderPrimePage(page, limit),
+      // The same JSON as `render`, streamed in slices: a page can hold 10^5 primes or more.
       respond: (context: Context, page) => {
         if (page.next !== undefined) context.header('Link', `<${nextHref(page.next, page.to, limit)}>; rel="next"`);
-        return context.json(renderPrimePage(page, limit), 200);
+        const { primes, count, ...rest } = renderPrimePage(page, limit, false);
+        const head = JSON.stringify({ from: rest.from, to: rest.to, count });
+        return jsonArrayResponse(context, {
+          head: `${head.slice(0, -1)},"primes":[`,
+          count,
+          renderItem: (index) => `"${String(page.primes[index])}"`,
+          tail: `],"cursor":${JSON.stringify(rest.cursor)},"next":${JSON.stringify(rest.next)}}`,
+        });
       },
     }) as never;
   });
