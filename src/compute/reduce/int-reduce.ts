@@ -157,8 +157,13 @@ function reduceInt64(op: IntOp, values: BigInt64Array, maxBits: number): IntPart
           }
         } else {
           const b = absBig(values[i]!);
-          if (big !== null) big = gcdBigInt(big, b);
-          else if (g === 0) big = b;
+          if (big !== null) {
+            big = gcdBigInt(big, b);
+            if (big <= 0x20000000000000n) {
+              g = Number(big);
+              big = null;
+            }
+          } else if (g === 0) big = b;
           else g = Number(gcdBigInt(BigInt(g), b));
         }
       }

@@ -227,14 +227,14 @@ export function estimateReduceMicros(op: ReduceOp, type: ReduceType, count: numb
   const nanosPerValue =
     type === 'float64'
       ? op === 'sum' || op === 'mean'
-        ? 6
-        : 1.5
+        ? 5
+        : 2.5
       : op === 'product' || op === 'lcm'
         ? 300
-        : bigints
-          ? 60
-          : op === 'gcd'
-            ? 40
-            : 2;
+        : op === 'gcd'
+          ? 100
+          : bigints
+            ? 60
+            : 4;
   return 5 + (count * nanosPerValue) / 1000;
 }
