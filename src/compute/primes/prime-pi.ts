@@ -223,12 +223,15 @@ export function primePi(x: bigint): bigint {
   return combinePrimePi(plan, [runPrimePiShard(plan, 0)]);
 }
 
-/**
- * Rough single-thread time in microseconds, fitted to measurements on the development
- * machine (2 cores): about x^0.72 above 10^10.
- */
+/** Measured single-thread microseconds (warm) at x = 10^6, 10^7, ..., 10^16 on the development machine. */
+const MICROS_BY_DECADE = [30, 80, 270, 1_000, 3_100, 15_000, 70_000, 260_000, 1_400_000, 8_000_000, 45_000_000];
+
+/** Rough single-thread time in microseconds (log-log interpolation of MICROS_BY_DECADE). */
 export function estimatePrimePiMicros(x: bigint): number {
-  const n = Math.max(1, Number(x));
-  if (n < 1e6) return 20;
-  return 20 + 550_000 * (n / 1e13) ** 0.72;
+  const n = Number(x);
+  if (n < 1e6) return MICROS_BY_DECADE[0]!;
+  const at = Math.min(Math.log10(n) - 6, MICROS_BY_DECADE.length - 1);
+  const i = Math.min(Math.floor(at), MICROS_BY_DECADE.length - 2);
+  const t = at - i;
+  return MICROS_BY_DECADE[i]! ** (1 - t) * MICROS_BY_DECADE[i + 1]! ** t;
 }
