@@ -7,7 +7,7 @@
  * window is cut into contiguous shards sieved at once and joined in order.
  */
 import { estimateSieveMicros } from '../../compute/primes/sieve.js';
-import { type Progress, type Work, splitEvenly } from '../../dispatch/dispatcher.js';
+import type { Progress, Work } from '../../dispatch/dispatcher.js';
 import { sieveList } from '../../pool/tasks/primes.js';
 
 export interface PrimePage {
