@@ -75,6 +75,15 @@ describe('POST /v1/reduce with JSON', () => {
     });
   }
 
+  test('a JSON literal beyond the double range reads as Infinity, as IEEE parsing does', async () => {
+    const response = await app.request
+      .post('/v1/reduce')
+      .set('Content-Type', 'application/json')
+      .send('{"op": "sum", "type": "float64", "values": [1e400, 1]}')
+      .expect(200);
+    assert.equal(response.body.result, 'Infinity');
+  });
+
   test('the tree reduction of 0..19 is 190 in both types', async () => {
     const values = Array.from({ length: 20 }, (_, i) => i);
     assert.equal((await reduceJson({ op: 'sum', type: 'int', values }).expect(200)).body.result, '190');
@@ -259,6 +268,9 @@ describe('problems', () => {
       ['int', [`1${'0'.repeat(2000)}`], '/values/0', /limit of 4096 bits/],
       ['float64', [1, 'nan'], '/values/1', /"NaN"/],
       ['float64', ['1.5'], '/values/0', /JSON number/],
+      ['float64', [1, true], '/values/1', /not a float64/],
+      ['int', [null], '/values/0', /not an integer/],
+      ['int', ['Infinity'], '/values/0', /not an integer/],
     ];
     for (const [valueType, values, pointer, message] of cases) {
       const problem = problemOf(await reduceJson({ op: 'sum', type: valueType, values }).expect(422));

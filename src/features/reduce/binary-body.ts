@@ -17,7 +17,15 @@ export async function readBodyShared(request: Request, maxBytes: number): Promis
   if (request.body === null) return { buffer, length };
   const reader = request.body.getReader();
   for (;;) {
-    const { done, value } = await reader.read();
+    let chunk: Awaited<ReturnType<typeof reader.read>>;
+    try {
+      chunk = await reader.read();
+    } catch (error) {
+      throw new ProblemError('bad-request', 'The request body ended early: send the whole body with a correct Content-Length.', {
+        cause: error,
+      });
+    }
+    const { done, value } = chunk;
     if (done) break;
     if (length + value.length > bytes.length) {
       if (length + value.length > maxBytes) {

@@ -17,7 +17,10 @@ export const ReduceTypeSchema = z.enum(['float64', 'int']).openapi('ReduceType',
   example: 'float64',
 });
 
-export const ReduceValueSchema = z.union([z.number(), z.string()]).openapi('ReduceValue', {
+// Validated value by value in parseValues (with messages that fit the type); the schema
+// only documents the shape, so it accepts anything here.
+export const ReduceValueSchema = z.unknown().openapi('ReduceValue', {
+  anyOf: [{ type: 'number' }, { type: 'string' }],
   description:
     'float64: a JSON number, or one of the strings "NaN", "Infinity", "-Infinity". ' +
     'int: a JSON number up to 2^53 - 1 in magnitude, or a decimal string with an optional minus sign for any size.',
