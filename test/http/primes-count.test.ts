@@ -141,6 +141,23 @@ describe('GET /v1/primes/count', () => {
     assert.equal(response.headers['x-crunch-route'], 'pool');
   });
 
+  test('as a job, a count reports its progress per shard', async () => {
+    for (const [method, phase] of [['sieve', 'sieve'], ['pi', 'pi']]) {
+      const accepted = await app.request.get(`/v1/primes/count?to=2000000000&method=${method}`).set('Prefer', 'respond-async').expect(202);
+      type Job = { status: string; result?: Count; progress: { phase: string; done: number; total: number } | null };
+      let job = accepted.body as Job;
+      for (let attempt = 0; attempt < 500 && !['succeeded', 'failed'].includes(job.status); attempt += 1) {
+        await new Promise((resolve) => setTimeout(resolve, 20));
+        job = (await app.request.get(accepted.headers['location'] as string).expect(200)).body as Job;
+      }
+      assert.equal(job.status, 'succeeded');
+      assert.equal(job.result?.count, '98222287');
+      assert.equal(job.progress?.phase, phase);
+      assert.ok((job.progress?.total ?? 0) >= 2, 'more than one shard');
+      assert.equal(job.progress?.done, job.progress?.total);
+    }
+  });
+
   const refused: Array<[string, string, RegExp]> = [
     ['from=10&to=5', '#/query/from', /greater than to=5/],
     ['from=0', '#/query/to', /./],
