@@ -1,11 +1,11 @@
 /**
- * Starts the compiled server (`dist/server.js`, built by `npm run bench`) in its own process,
- * so the load generator and the server do not share an event loop. Resolves once the
- * server logs that it listens, with its base URL.
+ * Starts the compiled server (`dist/server.js`, built by `npm run bench`), or another entry,
+ * in its own process, so the load generator and the server do not share an event loop.
+ * Resolves once the server answers /healthz, with its base URL.
  */
 import { type ChildProcess, spawn } from 'node:child_process';
 import { once } from 'node:events';
-import { createInterface } from 'node:readline';
+import { createServer } from 'node:net';
 
 export interface BenchServer {
   readonly url: string;
@@ -13,28 +13,41 @@ export interface BenchServer {
   stop(): Promise<void>;
 }
 
-export async function startServer(env: Record<string, string> = {}): Promise<BenchServer> {
-  const child = spawn(process.execPath, ['dist/server.js'], {
-    env: { ...process.env, PORT: '0', HOST: '127.0.0.1', LOG_LEVEL: 'info', ...env },
-    stdio: ['ignore', 'pipe', 'inherit'],
+async function freePort(): Promise<number> {
+  const probe = createServer();
+  probe.listen(0, '127.0.0.1');
+  await once(probe, 'listening');
+  const address = probe.address();
+  probe.close();
+  if (address === null || typeof address === 'string') throw new Error('no port');
+  return address.port;
+}
+
+export async function startServer(env: Record<string, string> = {}, entry: readonly string[] = ['dist/server.js']): Promise<BenchServer> {
+  const port = await freePort();
+  const child = spawn(process.execPath, entry, {
+    // The access log would cost the server more than some of the work measured: warnings only.
+    env: { ...process.env, PORT: String(port), HOST: '127.0.0.1', LOG_LEVEL: 'warn', ...env },
+    stdio: ['ignore', 'inherit', 'inherit'],
   });
-  const lines = createInterface({ input: child.stdout! });
-  const url = await new Promise<string>((resolve, reject) => {
-    child.once('exit', (code) => reject(new Error(`server exited with code ${code} before listening`)));
-    lines.on('line', (line) => {
-      try {
-        const record = JSON.parse(line) as { msg?: string; port?: number };
-        if (record.msg === 'listening' && typeof record.port === 'number') resolve(`http://127.0.0.1:${record.port}`);
-      } catch {
-        // not a log record
-      }
-    });
-  });
+  let exited = false;
+  child.once('exit', () => (exited = true));
+  const url = `http://127.0.0.1:${port}`;
+  for (let attempt = 0; ; attempt += 1) {
+    if (exited) throw new Error(`${entry.join(' ')} exited before answering`);
+    if (attempt > 300) throw new Error(`${entry.join(' ')} did not answer within 30 s`);
+    try {
+      if ((await fetch(`${url}/healthz`)).status < 500) break;
+    } catch {
+      // not listening yet
+    }
+    await new Promise((resolve) => setTimeout(resolve, 100));
+  }
   return {
     url,
     process: child,
     async stop() {
-      if (child.exitCode !== null) return;
+      if (child.exitCode !== null || child.signalCode !== null) return;
       child.kill('SIGTERM');
       await once(child, 'exit');
     },

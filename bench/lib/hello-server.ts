@@ -1,0 +1,12 @@
+/**
+ * The baseline for HTTP overhead: a bare Hono app on @hono/node-server with one route,
+ * nothing else (no middleware, no validation, no pool). Started as its own process.
+ */
+import { serve } from '@hono/node-server';
+import { Hono } from 'hono';
+
+const app = new Hono();
+app.get('/', (c) => c.json({ hello: 'world' }));
+app.get('/healthz', (c) => c.json({ status: 'ok' }));
+serve({ fetch: app.fetch, port: Number(process.env['PORT']), hostname: '127.0.0.1' });
+process.on('SIGTERM', () => process.exit(0));
