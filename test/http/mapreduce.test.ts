@@ -6,7 +6,7 @@ import { mapReduceWork } from '../../src/features/mapreduce/work.js';
 
 let app: TestApp;
 before(() => {
-  app = startTestApp({ MAX_BODY_BYTES: String(1 << 20), MAX_BINARY_BODY_BYTES: String(4 << 20) });
+  app = startTestApp({ MAX_BODY_BYTES: String(1 << 20), MAX_BINARY_BODY_BYTES: String(16 << 20) });
 });
 after(() => app.close());
 
@@ -128,6 +128,39 @@ describe('POST /v1/mapreduce', () => {
   });
 });
 
+describe('POST /v1/mapreduce: big uploads mapped while they arrive', () => {
+  const huge = generate(600_000, 13).repeat(15); // about 9 MB: above the streaming threshold
+
+  for (const query of ['job=wordcount&top=40', `job=grep&pattern=${encodeURIComponent('^dog.*,1.5$')}&maxMatches=2000`, 'job=sumbykey']) {
+    test(`${query.split('&')[0]}: streamed pool run equals the inline run`, async () => {
+      const streamed = await postText(query, huge).expect(200);
+      assert.equal(streamed.headers['x-crunch-route'], 'pool');
+      const inline = await postText(query, huge).set('X-Crunch-Route', 'inline').expect(200);
+      assert.equal(streamed.text, inline.text);
+    });
+  }
+
+  test('invalid UTF-8 deep in a streamed upload is a 400 with its exact offset', async () => {
+    const bytes = Buffer.from(huge, 'utf8');
+    const offset = bytes.indexOf(0x20, bytes.length - 1000); // a space: the bad byte starts no sequence of its own
+    bytes[offset] = 0xff;
+    const problem = problemOf(await postText('job=wordcount', bytes).expect(400));
+    assert.match(problem.detail, new RegExp(`offset ${offset}\\b`));
+  });
+
+  test('a text upload can be a job with an Idempotency-Key', async () => {
+    const first = await postText('job=letters', 'abc\n').set('Prefer', 'respond-async').set('Idempotency-Key', 'mr-letters-1').expect(202);
+    const again = await postText('job=letters', 'abc\n').set('Prefer', 'respond-async').set('Idempotency-Key', 'mr-letters-1').expect(202);
+    assert.equal(again.headers['location'], first.headers['location']);
+    let body: { status?: string; result?: unknown } = {};
+    for (let i = 0; i < 100 && body.status !== 'succeeded'; i++) {
+      body = (await app.request.get(String(first.headers['location'])).expect(200)).body as typeof body;
+      if (body.status !== 'succeeded') await new Promise((resolve) => setTimeout(resolve, 20));
+    }
+    assert.deepEqual(body.result, { job: 'letters', totalLetters: 3, letters: [{ letter: 'a', count: 1 }, { letter: 'b', count: 1 }, { letter: 'c', count: 1 }] });
+  });
+});
+
 describe('POST /v1/mapreduce: bad input', () => {
   test('unknown job in JSON names the jobs', async () => {
     const problem = problemOf(await app.request.post('/v1/mapreduce').send({ job: 'wordcnt', documents: ['x'] }).expect(422));
@@ -193,7 +226,7 @@ describe('POST /v1/mapreduce: bad input', () => {
   }
 
   test('an oversize upload is a 413', async () => {
-    const problem = problemOf(await postText('job=wordcount', Buffer.alloc((4 << 20) + 1, 0x61)).expect(413));
+    const problem = problemOf(await postText('job=wordcount', Buffer.alloc((16 << 20) + 1, 0x61)).expect(413));
     assert.match(problem.detail, /larger than/);
   });
 });

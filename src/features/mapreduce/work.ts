@@ -25,6 +25,7 @@ import {
   type MapOutput,
 } from '../../compute/mapreduce/index.js';
 import type { Progress, Work } from '../../dispatch/dispatcher.js';
+import type { StreamedUpload } from './upload.js';
 
 export type MapReduceInput = Uint8Array | readonly string[];
 
@@ -120,6 +121,12 @@ export function mapReduceWork(job: JobSpec, input: MapReduceInput, threads: numb
 
 type Runner = Parameters<Work<JobResult>['pool']>[0];
 
+/** Where the pool's map lanes take their next batch of chunks, and how many chunks to expect. */
+interface ChunkSource {
+  next(): Promise<Chunk[] | undefined> | Chunk[] | undefined;
+  expected(): number;
+}
+
 async function runOnPool(
   job: JobSpec,
   input: MapReduceInput,
@@ -132,20 +139,27 @@ async function runOnPool(
   // Split here, not up front: the chunks' buffers are transferred away by this run.
   const chunks = splitInput(input, chunkBytes, { lineNumbers: jobNeedsLineNumbers(job) });
   const batches = groupChunks(chunks, chunkBytes);
-  const partitions = Math.max(1, threads);
-  const outputs: MapOutput[][] = new Array<MapOutput[]>(batches.length);
   let next = 0;
+  const source: ChunkSource = { next: () => batches[next++], expected: () => chunks.length };
+  return mapAndReduce(job, source, threads, run, progress);
+}
+
+/**
+ * Map lanes (two per thread, so a big input never floods the pool queue) take batches until
+ * the source runs dry; then one reduce task per partition; then the merge, here.
+ */
+async function mapAndReduce(job: JobSpec, source: ChunkSource, threads: number, run: Runner, progress: Progress): Promise<JobResult> {
+  const partitions = Math.max(1, threads);
+  const outputs: MapOutput[][] = [];
   let mapped = 0;
-  progress({ phase: 'map', done: 0, total: chunks.length });
-  const lanes = Math.min(batches.length, Math.max(1, threads) * 2);
+  progress({ phase: 'map', done: 0, total: source.expected() });
   await Promise.all(
-    Array.from({ length: lanes }, async () => {
-      while (next < batches.length) {
-        const index = next++;
-        const batch = batches[index]!;
-        outputs[index] = await run('mapReduceMap', { job, chunks: batch, partitions }, { transferList: transferables(batch) });
+    Array.from({ length: Math.max(1, threads) * 2 }, async () => {
+      for (let batch = await source.next(); batch !== undefined; batch = await source.next()) {
+        // Completion order is fine: every reduce is independent of the order of its parts.
+        outputs.push(await run('mapReduceMap', { job, chunks: batch, partitions }, { transferList: transferables(batch) }));
         mapped += batch.length;
-        progress({ phase: 'map', done: mapped, total: chunks.length });
+        progress({ phase: 'map', done: mapped, total: Math.max(mapped, source.expected()) });
       }
     }),
   );
@@ -161,4 +175,27 @@ async function runOnPool(
     }),
   );
   return mergePartials(job, partials);
+}
+
+/**
+ * A big text/plain upload mapped while it arrives (see upload.ts). Pool only: the caller
+ * uses it only when the dispatcher would pick the pool and the request is not a job.
+ */
+export function streamedMapReduceWork(job: JobSpec, upload: StreamedUpload, threads: number): Work<JobResult> {
+  return {
+    operation: `mapreduce.${job.kind}`,
+    costMicros: estimateMapReduceMicros(job, upload.declared),
+    describe: `${job.kind} over ${upload.declared} bytes`,
+    inline: () => {
+      throw new Error('a streamed upload is mapped on the pool only');
+    },
+    pool: (run, _signal, progress) =>
+      mapAndReduce(
+        job,
+        { next: async () => upload.next().then((chunk) => (chunk === undefined ? undefined : [chunk])), expected: () => upload.expectedChunks },
+        threads,
+        run,
+        progress,
+      ),
+  };
 }
