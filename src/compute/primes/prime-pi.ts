@@ -159,14 +159,37 @@ export function planPrimePi(x: bigint, shards: number, tuning: PrimePiTuning = {
   return { x: x.toString(), shards, y, c: PATTERN_PRIMES, segment, bounds };
 }
 
+/** A plan crosses threads as a message: refuse one the kernel would misread. */
+function checkPlan(plan: PrimePiPlan, x: number): void {
+  const { bounds, segment, shards, y, c } = plan;
+  if (!Number.isInteger(shards) || shards < 1 || bounds.length !== shards + 1) {
+    throw new RangeError('plan.bounds must hold shards + 1 bounds');
+  }
+  if (x < 4) return;
+  const end = Math.floor(x / y) + 1;
+  const ok =
+    Number.isInteger(y) &&
+    y >= Math.max(2, icbrt(x)) &&
+    y <= isqrt(x) &&
+    c === PATTERN_PRIMES &&
+    Number.isInteger(segment) &&
+    segment >= 128 &&
+    segment % 128 === 0 &&
+    segment <= 2 ** 26 &&
+    bounds[0] === 0 &&
+    bounds[shards] === end &&
+    bounds.every((bound, i) => Number.isInteger(bound) && (i === 0 || bound >= bounds[i - 1]!) && (i === shards || bound % 128 === 0));
+  if (!ok) throw new RangeError('not a plan made by planPrimePi for this x');
+}
+
 export function runPrimePiShard(plan: PrimePiPlan, index: number): PrimePiPartial {
   const shards = plan.shards;
-  if (plan.bounds.length !== shards + 1) throw new RangeError('plan.bounds must hold shards + 1 bounds');
   if (!Number.isInteger(index) || index < 0 || index >= shards) {
     throw new RangeError(`shard index must be in [0, ${shards}), got ${index}`);
   }
   const x = BigInt(plan.x);
   checkX(x);
+  checkPlan(plan, Number(x));
   if (x < 4n) {
     const zero = '0';
     return { index, a: 0, s1: zero, easy: zero, hard: zero, coef: [], cnt: [], p2Sum: zero, p2Count: 0, primes: 0 };

@@ -131,6 +131,20 @@ describe('sharded pi(x)', () => {
   }
 });
 
+test('runPrimePiShard refuses plans it did not make', () => {
+  const plan = planPrimePi(10n ** 9n, 3);
+  const broken = [
+    { ...plan, bounds: plan.bounds.slice(1) },
+    { ...plan, y: plan.y * 1000 },
+    { ...plan, segment: 100 },
+    { ...plan, bounds: [0, 1000, 999, plan.bounds[3]!] },
+    { ...plan, bounds: [0, 129, 256, plan.bounds[3]!] },
+    { ...plan, bounds: [...plan.bounds.slice(0, 3), plan.bounds[3]! + 1] },
+  ];
+  for (const bad of broken) assert.throws(() => runPrimePiShard(bad, 0), RangeError);
+  assert.throws(() => runPrimePiShard(plan, 3), RangeError);
+});
+
 test('estimatePrimePiMicros grows with x and is positive', () => {
   let last = 0;
   for (let e = 0n; e <= 15n; e++) {
