@@ -128,6 +128,19 @@ describe('POST /v1/reduce with a binary body', () => {
     assert.equal(min.body.result, (-(1n << 63n)).toString());
   });
 
+  test('reused body buffers never leak one request into the next', async () => {
+    const make = (length: number, start: number) => Float64Array.from({ length }, (_, i) => start + i);
+    const plainSum = (values: Float64Array) => values.reduce((a, b) => a + b, 0); // exact: small integers
+    const sizes = [200_000, 150_000, 199_999, 120_000, 200_000];
+    for (const [index, size] of sizes.entries()) {
+      const values = make(size, index * 7);
+      const response = await reduceBinary('?op=sum&type=float64', bytesOf(values), index % 2 === 0 ? 'pool' : 'inline').expect(200);
+      assert.deepEqual(response.body, { op: 'sum', type: 'float64', count: size, result: plainSum(values) });
+    }
+    const together = await Promise.all(sizes.map((size, index) => reduceBinary('?op=max&type=float64', bytesOf(make(size, index)), 'pool').expect(200)));
+    together.forEach((response, index) => assert.equal(response.body.result, (sizes[index] as number) - 1 + index));
+  });
+
   test('an empty body gives the identity', async () => {
     const response = await reduceBinary('?op=product&type=float64', new Uint8Array(0)).expect(200);
     assert.deepEqual(response.body, { op: 'product', type: 'float64', count: 0, result: 1 });

@@ -8,7 +8,7 @@ import { computeResponseHeaders } from '../../http/dispatch-options.js';
 import type { AppHono } from '../../http/env.js';
 import { ProblemError, problemResponses, validationProblem } from '../../http/problems.js';
 import type { Services } from '../../services.js';
-import { readBodyShared } from './binary-body.js';
+import { readBodyShared, releaseBody } from './binary-body.js';
 import {
   BinaryValuesSchema,
   ReduceQuerySchema,
@@ -62,8 +62,9 @@ export function registerReduceRoutes(app: AppHono, services: Services): void {
     let op: ReduceOp;
     let type: ReduceType;
     let values: ReduceValues;
+    let bodyBuffer: SharedArrayBuffer | undefined;
     if (binaryMediaType.test(contentType)) {
-      ({ op, type, values } = await readBinary(c, c.req.valid('query'), limits.maxBinaryBodyBytes, limits.maxReduceValues));
+      ({ op, type, values, bodyBuffer } = await readBinary(c, c.req.valid('query'), limits.maxBinaryBodyBytes, limits.maxReduceValues));
     } else if (jsonMediaType.test(contentType)) {
       // Validated against the JSON schema whenever the content type is JSON.
       const body = c.req.valid('json') as z.infer<ReturnType<typeof reduceRequestSchema>>;
@@ -81,10 +82,16 @@ export function registerReduceRoutes(app: AppHono, services: Services): void {
       );
     }
     const count = values.length;
-    return respondCompute(c, services, {
-      work: reduceWork({ op, type, values, maxBits: limits.maxIntegerBits }, config.pool.threads),
-      render: (result) => ({ op, type, count, result: renderResult(result) }),
-    }) as never;
+    try {
+      return (await respondCompute(c, services, {
+        work: reduceWork({ op, type, values, maxBits: limits.maxIntegerBits }, config.pool.threads),
+        render: (result) => ({ op, type, count, result: renderResult(result) }),
+      })) as never;
+    } finally {
+      // Without a Prefer header the answer is synchronous: once it is built, nothing reads
+      // the body any more (a job, with Prefer, keeps it until the job is done).
+      if (c.req.header('prefer') === undefined && bodyBuffer !== undefined) releaseBody(bodyBuffer);
+    }
   });
 }
 
@@ -105,7 +112,7 @@ async function readBinary(
   query: { op?: ReduceOp | undefined; type?: ReduceType | undefined },
   maxBytes: number,
   maxValues: number,
-): Promise<{ op: ReduceOp; type: ReduceType; values: ReduceValues }> {
+): Promise<{ op: ReduceOp; type: ReduceType; values: ReduceValues; bodyBuffer: SharedArrayBuffer }> {
   const missing = [
     ...(query.op === undefined ? [{ pointer: '#/query/op', message: 'required with a binary body, e.g. ?op=sum' }] : []),
     ...(query.type === undefined ? [{ pointer: '#/query/type', message: 'required with a binary body: float64 or int (int64)' }] : []),
@@ -113,6 +120,9 @@ async function readBinary(
   if (query.op === undefined || query.type === undefined) throw validationProblem(missing);
   const { op, type } = query;
   checkOp(op, type, '#/query/op');
+  // Refuse a declared oversize body before reading it.
+  const declared = Number(c.req.header('content-length') ?? Number.NaN);
+  if (declared / 8 > maxValues) throw tooMany(Math.floor(declared / 8), maxValues);
   const { buffer, length } = await readBodyShared(c.req.raw, maxBytes);
   if (length % 8 !== 0) {
     throw new ProblemError(
@@ -122,5 +132,5 @@ async function readBinary(
   }
   if (length / 8 > maxValues) throw tooMany(length / 8, maxValues);
   const values = type === 'int' ? new BigInt64Array(buffer, 0, length / 8) : new Float64Array(buffer, 0, length / 8);
-  return { op, type, values };
+  return { op, type, values, bodyBuffer: buffer };
 }
