@@ -161,34 +161,28 @@ function buildPattern(c: i32): void {
     return;
   }
   patPtr = alloc(<usize>odd << 3);
-  for (let w = 0; w < odd; w++) {
-    let word: u64 = 0;
-    for (let bit = 0; bit < 64; bit++) {
-      const n = (w * 64 + bit) * 2 + 1;
-      let keep = true;
-      for (let i = 2; i <= c; i++) {
-        if (n % prime(i) == 0) {
-          keep = false;
-          break;
-        }
-      }
-      if (keep) word |= (<u64>1) << <u64>bit;
+  // bit i of word w stands for 128w + 2i + 1; clear the odd multiples of 3 .. p_c
+  memory.fill(patPtr, 0xff, <usize>odd << 3);
+  const bits = odd << 6;
+  for (let i = 2; i <= c; i++) {
+    const p = prime(i);
+    for (let bit = p >> 1; bit < bits; bit += p) {
+      const at = patPtr + (<usize>(bit >> 6) << 3);
+      store<u64>(at, load<u64>(at) & ~(<u64>1 << <u64>(bit & 63)));
     }
-    store<u64>(patPtr + (<usize>w << 3), word);
   }
   phiPtr = alloc(<usize>(pp + 1) << 2);
+  // phiTable[r] = #{1 <= k <= r : gcd(k, pp) = 1}: mark the multiples, then a running count
+  memory.fill(phiPtr, 0, <usize>(pp + 1) << 2);
+  for (let i = 1; i <= c; i++) {
+    const p = prime(i);
+    for (let m = p; m <= pp; m += p) store<i32>(phiPtr + (<usize>m << 2), 1);
+  }
   let count = 0;
-  store<i32>(phiPtr, 0);
   for (let r = 1; r <= pp; r++) {
-    let keep = true;
-    for (let i = 1; i <= c; i++) {
-      if (r % prime(i) == 0) {
-        keep = false;
-        break;
-      }
-    }
-    if (keep) count++;
-    store<i32>(phiPtr + (<usize>r << 2), count);
+    const at = phiPtr + (<usize>r << 2);
+    if (load<i32>(at) == 0) count++;
+    store<i32>(at, count);
   }
   store<u32>(patCache + (<usize>c << 3), <u32>patPtr);
   store<u32>(patCache + (<usize>c << 3) + 4, <u32>phiPtr);
