@@ -10,12 +10,11 @@ import {
   compileLineMatcher,
   firstInvalidUtf8,
   isValidUtf8,
-  jobNeedsLineNumbers,
   PatternRefusedError,
   type JobResult,
   type JobSpec,
 } from '../../compute/mapreduce/index.js';
-import { computeRoute, parsePrefer, respondCompute } from '../../http/compute-response.js';
+import { computeRoute, respondCompute } from '../../http/compute-response.js';
 import { computeResponseHeaders } from '../../http/dispatch-options.js';
 import type { AppEnv, AppHono } from '../../http/env.js';
 import { zodFieldErrors } from '../../http/errors.js';
@@ -35,8 +34,7 @@ import {
   mapReduceRequestSchema,
   MapReduceResultSchema,
 } from './schemas.js';
-import { invalidUtf8Problem, StreamedUpload } from './upload.js';
-import { type MapReduceInput, mapReduceWork, poolChunkBytes, streamedMapReduceWork } from './work.js';
+import { type MapReduceInput, mapReduceWork } from './work.js';
 
 interface JobOptions {
   caseFold?: boolean | undefined;
@@ -120,11 +118,14 @@ function checkGrepPattern(job: JobSpec, pointer: string): void {
 }
 
 function checkUtf8(bytes: Uint8Array): void {
-  if (!isValidUtf8(bytes)) throw invalidUtf8Problem(firstInvalidUtf8(bytes));
+  if (isValidUtf8(bytes)) return;
+  const offset = firstInvalidUtf8(bytes);
+  throw new ProblemError(
+    'bad-request',
+    `The body is not valid UTF-8: the first bad byte is at offset ${offset}. Convert the text first, e.g. \`iconv -f latin1 -t utf-8\`.`,
+    { extensions: { offset } },
+  );
 }
-
-/** Uploads at least this big are mapped while they arrive (unless the request is a job or picks its route). */
-const STREAM_BYTES = 8 * 1024 * 1024;
 
 /** Uploads at least this big are read into shared memory, so chunks reach the workers as views. */
 const SHARED_BODY_BYTES = 256 * 1024;
@@ -233,33 +234,15 @@ export function registerMapReduceRoutes(app: AppHono, services: Services): void 
         }
         job = toJobSpec(query.job, optionsFromQuery(query.job, query));
         checkGrepPattern(job, '#/query/pattern');
-        const declared = Number(c.req.header('content-length'));
-        const preference = parsePrefer(c.req.header('prefer'));
-        const routeChosen = config.dispatch.allowRouteOverride && c.req.header('x-crunch-route') !== undefined;
-        const body = c.req.raw.body;
-        if (
-          body !== null &&
-          Number.isSafeInteger(declared) &&
-          declared >= STREAM_BYTES &&
-          !preference.respondAsync &&
-          preference.waitSeconds === undefined &&
-          !routeChosen
-        ) {
-          const upload = new StreamedUpload(body, declared, poolChunkBytes(declared, config.pool.threads), jobNeedsLineNumbers(job));
-          const work = streamedMapReduceWork(job, upload, config.pool.threads);
-          if (services.dispatcher.chooseRoute(work) === 'pool') return respondCompute(c, services, { work, render }) as never;
-          input = await upload.whole();
-        } else {
-          const bytes = await readBody(c.req.raw, declared);
-          if (bytes.length === 0) {
-            throw validationProblem([{ pointer: '', message: 'the body is empty: send the text to process' }]);
-          }
-          checkUtf8(bytes);
-          // The body was read past Hono: cache it for whoever reads it again (a job's Idempotency-Key fingerprint).
-          const whole = bytes.byteOffset === 0 && bytes.byteLength === bytes.buffer.byteLength ? bytes : bytes.slice();
-          (c.req.bodyCache as unknown as { arrayBuffer?: Promise<ArrayBufferLike> }).arrayBuffer = Promise.resolve(whole.buffer);
-          input = bytes;
+        const bytes = await readBody(c.req.raw, Number(c.req.header('content-length')));
+        if (bytes.length === 0) {
+          throw validationProblem([{ pointer: '', message: 'the body is empty: send the text to process' }]);
         }
+        checkUtf8(bytes);
+        // The body was read past Hono: cache it for whoever reads it again (a job's Idempotency-Key fingerprint).
+        const whole = bytes.byteOffset === 0 && bytes.byteLength === bytes.buffer.byteLength ? bytes : bytes.slice();
+        (c.req.bodyCache as unknown as { arrayBuffer?: Promise<ArrayBufferLike> }).arrayBuffer = Promise.resolve(whole.buffer);
+        input = bytes;
       } else {
         const body = c.req.valid('json') as Partial<z.infer<typeof requestSchema>>;
         if (body.job === undefined || body.documents === undefined) {

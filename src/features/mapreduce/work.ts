@@ -25,7 +25,6 @@ import {
   type MapOutput,
 } from '../../compute/mapreduce/index.js';
 import type { Progress, Work } from '../../dispatch/dispatcher.js';
-import type { StreamedUpload } from './upload.js';
 
 export type MapReduceInput = Uint8Array | readonly string[];
 
@@ -175,27 +174,4 @@ async function mapAndReduce(job: JobSpec, source: ChunkSource, threads: number, 
     }),
   );
   return mergePartials(job, partials);
-}
-
-/**
- * A big text/plain upload mapped while it arrives (see upload.ts). Pool only: the caller
- * uses it only when the dispatcher would pick the pool and the request is not a job.
- */
-export function streamedMapReduceWork(job: JobSpec, upload: StreamedUpload, threads: number): Work<JobResult> {
-  return {
-    operation: `mapreduce.${job.kind}`,
-    costMicros: estimateMapReduceMicros(job, upload.declared),
-    describe: `${job.kind} over ${upload.declared} bytes`,
-    inline: () => {
-      throw new Error('a streamed upload is mapped on the pool only');
-    },
-    pool: (run, _signal, progress) =>
-      mapAndReduce(
-        job,
-        { next: async () => upload.next().then((chunk) => (chunk === undefined ? undefined : [chunk])), expected: () => upload.expectedChunks },
-        threads,
-        run,
-        progress,
-      ),
-  };
 }
