@@ -237,6 +237,7 @@ export function init(x: f64, y: i32, c: i32, segNumbers: i32): i32 {
   C = min(c, A);
   PI_SQRTY = piOf(<i32>isqrt(<u64>y));
   buildPattern(C);
+  buildMList();
   SEG = segNumbers;
   const words = SEG >> 7;
   if (words > sieveWords) {
@@ -250,6 +251,40 @@ export function init(x: f64, y: i32, c: i32, segNumbers: i32): i32 {
   }
   if (resPtr == 0) resPtr = alloc(64);
   return A;
+}
+
+// square-free m <= y with lpf(m) > p_(c+1), ascending, as (m, lpfmu(m)) pairs: the only m the
+// leaves of b = c + 1 .. pi(sqrt y) - 1 can use (a sixth of all m or fewer)
+let mListPtr: usize = 0;
+let mListCap: i32 = 0;
+let mCount: i32 = 0;
+let mListY: i32 = -1;
+let mListC: i32 = -1;
+
+function buildMList(): void {
+  if (mListY == Y && mListC == C) return;
+  const bound = prime(C + 1);
+  let n = 0;
+  for (let m = 1; m <= Y; m++) {
+    const v = lpfmu(m);
+    if (v > bound || v < -bound) n++;
+  }
+  if (n > mListCap) {
+    mListCap = n;
+    mListPtr = alloc(<usize>n << 3);
+  }
+  let at = mListPtr;
+  for (let m = 1; m <= Y; m++) {
+    const v = lpfmu(m);
+    if (v > bound || v < -bound) {
+      store<i32>(at, m);
+      store<i32>(at + 4, v);
+      at += 8;
+    }
+  }
+  mCount = n;
+  mListY = Y;
+  mListC = C;
 }
 
 export function coefPointer(): usize {
@@ -531,8 +566,18 @@ export function hardStep(): i32 {
       let count: i64 = 0;
       let coef: i64 = 0;
       let i = 0;
-      for (let m = <i32>maxM; m > <i32>minM; m--) {
-        const v = lpfmu(m);
+      // walk the candidates m in (minM, maxM] downwards
+      let lo = 0;
+      let hi = mCount; // first index with m > maxM
+      while (lo < hi) {
+        const mid = (lo + hi) >>> 1;
+        if (<u64>load<i32>(mListPtr + (<usize>mid << 3)) <= maxM) lo = mid + 1;
+        else hi = mid;
+      }
+      for (let at = mListPtr + (<usize>lo << 3) - 8; at >= mListPtr; at -= 8) {
+        const m = load<i32>(at);
+        if (<u64>m <= minM) break;
+        const v = load<i32>(at + 4);
         if (v > p) {
           const xn = div(pf * <f64>m);
           const stop = <i32>((<i64>(xn - low) - 1) >> 1);
