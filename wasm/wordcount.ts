@@ -234,7 +234,10 @@ export function scan(from: u32): i32 {
   return -1;
 }
 
+@inline
 function add(start: usize, len: u32, hash: u32, utf16: u32): void {
+  // Grow first (rarely), so the probe below never has to start over.
+  if (keyCount == keyCapacity || arenaUsed + <usize>len > arenaCapacity) grow(<usize>len);
   let slot = (hash ^ (hash >> 15)) & slotMask;
   while (true) {
     const k = load<u32>(slots + (<usize>slot << 2));
@@ -245,11 +248,6 @@ function add(start: usize, len: u32, hash: u32, utf16: u32): void {
       return;
     }
     slot = (slot + 1) & slotMask;
-  }
-  if (keyCount == keyCapacity || arenaUsed + <usize>len > arenaCapacity) {
-    grow(<usize>len);
-    add(start, len, hash, utf16);
-    return;
   }
   const dst = arena + arenaUsed;
   for (let j: u32 = 0; j < len; j++) store<u8>(dst + j, fold(<u32>load<u8>(start + j)));
