@@ -72,7 +72,8 @@ function splitDocument(
       }
     }
     const whole = start === 0 && end === bytes.length && bytes.byteOffset === 0 && bytes.byteLength === bytes.buffer.byteLength;
-    const piece = share || (whole && source === 'documents') ? bytes.subarray(start, end) : bytes.slice(start, end);
+    // Uint8Array's own slice: a Node Buffer's slice() is a view, which could not be transferred alone.
+    const piece = share || (whole && source === 'documents') ? bytes.subarray(start, end) : Uint8Array.prototype.slice.call(bytes, start, end);
     out.push({ document, source, bytes: piece, byteOffset: start, firstLine: line });
     if (lineNumbers) line += countNewlines(bytes, start, end);
     start = end;

@@ -313,6 +313,21 @@ describe('edge cases', () => {
     );
   });
 
+  test('chunks of a plain buffer (a Node Buffer too) own exact-size buffers, so each can be transferred', () => {
+    for (const input of [Buffer.from('ab\ncd\nef\n'), new TextEncoder().encode('ab\ncd\nef\n')]) {
+      const chunks = splitInput(input, 3);
+      assert.equal(chunks.length, 3);
+      for (const chunk of chunks) {
+        assert.equal(chunk.bytes.byteOffset, 0);
+        assert.equal(chunk.bytes.byteLength, chunk.bytes.buffer.byteLength);
+        assert.notEqual(chunk.bytes.buffer, input.buffer);
+      }
+    }
+    const shared = new Uint8Array(new SharedArrayBuffer(9));
+    shared.set(new TextEncoder().encode('ab\ncd\nef'));
+    for (const chunk of splitInput(shared, 3)) assert.equal(chunk.bytes.buffer, shared.buffer);
+  });
+
   test('CRLF and LF lines read the same', () => {
     const lf = runJobInline({ kind: 'grep', pattern: 'b$' }, new TextEncoder().encode('ab\ncb\nd\n'), { chunkBytes: 2 });
     const crlf = runJobInline({ kind: 'grep', pattern: 'b$' }, new TextEncoder().encode('ab\r\ncb\r\nd\r\n'), { chunkBytes: 2 });
