@@ -4,7 +4,8 @@
  * rounded or coerced.
  */
 import { z } from '@hono/zod-openapi';
-import type { FieldError } from './problems.js';
+import { type IntegerBatch, U64_LIMIT, bitLength } from '../compute/primes/integer.js';
+import { type FieldError, validationProblem } from './problems.js';
 
 const decimalPattern = /^(0|[1-9][0-9]*)$/;
 
@@ -44,7 +45,7 @@ export function parseIntegerInput(raw: unknown, maxBits: number): IntegerParse {
   }
   if (decimalPattern.test(raw)) {
     // Digits carry ~3.32 bits each: refuse absurd lengths before paying for BigInt.
-    if (raw.length > Math.ceil(maxBits / 3.3219) + 1) {
+    if (raw.length > maxDigits(maxBits)) {
       return { ok: false, message: `has ${raw.length} digits, above the limit of ${maxBits} bits` };
     }
     return checkBits(BigInt(raw), maxBits);
@@ -52,11 +53,16 @@ export function parseIntegerInput(raw: unknown, maxBits: number): IntegerParse {
   return { ok: false, message: describeBadDecimal(raw) };
 }
 
+/** Digits carry ~3.32 bits each; a longer string cannot fit in `maxBits`. */
+function maxDigits(maxBits: number): number {
+  return Math.ceil(maxBits / 3.3219) + 1;
+}
+
 const safeLimit = BigInt(Number.MAX_SAFE_INTEGER);
 
 function checkBits(value: bigint, maxBits: number): IntegerParse {
   if (maxBits >= 53 && value <= safeLimit) return { ok: true, value };
-  const bits = value === 0n ? 0 : value.toString(2).length;
+  const bits = bitLength(value);
   if (bits > maxBits) return { ok: false, message: `has ${bits} bits, above the limit of ${maxBits} bits` };
   return { ok: true, value };
 }
@@ -92,4 +98,37 @@ export function parseIntegerList(
     else break;
   }
   return { values, errors };
+}
+
+/**
+ * Parses a list straight into the packed batch the prime kernels take, with no per-item
+ * allocation beyond the BigInt itself. Bad items are refused with every field error, as
+ * parseIntegerList reports them (that slower path runs only when something is wrong).
+ */
+export function parseIntegerBatch(raws: readonly unknown[], pointerBase: string, maxBits: number): IntegerBatch {
+  const count = raws.length;
+  const small = new BigUint64Array(count);
+  const largeIndex: number[] = [];
+  const largeValues: bigint[] = [];
+  const limit = 1n << BigInt(maxBits);
+  const longest = maxDigits(maxBits);
+  for (let index = 0; index < count; index += 1) {
+    const raw = raws[index];
+    let value: bigint;
+    if (typeof raw === 'number' && Number.isSafeInteger(raw) && raw >= 0) value = BigInt(raw);
+    else if (typeof raw === 'string' && raw.length <= longest && decimalPattern.test(raw)) value = BigInt(raw);
+    else return refuse(raws, pointerBase, maxBits);
+    if (value >= limit) return refuse(raws, pointerBase, maxBits);
+    if (value < U64_LIMIT) small[index] = value;
+    else {
+      largeIndex.push(index);
+      largeValues.push(value);
+    }
+  }
+  return { count, small, largeIndex, largeValues };
+}
+
+function refuse(raws: readonly unknown[], pointerBase: string, maxBits: number): never {
+  const { errors } = parseIntegerList(raws, pointerBase, maxBits);
+  throw validationProblem(errors.length > 0 ? errors : [{ pointer: pointerBase, message: 'contains an invalid integer' }]);
 }

@@ -1,7 +1,7 @@
 import assert from 'node:assert/strict';
 import { after, before, describe, test } from 'node:test';
 import fc from 'fast-check';
-import { toPrimeBatch } from '../../src/compute/primes/batch.js';
+import { integerBatchOf } from '../../src/compute/primes/batch.js';
 import { Dispatcher, type Work, shardCount, splitEvenly } from '../../src/dispatch/dispatcher.js';
 import { ProblemError } from '../../src/http/problems.js';
 import { WorkerPool } from '../../src/pool/pool.js';
@@ -14,7 +14,7 @@ function slowWork(count: number, costMicros = 1e9): Work<Uint8Array> {
     operation: 'test.slow',
     costMicros,
     inline: () => new Uint8Array(0),
-    pool: (run) => run('checkPrimes', toPrimeBatch(Array.from({ length: count }, () => slowPrime))),
+    pool: (run) => run('checkPrimes', integerBatchOf(Array.from({ length: count }, () => slowPrime))),
   };
 }
 
@@ -66,13 +66,13 @@ describe('the pool under pressure', () => {
   before(async () => {
     pool = new WorkerPool({ threads: 1, maxQueue: 1 });
     // A thread still starting takes tasks in differently; measure the steady state.
-    await pool.run('checkPrimes', toPrimeBatch([2n]));
+    await pool.run('checkPrimes', integerBatchOf([2n]));
   });
   after(() => pool.close());
 
   test('a full queue refuses with a 503 overloaded problem carrying Retry-After', async () => {
     const controller = new AbortController();
-    const batch = () => toPrimeBatch([slowPrime, slowPrime]);
+    const batch = () => integerBatchOf([slowPrime, slowPrime]);
     const running = pool.run('checkPrimes', batch(), { signal: controller.signal }).catch((error: unknown) => error);
     const queued = pool.run('checkPrimes', batch(), { signal: controller.signal }).catch((error: unknown) => error);
     await assert.rejects(pool.run('checkPrimes', batch()), (error: unknown) => {
@@ -88,12 +88,12 @@ describe('the pool under pressure', () => {
 
   test('an aborted task stops and the pool keeps working', async () => {
     const controller = new AbortController();
-    const task = pool.run('checkPrimes', toPrimeBatch(Array.from({ length: 20 }, () => slowPrime)), { signal: controller.signal });
+    const task = pool.run('checkPrimes', integerBatchOf(Array.from({ length: 20 }, () => slowPrime)), { signal: controller.signal });
     setTimeout(() => controller.abort(new Error('client went away')), 100);
     const startedAt = performance.now();
     await assert.rejects(task, /client went away/);
     assert.ok(performance.now() - startedAt < 3_000, 'the abort did not stop the task');
-    const result = await pool.run('checkPrimes', toPrimeBatch([97n, 98n]));
+    const result = await pool.run('checkPrimes', integerBatchOf([97n, 98n]));
     assert.deepEqual([...result.value], [1, 0]);
     assert.ok(result.computeMs >= 0 && result.queueMs >= 0);
   });
@@ -130,7 +130,7 @@ describe('deadlines', () => {
       operation: 'test.small',
       costMicros: 1e6,
       inline: () => new Uint8Array(0),
-      pool: (run) => run('checkPrimes', toPrimeBatch([2n, 4n])),
+      pool: (run) => run('checkPrimes', integerBatchOf([2n, 4n])),
     });
     assert.equal(outcome.route, 'pool');
     assert.equal(outcome.tasks, 1);

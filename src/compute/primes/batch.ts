@@ -1,40 +1,43 @@
 /**
- * Batches of primality checks in a form that crosses thread boundaries cheaply: values
- * below 2^64 in a BigUint64Array (transferred, not copied), larger ones beside it as
+ * Batches of primality checks in the packed `IntegerBatch` form (integer.ts): values
+ * below 2^64 in a BigUint64Array that crosses threads by transfer, larger ones beside it as
  * bigints with their positions. One result byte per value: 1 prime, 0 not.
  */
-import { checkPrimesU64, isPrime } from './is-prime.js';
+import { checkPrimesBatch } from './is-prime.js';
+import { type IntegerBatch, U64_LIMIT } from './integer.js';
 
-export interface PrimeBatch {
-  /** Every value, with 0 standing in at the positions listed in `bigAt`. */
-  readonly values: BigUint64Array;
-  readonly big: readonly bigint[];
-  readonly bigAt: readonly number[];
-}
+export const u64Limit = U64_LIMIT;
 
-export const u64Limit = 1n << 64n;
-
-export function toPrimeBatch(values: readonly bigint[], start = 0, end = values.length): PrimeBatch {
-  const packed = new BigUint64Array(end - start);
-  const big: bigint[] = [];
-  const bigAt: number[] = [];
-  for (let index = start; index < end; index += 1) {
-    const value = values[index] as bigint;
-    if (value < u64Limit) packed[index - start] = value;
+/** Packs bigints (already validated) into a batch. */
+export function integerBatchOf(values: readonly bigint[]): IntegerBatch {
+  const small = new BigUint64Array(values.length);
+  const largeIndex: number[] = [];
+  const largeValues: bigint[] = [];
+  values.forEach((value, index) => {
+    if (value < U64_LIMIT) small[index] = value;
     else {
-      big.push(value);
-      bigAt.push(index - start);
+      largeIndex.push(index);
+      largeValues.push(value);
     }
-  }
-  return { values: packed, big, bigAt };
+  });
+  return { count: values.length, small, largeIndex, largeValues };
 }
 
-export function checkPrimeBatch(batch: PrimeBatch): Uint8Array {
-  const flags = checkPrimesU64(batch.values);
-  for (let index = 0; index < batch.big.length; index += 1) {
-    flags[batch.bigAt[index] as number] = isPrime(batch.big[index] as bigint).prime ? 1 : 0;
-  }
-  return flags;
+/** Items [start, end) as their own batch, with a copied (so transferable) `small` array. */
+export function sliceIntegerBatch(batch: IntegerBatch, start: number, end: number): IntegerBatch {
+  const largeIndex: number[] = [];
+  const largeValues: bigint[] = [];
+  batch.largeIndex.forEach((index, position) => {
+    if (index >= start && index < end) {
+      largeIndex.push(index - start);
+      largeValues.push(batch.largeValues[position] as bigint);
+    }
+  });
+  return { count: end - start, small: batch.small.slice(start, end), largeIndex, largeValues };
+}
+
+export function checkPrimeBatch(batch: IntegerBatch): Uint8Array {
+  return checkPrimesBatch(batch);
 }
 
 export type PrimeBatchResult = Uint8Array;

@@ -76,7 +76,7 @@ export function checkPrimesBigInt(values: readonly bigint[]): Uint8Array {
 }
 
 /**
- * Checks a packed batch (see packIntegers): out[i] = 1 when item i is prime. Items at
+ * Checks a packed batch (see IntegerBatch): out[i] = 1 when item i is prime. Items at
  * batch.largeIndex (>= 2^64) are 'probable' verdicts, all others 'deterministic'.
  */
 export function checkPrimesBatch(batch: IntegerBatch): Uint8Array {

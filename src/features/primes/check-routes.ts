@@ -1,9 +1,9 @@
 /** GET /v1/primes/{n} and POST /v1/primes/check. */
-import { u64Limit } from '../../compute/primes/batch.js';
+import { integerBatchOf, u64Limit } from '../../compute/primes/batch.js';
 import { computeRoute, respondCompute } from '../../http/compute-response.js';
 import { computeResponseHeaders } from '../../http/dispatch-options.js';
 import type { AppHono } from '../../http/env.js';
-import { parseIntegerInput, parseIntegerList } from '../../http/integer-input.js';
+import { parseIntegerBatch, parseIntegerInput } from '../../http/integer-input.js';
 import { jsonArrayResponse } from '../../http/json-stream.js';
 import { problemResponses, validationProblem } from '../../http/problems.js';
 import type { Services } from '../../services.js';
@@ -48,7 +48,7 @@ export function registerPrimeCheckRoutes(app: AppHono, services: Services): void
     if (!parsed.ok) throw validationProblem([{ pointer: '#/path/n', message: parsed.message }]);
     const n = parsed.value;
     return respondCompute(c, services, {
-      work: checkPrimesWork([n], config.pool.threads),
+      work: checkPrimesWork(integerBatchOf([n]), config.pool.threads),
       render: (flags) => ({ n: n.toString(), prime: flags[0] === 1, test: testFor(n) }),
     }) as never;
   });
@@ -76,21 +76,25 @@ export function registerPrimeCheckRoutes(app: AppHono, services: Services): void
 
   app.openapi(checkMany, async (c) => {
     const { numbers } = c.req.valid('json');
-    const { values, errors } = parseIntegerList(numbers, '/numbers', limits.maxIntegerBits);
-    if (errors.length > 0) throw validationProblem(errors);
-    const renderItem = (flags: Uint8Array, index: number) => {
-      const value = values[index] as bigint;
-      return { n: value.toString(), prime: flags[index] === 1, test: testFor(value) };
-    };
+    const batch = parseIntegerBatch(numbers, '/numbers', limits.maxIntegerBits);
+    const { count } = batch;
+    const probable = new Uint8Array(count);
+    for (const index of batch.largeIndex) probable[index] = 1;
+    // Validated canonical: a string item is already the decimal the response carries.
+    const decimal = (index: number): string => String(numbers[index]);
+    const testAt = (index: number) => (probable[index] === 1 ? 'probable' : 'deterministic');
     // Typed as the schema for the contract; the sync body itself is streamed in slices.
     return respondCompute(c, services, {
-      work: checkPrimesWork(values, config.pool.threads),
-      render: (flags) => ({ count: values.length, results: values.map((_, index) => renderItem(flags, index)) }),
+      work: checkPrimesWork(batch, config.pool.threads),
+      render: (flags) => ({
+        count,
+        results: numbers.map((_, index) => ({ n: decimal(index), prime: flags[index] === 1, test: testAt(index) })),
+      }),
       respond: (context, flags) =>
         jsonArrayResponse(context, {
-          head: `{"count":${values.length},"results":[`,
-          count: values.length,
-          renderItem: (index) => JSON.stringify(renderItem(flags, index)),
+          head: `{"count":${count},"results":[`,
+          count,
+          renderItem: (index) => `{"n":"${decimal(index)}","prime":${flags[index] === 1},"test":"${testAt(index)}"}`,
           tail: ']}',
         }),
     }) as never;

@@ -2,59 +2,57 @@
  * Prime checking as dispatchable work: one cost estimate, and the same kernel run inline,
  * in yielding slices, or sharded over the pool. Sync requests and jobs both build it here.
  */
-import { type PrimeBatch, checkPrimeBatch, toPrimeBatch, u64Limit } from '../../compute/primes/batch.js';
+import { checkPrimeBatch, sliceIntegerBatch } from '../../compute/primes/batch.js';
+import { type IntegerBatch, bitLength } from '../../compute/primes/integer.js';
 import { estimateCheckMicros } from '../../compute/primes/is-prime.js';
 import { type Work, shardCount, splitEvenly } from '../../dispatch/dispatcher.js';
 
 const valuesPerSlice = 256;
-const minValuesPerShard = 1_024;
-const u32Limit = 1n << 32n;
+const minValuesPerShard = 4_096;
 
-export function estimateBatchMicros(values: readonly bigint[]): { total: number; largest: number } {
-  const small = estimateCheckMicros(32);
+export function estimateBatchMicros(batch: IntegerBatch): { total: number; largest: number } {
   const word = estimateCheckMicros(64);
-  let total = 0;
-  let largest = 0;
-  for (const value of values) {
-    const cost = value < u32Limit ? small : value < u64Limit ? word : estimateCheckMicros(value.toString(2).length);
+  let total = word * (batch.count - batch.largeValues.length);
+  let largest = batch.count > batch.largeValues.length ? word : 0;
+  for (const value of batch.largeValues) {
+    const cost = estimateCheckMicros(bitLength(value));
     total += cost;
     if (cost > largest) largest = cost;
   }
   return { total, largest };
 }
 
-export function checkPrimesWork(values: readonly bigint[], threads: number): Work<Uint8Array> {
-  const cost = estimateBatchMicros(values);
+export function checkPrimesWork(batch: IntegerBatch, threads: number): Work<Uint8Array> {
+  const { count } = batch;
+  const cost = estimateBatchMicros(batch);
   return {
     operation: 'primes.check',
     costMicros: cost.total,
-    sliceMicros: cost.largest * Math.min(values.length, valuesPerSlice),
-    describe: values.length === 1 ? `checking ${values[0]}` : `checking ${values.length} numbers`,
-    inline: () => checkPrimeBatch(toPrimeBatch(values)),
+    sliceMicros: cost.largest * Math.min(count, valuesPerSlice),
+    describe: count === 1 ? `checking ${batch.largeValues[0] ?? batch.small[0]}` : `checking ${count} numbers`,
+    inline: () => checkPrimeBatch(batch),
     sliced: async (yieldNow, progress) => {
-      const flags = new Uint8Array(values.length);
-      for (let start = 0; start < values.length; start += valuesPerSlice) {
-        const end = Math.min(values.length, start + valuesPerSlice);
-        flags.set(checkPrimeBatch(toPrimeBatch(values, start, end)), start);
-        progress({ phase: 'numbers', done: end, total: values.length });
-        if (end < values.length) await yieldNow();
+      const flags = new Uint8Array(count);
+      for (let start = 0; start < count; start += valuesPerSlice) {
+        const end = Math.min(count, start + valuesPerSlice);
+        flags.set(checkPrimeBatch(sliceIntegerBatch(batch, start, end)), start);
+        progress({ phase: 'numbers', done: end, total: count });
+        if (end < count) await yieldNow();
       }
       return flags;
     },
     pool: async (run, _signal, progress) => {
-      const shards = splitEvenly(values.length, shardCount(threads, values.length, minValuesPerShard));
+      const shards = splitEvenly(count, shardCount(threads, count, minValuesPerShard));
+      const flags = new Uint8Array(count);
       let done = 0;
-      const results = await Promise.all(
+      await Promise.all(
         shards.map(async ([start, end]) => {
-          const batch: PrimeBatch = toPrimeBatch(values, start, end);
-          const flags = await run('checkPrimes', batch, { transferList: [batch.values.buffer as ArrayBuffer] });
+          const shard = sliceIntegerBatch(batch, start, end);
+          flags.set(await run('checkPrimes', shard, { transferList: [shard.small.buffer as ArrayBuffer] }), start);
           done += end - start;
-          progress({ phase: 'numbers', done, total: values.length });
-          return flags;
+          progress({ phase: 'numbers', done, total: count });
         }),
       );
-      const flags = new Uint8Array(values.length);
-      results.forEach((result, index) => flags.set(result, (shards[index] as readonly [number, number])[0]));
       return flags;
     },
   };

@@ -1,9 +1,10 @@
 /** Pool tasks for the primes family: thin adapters from plain messages to the kernels. */
-import { checkPrimeBatch, type PrimeBatch, type PrimeBatchResult } from '../../compute/primes/batch.js';
+import { checkPrimeBatch, type PrimeBatchResult } from '../../compute/primes/batch.js';
+import type { IntegerBatch } from '../../compute/primes/integer.js';
 import { type FactorResult, factorize } from '../../compute/primes/factor.js';
 import { countPrimesSieve, listPrimesSieve, listPrimesSieveNumbers } from '../../compute/primes/sieve.js';
 
-export function checkPrimes(batch: PrimeBatch): PrimeBatchResult {
+export function checkPrimes(batch: IntegerBatch): PrimeBatchResult {
   return checkPrimeBatch(batch);
 }
 
