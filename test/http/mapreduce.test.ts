@@ -129,6 +129,14 @@ describe('POST /v1/mapreduce', () => {
 });
 
 describe('POST /v1/mapreduce: text uploads', () => {
+  test('consecutive big uploads of different texts each get their own counts (body buffers are reused)', async () => {
+    for (const [bytes, seed] of [[700_000, 21], [400_000, 22], [650_000, 23]] as const) {
+      const text = generate(bytes, seed);
+      const response = await postText('job=wordcount&top=30', text).expect(200);
+      assert.deepEqual(response.body.top, naiveTop(text, 30));
+    }
+  });
+
   test('invalid UTF-8 deep in a big upload is a 400 with its exact offset', async () => {
     const bytes = Buffer.from(generate(2_000_000, 13), 'utf8');
     const offset = bytes.indexOf(0x20, bytes.length - 1000); // a space: the bad byte starts no sequence of its own

@@ -21,6 +21,8 @@ export interface SplitOptions {
   share?: 'auto' | 'view';
   /** Count lines so chunks know their first line number (default true; grep, index and sumbykey need it). */
   lineNumbers?: boolean;
+  /** The caller has already checked the bytes are UTF-8 (skips a second pass over them). */
+  validated?: boolean;
 }
 
 /** The kernels assume valid UTF-8; the caller refuses anything else before splitting. */
@@ -34,7 +36,7 @@ export function splitInput(input: Uint8Array | readonly string[], chunkBytes: nu
   const size = Math.max(1, Math.floor(chunkBytes));
   const chunks: Chunk[] = [];
   if (input instanceof Uint8Array) {
-    if (!isUtf8(input)) throw new InvalidUtf8Error('input is not valid UTF-8');
+    if (options.validated !== true && !isUtf8(input)) throw new InvalidUtf8Error('input is not valid UTF-8');
     const share = options.share === 'view' || input.buffer instanceof SharedArrayBuffer;
     splitDocument(input, 0, 'text', size, share, options.lineNumbers ?? true, chunks);
   } else {

@@ -14,7 +14,7 @@ import {
   type JobResult,
   type JobSpec,
 } from '../../compute/mapreduce/index.js';
-import { computeRoute, respondCompute } from '../../http/compute-response.js';
+import { computeRoute, parsePrefer, respondCompute } from '../../http/compute-response.js';
 import { computeResponseHeaders } from '../../http/dispatch-options.js';
 import type { AppEnv, AppHono } from '../../http/env.js';
 import { zodFieldErrors } from '../../http/errors.js';
@@ -131,6 +131,27 @@ function checkUtf8(bytes: Uint8Array): void {
 const SHARED_BODY_BYTES = 256 * 1024;
 
 /**
+ * One big body buffer kept for the next upload: writing into fresh memory costs more than
+ * the copy itself (every page is faulted in and zeroed first). Only a synchronous request
+ * gives its buffer back, once answered; a job may still be reading it.
+ */
+let spare: SharedArrayBuffer | undefined;
+
+function sharedBuffer(bytes: number): SharedArrayBuffer {
+  if (spare !== undefined && spare.byteLength >= bytes && bytes >= spare.byteLength / 2) {
+    const reused = spare;
+    spare = undefined;
+    return reused;
+  }
+  return new SharedArrayBuffer(bytes);
+}
+
+function releaseBody(bytes: Uint8Array): void {
+  const buffer = bytes.buffer;
+  if (buffer instanceof SharedArrayBuffer && (spare === undefined || buffer.byteLength > spare.byteLength)) spare = buffer;
+}
+
+/**
  * Reads the body into one buffer of the declared length: for a big upload a
  * SharedArrayBuffer, whose chunk views are posted to the pool threads without any copy
  * (reading it whole with `arrayBuffer()` would copy it twice more, and splitting a plain
@@ -141,7 +162,9 @@ async function readBody(request: Request, declared: number): Promise<Uint8Array>
   if (stream === null) return new Uint8Array(0);
   const known = Number.isSafeInteger(declared) && declared >= 0;
   let buffer = known
-    ? new Uint8Array(declared >= SHARED_BODY_BYTES ? new SharedArrayBuffer(declared) : new ArrayBuffer(declared))
+    ? declared >= SHARED_BODY_BYTES
+      ? new Uint8Array(sharedBuffer(declared), 0, declared)
+      : new Uint8Array(declared)
     : new Uint8Array(64 * 1024);
   let length = 0;
   const reader = stream.getReader();
@@ -239,9 +262,11 @@ export function registerMapReduceRoutes(app: AppHono, services: Services): void 
           throw validationProblem([{ pointer: '', message: 'the body is empty: send the text to process' }]);
         }
         checkUtf8(bytes);
-        // The body was read past Hono: cache it for whoever reads it again (a job's Idempotency-Key fingerprint).
-        const whole = bytes.byteOffset === 0 && bytes.byteLength === bytes.buffer.byteLength ? bytes : bytes.slice();
-        (c.req.bodyCache as unknown as { arrayBuffer?: Promise<ArrayBufferLike> }).arrayBuffer = Promise.resolve(whole.buffer);
+        if (c.req.header('idempotency-key') !== undefined) {
+          // The body was read past Hono: cache it for the job's Idempotency-Key fingerprint.
+          const whole = bytes.byteOffset === 0 && bytes.byteLength === bytes.buffer.byteLength ? bytes : bytes.slice();
+          (c.req.bodyCache as unknown as { arrayBuffer?: Promise<ArrayBufferLike> }).arrayBuffer = Promise.resolve(whole.buffer);
+        }
         input = bytes;
       } else {
         const body = c.req.valid('json') as Partial<z.infer<typeof requestSchema>>;
@@ -262,10 +287,10 @@ export function registerMapReduceRoutes(app: AppHono, services: Services): void 
         checkGrepPattern(job, '/pattern');
         input = documents;
       }
-      return respondCompute(c, services, {
-        work: mapReduceWork(job, input, config.pool.threads),
-        render,
-      }) as never;
+      const response = await respondCompute(c, services, { work: mapReduceWork(job, input, config.pool.threads, true), render });
+      const preference = parsePrefer(c.req.header('prefer'));
+      if (input instanceof Uint8Array && !preference.respondAsync && preference.waitSeconds === undefined) releaseBody(input);
+      return response as never;
     },
     requestHook as never,
   );

@@ -77,10 +77,11 @@ function transferables(chunks: readonly Chunk[]): ArrayBuffer[] {
   return [...buffers];
 }
 
-export function mapReduceWork(job: JobSpec, input: MapReduceInput, threads: number): Work<JobResult> {
+/** `validated`: the caller has checked that a byte input is UTF-8 (the route has, before building the work). */
+export function mapReduceWork(job: JobSpec, input: MapReduceInput, threads: number, validated = false): Work<JobResult> {
   const bytes = inputBytes(input);
   const lineNumbers = jobNeedsLineNumbers(job);
-  const sliceChunks = bytes <= MAX_SLICED_BYTES ? splitInput(input, SLICE_BYTES, { share: 'view', lineNumbers }) : undefined;
+  const sliceChunks = bytes <= MAX_SLICED_BYTES ? splitInput(input, SLICE_BYTES, { share: 'view', lineNumbers, validated }) : undefined;
   let longestSlice = 0;
   for (const chunk of sliceChunks ?? []) longestSlice = Math.max(longestSlice, chunk.bytes.length);
   const documents = input instanceof Uint8Array ? 1 : input.length;
@@ -114,7 +115,7 @@ export function mapReduceWork(job: JobSpec, input: MapReduceInput, threads: numb
             return mergePartials(job, [partial]);
           },
         }),
-    pool: (run, _signal, progress) => runOnPool(job, input, bytes, threads, run, progress),
+    pool: (run, _signal, progress) => runOnPool(job, input, bytes, threads, validated, run, progress),
   };
 }
 
@@ -131,12 +132,13 @@ async function runOnPool(
   input: MapReduceInput,
   bytes: number,
   threads: number,
+  validated: boolean,
   run: Runner,
   progress: Progress,
 ): Promise<JobResult> {
   const chunkBytes = poolChunkBytes(bytes, threads);
   // Split here, not up front: the chunks' buffers are transferred away by this run.
-  const chunks = splitInput(input, chunkBytes, { lineNumbers: jobNeedsLineNumbers(job) });
+  const chunks = splitInput(input, chunkBytes, { lineNumbers: jobNeedsLineNumbers(job), validated });
   const batches = groupChunks(chunks, chunkBytes);
   let next = 0;
   const source: ChunkSource = { next: () => batches[next++], expected: () => chunks.length };
