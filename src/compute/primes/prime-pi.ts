@@ -101,7 +101,7 @@ function icbrt(n: number): number {
 }
 
 /** Best y / x^(1/3) measured on the development machine at x = 10^10 .. 10^16 (interpolated). */
-const ALPHA_BY_DECADE = [2, 2, 4, 7, 13, 20, 30];
+const ALPHA_BY_DECADE = [2, 2.5, 4, 6, 10, 20, 30];
 
 function defaultAlpha(x: number): number {
   const at = Math.min(Math.max(Math.log10(x) - 10, 0), ALPHA_BY_DECADE.length - 1);
