@@ -46,15 +46,25 @@ export function createApp(services: Services): AppHono {
   app.use(async function limitBody(c, next) {
     const streamed = streamedMediaTypes.test(c.req.header('content-type') ?? '');
     const maxSize = streamed ? config.limits.maxBinaryBodyBytes : config.limits.maxBodyBytes;
+    const tooLarge = (): ProblemError =>
+      new ProblemError(
+        'body-too-large',
+        `The request body is larger than ${maxSize} bytes. Send less per request` +
+          (streamed ? '.' : ', or use the binary or text upload where the endpoint offers one.'),
+        { extensions: { maxBytes: maxSize } },
+      );
+    // A declared length is enforced by Node's parser, so checking the header is enough and
+    // leaves the body untouched: wrapping it in a counting stream copies every chunk. Only
+    // chunked bodies, whose size is unknown up front, are counted as they arrive.
+    if (c.req.header('transfer-encoding') === undefined) {
+      const declared = Number(c.req.header('content-length') ?? 0);
+      if (declared > maxSize) throw tooLarge();
+      return next();
+    }
     return bodyLimit({
       maxSize,
       onError: () => {
-        throw new ProblemError(
-          'body-too-large',
-          `The request body is larger than ${maxSize} bytes. Send less per request` +
-            (streamed ? '.' : ', or use the binary or text upload where the endpoint offers one.'),
-          { extensions: { maxBytes: maxSize } },
-        );
+        throw tooLarge();
       },
     })(c, next);
   });

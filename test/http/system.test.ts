@@ -1,4 +1,6 @@
 import assert from 'node:assert/strict';
+import { request as httpRequest } from 'node:http';
+import type { AddressInfo } from 'node:net';
 import { after, before, describe, test } from 'node:test';
 import { type TestApp, problemOf, startTestApp } from '../helpers/app.js';
 
@@ -64,5 +66,37 @@ describe('protocol errors', () => {
   test('a body sent with the wrong media type is a 415 problem naming the fix', async () => {
     const response = await app.request.post('/v1/primes/check').set('Content-Type', 'text/csv').send('1,2,3').expect(415);
     assert.match(problemOf(response).detail, /application\/json/);
+  });
+});
+
+describe('body size limits', () => {
+  test('a declared Content-Length over the limit and a chunked body over it are both 413 problems', async () => {
+    const limited = startTestApp({ MAX_BODY_BYTES: '2048' });
+    try {
+      const body = JSON.stringify({ numbers: Array.from({ length: 1_000 }, (_, index) => index) });
+      const declared = await limited.request.post('/v1/primes/check').set('Content-Type', 'application/json').send(body).expect(413);
+      assert.equal(problemOf(declared).type, 'https://crunch.dev/problems/body-too-large');
+
+      await new Promise<void>((resolve) => limited.server.listen(0, '127.0.0.1', resolve));
+      const { port } = limited.server.address() as AddressInfo;
+      const chunked = await new Promise<{ status: number; text: string }>((resolve, reject) => {
+        const req = httpRequest(
+          { port, host: '127.0.0.1', method: 'POST', path: '/v1/primes/check', headers: { 'content-type': 'application/json' } },
+          (res) => {
+            let text = '';
+            res.on('data', (chunk: Buffer) => (text += chunk.toString('utf8')));
+            res.on('end', () => resolve({ status: res.statusCode ?? 0, text }));
+          },
+        );
+        req.on('error', reject);
+        // No Content-Length: Node sends Transfer-Encoding: chunked.
+        for (let offset = 0; offset < body.length; offset += 512) req.write(body.slice(offset, offset + 512));
+        req.end();
+      });
+      assert.equal(chunked.status, 413);
+      assert.match(chunked.text, /body-too-large/);
+    } finally {
+      await limited.close();
+    }
   });
 });
