@@ -272,7 +272,7 @@ export function primePi(x: bigint): bigint {
 }
 
 /** Measured single-thread microseconds (warm) at x = 10^6, 10^7, ..., 10^16 on the development machine. */
-const MICROS_BY_DECADE = [30, 80, 270, 1_000, 3_100, 15_000, 70_000, 260_000, 1_400_000, 8_000_000, 45_000_000];
+const MICROS_BY_DECADE = [30, 80, 270, 1_000, 3_100, 15_000, 70_000, 260_000, 1_300_000, 6_000_000, 35_000_000];
 
 /** Rough single-thread time in microseconds (log-log interpolation of MICROS_BY_DECADE). */
 export function estimatePrimePiMicros(x: bigint): number {
