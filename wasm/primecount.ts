@@ -1,14 +1,18 @@
 /**
  * Prime counting kernel: the Lagarias–Miller–Odlyzko (LMO) combinatorial method,
  *
- *   pi(x) = S1 + S2 + a - 1 - P2,   y = alpha x^(1/3) (<= sqrt x),  a = pi(y),  z = x / y,
+ *   pi(x) = S1 + S2 + a - 1 - P2,   x^(1/3) <= y = alpha x^(1/3) <= sqrt x,  a = pi(y),  z = x / y
+ *
+ * (y >= x^(1/3) leaves no numbers <= x with three prime factors > y, so there is no P3 term).
  *
  * S1: ordinary leaves, sum over square-free n <= y with lpf(n) > p_c (or n = 1) of
  *     mu(n) phi(x / n, c), from a table of phi(., c) over one period of the first c primes.
  * S2: special leaves -mu(m) phi(x / (p_b m), b - 1), c < b < a, lpf(m) > p_b, m <= y < p_b m.
  *     "Easy" leaves (m = q prime and v = x / (p_b q) < min(p_b^2, y + 1)) have
  *     phi(v, b - 1) = max(1, pi(v) - b + 2) straight from the pi table; the others ("hard")
- *     are counted by a segmented sieve of [0, z] in which p_b is crossed off after its leaves.
+ *     are counted by a segmented sieve of [0, z] in which p_b is crossed off after its leaves;
+ *     phi at a leaf is a popcount from the previous leaf (hard leaves lie ~2000 numbers apart
+ *     on average, so per-block counters, tried, were slower).
  * P2: sum over primes y < p <= sqrt x of pi(x / p) - pi(p) + 1, with pi(x / p) counted by the
  *     same segments once they are fully sieved (all primes up to sqrt of the segment end).
  *
