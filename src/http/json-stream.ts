@@ -5,7 +5,8 @@
  */
 import type { Context } from 'hono';
 
-const itemsPerSlice = 4_096;
+/** About 2 ms of rendering for the simplest items. */
+const itemsPerSlice = 16_384;
 
 export function jsonArrayResponse(
   c: Context,
@@ -16,6 +17,14 @@ export function jsonArrayResponse(
     readonly tail: string;
   },
 ): Response {
+  c.header('Content-Type', 'application/json');
+  // One slice's worth is rendered at once: a plain string body is written to the socket
+  // directly, far cheaper than encoding stream chunks.
+  if (options.count <= itemsPerSlice) {
+    let text = options.head;
+    for (let index = 0; index < options.count; index += 1) text += index === 0 ? options.renderItem(index) : `,${options.renderItem(index)}`;
+    return c.body(text + options.tail, 200);
+  }
   const encoder = new TextEncoder();
   let next = 0;
   let headSent = false;
@@ -40,6 +49,5 @@ export function jsonArrayResponse(
       controller.enqueue(encoder.encode(text));
     },
   });
-  c.header('Content-Type', 'application/json');
   return c.body(stream, 200);
 }
