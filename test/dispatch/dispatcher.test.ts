@@ -3,6 +3,7 @@ import { after, before, describe, test } from 'node:test';
 import fc from 'fast-check';
 import { integerBatchOf } from '../../src/compute/primes/batch.js';
 import { Dispatcher, type Work, shardCount, splitEvenly } from '../../src/dispatch/dispatcher.js';
+import { ComputeInputError } from '../../src/compute/errors.js';
 import { ProblemError } from '../../src/http/problems.js';
 import { WorkerPool } from '../../src/pool/pool.js';
 
@@ -96,6 +97,31 @@ describe('the pool under pressure', () => {
     const result = await pool.run('checkPrimes', integerBatchOf([97n, 98n]));
     assert.deepEqual([...result.value], [1, 0]);
     assert.ok(result.computeMs >= 0 && result.queueMs >= 0);
+  });
+});
+
+describe('task failures', () => {
+  let pool: WorkerPool;
+  before(() => {
+    pool = new WorkerPool({ threads: 1, maxQueue: 8 });
+  });
+  after(() => pool.close());
+
+  test('an input error thrown in a thread comes back as a ComputeInputError, an internal one as an Error; the thread lives on', async () => {
+    // gcd is defined for integers only: the kernel throws an input error naming /op.
+    const floats = { op: 'gcd', type: 'float64', values: new Float64Array([1, 2]), maxBits: 64 } as const;
+    await assert.rejects(pool.run('reduceShard', floats as never), (error: unknown) => {
+      assert.ok(error instanceof ComputeInputError);
+      assert.equal(error.pointer, '/op');
+      return true;
+    });
+    await assert.rejects(pool.run('noSuchTask' as never, {} as never), (error: unknown) => {
+      assert.ok(error instanceof Error && !(error instanceof ComputeInputError));
+      assert.match(error.message, /pool task noSuchTask failed/);
+      return true;
+    });
+    const result = await pool.run('checkPrimes', integerBatchOf([7n]));
+    assert.deepEqual([...result.value], [1]);
   });
 });
 
