@@ -68,7 +68,7 @@ export function inputPtr(length: u32): usize {
   if (<usize>length > inputCapacity) {
     inputCapacity = (<usize>length + 0xffff) & ~0xffff;
   }
-  ensureMemory(input + inputCapacity);
+  ensureMemory(input + inputCapacity + 8);
   return input;
 }
 
@@ -76,7 +76,7 @@ function allocateTable(slotCount: u32, keyCap: u32, arenaCap: usize): void {
   slots = (input + inputCapacity + 63) & ~63;
   keys = (slots + (<usize>slotCount << 2) + 63) & ~63;
   arena = (keys + (<usize>keyCap << 4) + 63) & ~63;
-  ensureMemory(arena + arenaCap);
+  ensureMemory(arena + arenaCap + 8);
   slotMask = slotCount - 1;
   keyCapacity = keyCap;
   arenaCapacity = arenaCap;
@@ -237,7 +237,7 @@ export function scan(from: u32): i32 {
 @inline
 function add(start: usize, len: u32, hash: u32, utf16: u32): void {
   // Grow first (rarely), so the probe below never has to start over.
-  if (keyCount == keyCapacity || arenaUsed + <usize>len > arenaCapacity) grow(<usize>len);
+  if (keyCount == keyCapacity || arenaUsed + <usize>len + 8 > arenaCapacity) grow(<usize>len + 8);
   let slot = (hash ^ (hash >> 15)) & slotMask;
   while (true) {
     const k = load<u32>(slots + (<usize>slot << 2));
@@ -249,8 +249,9 @@ function add(start: usize, len: u32, hash: u32, utf16: u32): void {
     }
     slot = (slot + 1) & slotMask;
   }
+  // Whole eight-byte words: up to 7 bytes past the key land in the free tail (8 bytes of slack).
   const dst = arena + arenaUsed;
-  for (let j: u32 = 0; j < len; j++) store<u8>(dst + j, fold(<u32>load<u8>(start + j)));
+  for (let j: usize = 0; j < <usize>len; j += 8) store<u64>(dst + j, fold8(start + j));
   const key = keys + (<usize>keyCount << 4);
   store<u32>(key, <u32>arenaUsed);
   store<u32>(key + 4, len);
@@ -261,12 +262,30 @@ function add(start: usize, len: u32, hash: u32, utf16: u32): void {
   arenaUsed += <usize>len;
 }
 
+/** Eight bytes at p with A-Z lower-cased (when folding), other bytes unchanged. */
+@inline
+function fold8(p: usize): u64 {
+  const x = load<u64>(p);
+  if (!foldAscii) return x;
+  const low7 = x & 0x7f7f7f7f7f7f7f7f;
+  const atLeastA = low7 + 0x3f3f3f3f3f3f3f3f; // high bit set where the byte's low 7 bits >= 0x41
+  const pastZ = low7 + 0x2525252525252525; // high bit set where they are >= 0x5b
+  const upper = atLeastA & ~pastZ & ~x & 0x8080808080808080;
+  return x | (upper >> 2);
+}
+
+/** Whether the folded bytes a[0, len) equal the stored key at b, eight bytes at a time. */
 @inline
 function sameKey(a: usize, b: usize, len: u32): bool {
-  for (let j: u32 = 0; j < len; j++) {
-    if (fold(<u32>load<u8>(a + j)) != <u32>load<u8>(b + j)) return false;
+  let j: usize = 0;
+  const n = <usize>len;
+  while (j + 8 <= n) {
+    if (fold8(a + j) != load<u64>(b + j)) return false;
+    j += 8;
   }
-  return true;
+  if (j == n) return true;
+  const mask: u64 = (<u64>1 << (<u64>(n - j) << 3)) - 1;
+  return ((fold8(a + j) ^ load<u64>(b + j)) & mask) == 0;
 }
 
 /** Doubles every region (keys, slots, arena), moving them above the old ones, and rehashes. */
@@ -284,7 +303,7 @@ function grow(extra: usize): void {
   const newSlots = (oldTop + 63) & ~63;
   const newKeys = (newSlots + (<usize>slotCount << 2) + 63) & ~63;
   const newArena = (newKeys + (<usize>keyCap << 4) + 63) & ~63;
-  ensureMemory(newArena + arenaCap);
+  ensureMemory(newArena + arenaCap + 8);
   memory.copy(newKeys, oldKeys, <usize>count << 4);
   memory.copy(newArena, oldArena, used);
   memory.fill(newSlots, 0, <usize>slotCount << 2);
