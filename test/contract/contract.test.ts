@@ -102,3 +102,14 @@ describe('typed client against the real server process', () => {
     assert.deepEqual(job?.result, { n: '97', prime: true, test: 'deterministic' });
   });
 });
+
+describe('the problem registry', () => {
+  test('the README documents every problem type the registry defines, and no other', async () => {
+    const { problemTypes } = await import('../../src/http/problems.js');
+    const readme = await readFile('README.md', 'utf8');
+    const section = readme.slice(readme.indexOf('### Problem types'), readme.indexOf('### Health, metrics, contract'));
+    const documented = [...section.matchAll(/^\| `([a-z-]+)` \| (\d{3}) \|/gm)].map((match) => `${match[1]} ${match[2]}`);
+    const defined = Object.entries(problemTypes).map(([type, spec]) => `${type} ${spec.status}`);
+    assert.deepEqual(documented.sort(), defined.sort());
+  });
+});
