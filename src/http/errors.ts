@@ -33,7 +33,12 @@ export function toProblemError(error: unknown): ProblemError | undefined {
       case 413:
         return new ProblemError('body-too-large', error.message, { cause: error });
       case 415:
-        return new ProblemError('unsupported-media-type', 'Send the body with `Content-Type: application/json`.', { cause: error });
+        return new ProblemError(
+          'unsupported-media-type',
+          'This endpoint does not take that Content-Type. JSON bodies need `Content-Type: application/json`; ' +
+            'the endpoints that also take binary or text uploads say so at /docs.',
+          { cause: error },
+        );
       default:
         return undefined;
     }
