@@ -196,6 +196,18 @@ export function scan(from: u32): i32 {
         if (b != 0x27) break;
         apostrophe = true;
       } else {
+        // Two-byte sequences (Latin accents, Greek, Cyrillic...) take a straight path: no loop over n.
+        if (b < 0xe0 && b >= 0xc2 && p + 1 < end) {
+          const b1 = <u32>load<u8>(p + 1);
+          const c = classOf(((b & 0x1f) << 6) | (b1 & 0x3f));
+          if (c < 0) return <i32>(start - input);
+          if (c == 0) break;
+          h = ((h ^ b) * 0x01000193 ^ b1) * 0x01000193;
+          p += 2;
+          utf16++;
+          nonAscii = 1;
+          continue;
+        }
         const packed = decode(p, end);
         const cp = packed >> 3;
         n = <usize>(packed & 7);
