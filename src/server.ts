@@ -41,7 +41,15 @@ function main(): void {
       server.closeAllConnections();
     }, config.shutdownTimeoutMs);
     forceTimer.unref();
+    // Jobs get most of the deadline to finish, so that their event streams end and let the
+    // server close; what is still running then is cancelled.
+    void services.jobs.drain(Math.max(0, config.shutdownTimeoutMs - 1_000));
+    // Keep-alive connections turn idle as their last response ends (event streams
+    // included); closing them as they do lets the server close without waiting them out.
+    const idleSweeper = setInterval(() => server.closeIdleConnections(), 100);
+    idleSweeper.unref();
     server.close(() => {
+      clearInterval(idleSweeper);
       void closeServices(services).then(
         () => {
           logger.info('stopped');

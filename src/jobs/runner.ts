@@ -180,6 +180,22 @@ export class JobRunner {
     }
   }
 
+  /**
+   * Stops taking submissions and lets queued and running jobs finish for up to `timeoutMs`,
+   * then cancels what is left: event streams following a job see it end either way.
+   */
+  async drain(timeoutMs: number): Promise<void> {
+    this.#closed = true;
+    const deadline = Date.now() + timeoutMs;
+    while ((this.#running.size > 0 || this.#queue.length > 0) && Date.now() < deadline) {
+      await Promise.race([
+        Promise.all([...this.#running.values()].map((running) => running.settled)),
+        new Promise((resolve) => setTimeout(resolve, Math.max(1, Math.min(100, deadline - Date.now())))),
+      ]);
+    }
+    await this.close();
+  }
+
   /** Cancels everything queued or running; called on shutdown. */
   async close(): Promise<void> {
     this.#closed = true;
