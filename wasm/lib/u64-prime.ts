@@ -1,8 +1,12 @@
 /**
- * Primality for unsigned 64-bit integers: trial division by small odd primes, then a
- * deterministic Miller–Rabin with base sets proven to have no strong pseudoprime below
- * their bound:
- *   n < 2^32                 {2, 7, 61}                      (Jaeschke 1993)
+ * Primality for unsigned 64-bit integers: trial division by small odd primes, then
+ *   n < 2^32   deterministic Miller–Rabin to bases {2, 7, 61} (Jaeschke 1993), on the cheap
+ *              32-bit Montgomery product;
+ *   n >= 2^32  Baillie–PSW (strong base 2 + strong Lucas, Selfridge), exact below 2^64 by
+ *              Feitsma–Galway's list of base-2 pseudoprimes (see u64-lucas.ts).
+ * The earlier deterministic Miller–Rabin for 64-bit n stays as `isPrime64MillerRabin`, the
+ * baseline of bench/primes-check-kernel.ts, with base sets proven to have no strong
+ * pseudoprime below their bound:
  *   n < 1 122 004 669 633    {2, 13, 23, 1662803}           (Jaeschke 1993)
  *   n < 2^64                 {2, 325, 9375, 28178, 450775, 9780504, 1795265022} (Sinclair 2011)
  */
@@ -10,6 +14,7 @@ import {
   montSetup32, montMul32, montPow32, ONE32, N32, R2_32,
   montSetup64, montMul64, montPow64, ONE64, N64, R2_64,
 } from './u64-arith';
+import { strongBase2, strongLucasSelfridge } from './u64-lucas';
 
 /** Odd primes 3 .. < TD_BOUND, with their inverses mod 2^64 and floor((2^64-1)/p). */
 export const TD_BOUND: u32 = 1 << 14;
@@ -123,15 +128,42 @@ export function millerRabin(n: u64): bool {
     strong64(1795265022, d, s);
 }
 
-/** Exact primality of any n < 2^64. */
-export function isPrime64(n: u64): bool {
-  if (n < 2) return false;
-  if ((n & 1) == 0) return n == 2;
+/** Baillie–PSW for odd n >= 2^32 with no prime factor below 2^8 (not checked). */
+export function bailliePsw(n: u64): bool {
+  const nm1 = n - 1;
+  const s = <i32>ctz<u64>(nm1);
+  montSetup64(n);
+  return strongBase2(nm1 >> <u64>s, s) && strongLucasSelfridge(n);
+}
+
+/**
+ * Trial division by the first `checkTrialCount` odd primes: 1 or 0 when that decides n,
+ * -1 when n is odd, at least 257^2 and free of those factors.
+ */
+// @ts-ignore: decorator
+@inline
+function trialDivide(n: u64): i32 {
+  if (n < 2) return 0;
+  if ((n & 1) == 0) return n == 2 ? 1 : 0;
   const count = checkTrialCount;
   for (let i = 0; i < count; i++) {
-    if (divisibleAt(n, i)) return n == primeAt(i);
+    if (divisibleAt(n, i)) return n == primeAt(i) ? 1 : 0;
   }
   // No prime factor below 257: below 257^2 that already proves primality.
-  if (n < 66049) return true;
+  return n < 66049 ? 1 : -1;
+}
+
+/** Exact primality of any n < 2^64. */
+export function isPrime64(n: u64): bool {
+  const verdict = trialDivide(n);
+  if (verdict >= 0) return verdict == 1;
+  if (n < (<u64>1 << 32)) return millerRabin(n);
+  return bailliePsw(n);
+}
+
+/** Exact primality of any n < 2^64 by the Miller–Rabin tiers alone (the earlier kernel). */
+export function isPrime64MillerRabin(n: u64): bool {
+  const verdict = trialDivide(n);
+  if (verdict >= 0) return verdict == 1;
   return millerRabin(n);
 }

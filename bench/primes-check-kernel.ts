@@ -1,0 +1,229 @@
+/**
+ * Kernel-only primality checks per second on one core (no HTTP, no pool): the u64 kernel's
+ * Baillie–PSW path against the earlier deterministic Miller–Rabin, measured in the same run.
+ *
+ * The product module (wasm/build/u64.wasm) exports only the product path, so this script
+ * compiles a small harness module from wasm/lib/u64-prime.ts with the AssemblyScript API
+ * (same flags as scripts/build-wasm.mjs, output kept in memory) that exports both paths,
+ * plus variants for the choices the kernel makes: where BPSW takes over from Miller–Rabin,
+ * and how many small primes trial division tries first. Every variant must give the same
+ * verdicts on every input; the script fails if one does not.
+ *
+ *   npm run build:wasm && node --import tsx bench/primes-check-kernel.ts
+ */
+import { readFile } from 'node:fs/promises';
+import { join } from 'node:path';
+import asc from 'assemblyscript/asc';
+import { checkPrimesU64, u64Kernel } from '../src/compute/primes/is-prime.js';
+import { printTable } from './lib/table.js';
+
+const HARNESS = 'wasm/_bench-check-harness.ts';
+const HARNESS_SOURCE = `
+import { initTrialTable, isPrime64, isPrime64MillerRabin, millerRabin, bailliePsw, divisibleAt, primeAt } from './lib/u64-prime';
+initTrialTable();
+export function reserve(bytes: i32): usize {
+  const base = (__heap_base + 15) & ~(<usize>15);
+  const need = base + <usize>bytes;
+  const have = <usize>memory.size() << 16;
+  if (need > have && memory.grow(<i32>((need - have + 0xffff) >> 16)) < 0) return 0;
+  return base;
+}
+export function checkProduct(ptr: usize, count: i32): void {
+  const out = ptr + (<usize>count << 3);
+  for (let i = 0; i < count; i++) store<u8>(out + <usize>i, isPrime64(load<u64>(ptr + (<usize>i << 3))) ? 1 : 0);
+}
+export function checkMillerRabin(ptr: usize, count: i32): void {
+  const out = ptr + (<usize>count << 3);
+  for (let i = 0; i < count; i++) store<u8>(out + <usize>i, isPrime64MillerRabin(load<u64>(ptr + (<usize>i << 3))) ? 1 : 0);
+}
+function variant(n: u64, trial: i32, bpswFrom: u64): bool {
+  if (n < 2) return false;
+  if ((n & 1) == 0) return n == 2;
+  for (let i = 0; i < trial; i++) if (divisibleAt(n, i)) return n == primeAt(i);
+  const next = primeAt(trial);
+  if (n < next * next) return true;
+  return n >= bpswFrom ? bailliePsw(n) : millerRabin(n);
+}
+export function checkVariant(ptr: usize, count: i32, trial: i32, bpswFromLo: u32, bpswFromHi: u32): void {
+  const from = (<u64>bpswFromHi << 32) | <u64>bpswFromLo;
+  const out = ptr + (<usize>count << 3);
+  for (let i = 0; i < count; i++) store<u8>(out + <usize>i, variant(load<u64>(ptr + (<usize>i << 3)), trial, from) ? 1 : 0);
+}
+`;
+
+interface Harness {
+  memory: WebAssembly.Memory;
+  reserve(bytes: number): number;
+  checkProduct(ptr: number, count: number): void;
+  checkMillerRabin(ptr: number, count: number): void;
+  checkVariant(ptr: number, count: number, trial: number, fromLo: number, fromHi: number): void;
+}
+
+async function compileHarness(): Promise<Harness> {
+  let binary: Uint8Array | null = null;
+  const result = await asc.main(
+    [HARNESS, '-o', 'harness.wasm', '-O3', '--runtime', 'stub', '--noAssert', '--enable', 'simd'],
+    {
+      readFile: async (name, baseDir) => {
+        if (join(baseDir, name) === join(process.cwd(), HARNESS) || name === HARNESS) return HARNESS_SOURCE;
+        try {
+          return await readFile(join(baseDir, name), 'utf8');
+        } catch {
+          return null;
+        }
+      },
+      writeFile: (name, contents) => {
+        if (name.endsWith('.wasm') && typeof contents !== 'string') binary = contents;
+      },
+      listFiles: () => [],
+    },
+  );
+  if (result.error !== null || binary === null) throw new Error(`harness did not compile: ${result.error?.message ?? 'no output'}\n${result.stderr.toString()}`);
+  const instance = new WebAssembly.Instance(new WebAssembly.Module(binary), {
+    env: { abort: () => { throw new Error('harness aborted'); } },
+  });
+  return instance.exports as unknown as Harness;
+}
+
+/** xorshift64* so every run measures the same inputs. */
+function random64(seed: bigint): () => bigint {
+  let state = seed | 1n;
+  const mask = (1n << 64n) - 1n;
+  return () => {
+    state ^= state >> 12n;
+    state ^= (state << 25n) & mask;
+    state ^= state >> 27n;
+    return (state * 0x2545f4914f6cdd1dn) & mask;
+  };
+}
+
+const COUNT = 50_000;
+
+function randomValues(bits: number, seed: bigint): BigUint64Array {
+  const next = random64(seed);
+  const values = new BigUint64Array(COUNT);
+  for (let i = 0; i < COUNT; i++) values[i] = next() >> BigInt(64 - bits);
+  return values;
+}
+
+/** COUNT primes of exactly `bits` bits, found with the product kernel from random odd starts. */
+function randomPrimes(bits: number, seed: bigint): BigUint64Array {
+  const next = random64(seed);
+  const primes = new BigUint64Array(COUNT);
+  const top = 1n << BigInt(bits - 1);
+  let found = 0;
+  while (found < COUNT) {
+    const candidates = new BigUint64Array(4096);
+    for (let i = 0; i < candidates.length; i++) candidates[i] = ((next() >> BigInt(65 - bits)) | top | 1n);
+    const flags = checkPrimesU64(candidates);
+    for (let i = 0; i < candidates.length && found < COUNT; i++) if (flags[i] === 1) primes[found++] = candidates[i] ?? 0n;
+  }
+  return primes;
+}
+
+type Check = (ptr: number, count: number) => void;
+
+/** Best of `rounds` timed passes over the values, as checks per second. */
+function checksPerSecond(memory: WebAssembly.Memory, ptr: number, values: BigUint64Array, check: Check, rounds = 5): { rate: number; flags: Uint8Array } {
+  new BigUint64Array(memory.buffer, ptr, values.length).set(values);
+  check(ptr, values.length); // warm-up
+  let best = Infinity;
+  for (let round = 0; round < rounds; round++) {
+    const start = process.hrtime.bigint();
+    check(ptr, values.length);
+    best = Math.min(best, Number(process.hrtime.bigint() - start) / 1e9);
+  }
+  return { rate: values.length / best, flags: new Uint8Array(memory.buffer, ptr + values.length * 8, values.length).slice() };
+}
+
+const harness = await compileHarness();
+const hptr = harness.reserve(COUNT * 9);
+const product = u64Kernel();
+const pptr = product.reserve(COUNT * 9);
+
+const workloads: [string, BigUint64Array][] = [
+  ['random 64-bit', randomValues(64, 1n)],
+  ['64-bit primes', randomPrimes(64, 2n)],
+  ['random 32-bit', randomValues(32, 3n)],
+  ['32-bit primes', randomPrimes(32, 4n)],
+  ['40-bit primes (MR tier < 1.12e12)', randomPrimes(40, 5n)],
+  ['random 40-bit', randomValues(40, 6n)],
+];
+
+let mismatches = 0;
+function sameFlags(a: Uint8Array, b: Uint8Array, what: string): void {
+  for (let i = 0; i < a.length; i++) {
+    if (a[i] !== b[i]) {
+      mismatches++;
+      console.error(`MISMATCH ${what} at ${i}`);
+      return;
+    }
+  }
+}
+
+const U64_MAX_HALVES: [number, number] = [0xffffffff, 0xffffffff];
+const split = (from: bigint): [number, number] => [Number(from & 0xffffffffn), Number(from >> 32n)];
+
+const mainRows: Record<string, string | number>[] = [];
+for (const [name, values] of workloads) {
+  const old = checksPerSecond(harness.memory, hptr, values, (p, c) => harness.checkMillerRabin(p, c));
+  const bpsw = checksPerSecond(harness.memory, hptr, values, (p, c) => harness.checkProduct(p, c));
+  const built = checksPerSecond(product.memory, pptr, values, (p, c) => product.checkBatch(p, c));
+  sameFlags(old.flags, bpsw.flags, `${name}: MR vs BPSW`);
+  sameFlags(old.flags, built.flags, `${name}: MR vs u64.wasm`);
+  const primes = old.flags.reduce((sum, flag) => sum + flag, 0);
+  mainRows.push({
+    workload: name,
+    'primes %': (100 * primes) / values.length,
+    'Miller–Rabin checks/s (baseline)': old.rate,
+    'BPSW checks/s (harness)': bpsw.rate,
+    'ratio': `${(bpsw.rate / old.rate).toFixed(2)}x`,
+    'u64.wasm checkBatch checks/s': built.rate,
+    'µs per check (u64.wasm)': 1e6 / built.rate,
+  });
+}
+printTable(`u64 kernel, one core, ${COUNT.toLocaleString('en-US')} values per pass, best of 5`, mainRows);
+
+// Where should BPSW take over? Same trial division (53 odd primes < 2^8), tier start varied.
+const tierRows: Record<string, string | number>[] = [];
+const tiers: [string, [number, number]][] = [
+  ['MR everywhere (old)', U64_MAX_HALVES],
+  ['BPSW from 1.12e12', split(1122004669633n)],
+  ['BPSW from 2^32 (product)', split(1n << 32n)],
+  ['BPSW from 257^2', split(66049n)],
+];
+for (const [name, values] of workloads) {
+  const row: Record<string, string | number> = { workload: name };
+  let reference: Uint8Array | null = null;
+  for (const [tier, [lo, hi]] of tiers) {
+    const result = checksPerSecond(harness.memory, hptr, values, (p, c) => harness.checkVariant(p, c, 53, lo, hi), 3);
+    if (reference === null) reference = result.flags;
+    else sameFlags(reference, result.flags, `${name}: ${tier}`);
+    row[tier] = result.rate;
+  }
+  tierRows.push(row);
+}
+printTable('checks/s by where BPSW takes over from Miller–Rabin (trial division by 53 primes)', tierRows);
+
+// How many odd primes should trial division try before the probable-prime tests?
+const trialRows: Record<string, string | number>[] = [];
+const trialCounts = [8, 16, 30, 53, 96, 171];
+for (const [name, values] of workloads) {
+  const row: Record<string, string | number> = { workload: name };
+  let reference: Uint8Array | null = null;
+  for (const count of trialCounts) {
+    const [lo, hi] = split(1n << 32n);
+    const result = checksPerSecond(harness.memory, hptr, values, (p, c) => harness.checkVariant(p, c, count, lo, hi), 3);
+    if (reference === null) reference = result.flags;
+    else sameFlags(reference, result.flags, `${name}: trial ${count}`);
+    row[`${count} primes`] = result.rate;
+  }
+  trialRows.push(row);
+}
+printTable(`checks/s by trial-division count (odd primes tried; 53 = all below 2^8), BPSW from 2^32`, trialRows);
+
+if (mismatches > 0) {
+  console.error(`${mismatches} verdict mismatches between variants`);
+  process.exit(1);
+}
+console.log('\nAll variants gave the same verdict on every input.');
