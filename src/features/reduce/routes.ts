@@ -5,7 +5,7 @@ import { packInts } from '../../compute/reduce/int-reduce.js';
 import { type ReduceOp, type ReduceType, type ReduceValues, isOpAllowed } from '../../compute/reduce/reduce.js';
 import { computeRoute, respondCompute } from '../../http/compute-response.js';
 import { computeResponseHeaders } from '../../http/dispatch-options.js';
-import type { AppHono } from '../../http/env.js';
+import type { AppEnv, AppHono } from '../../http/env.js';
 import { ProblemError, problemResponses, validationProblem } from '../../http/problems.js';
 import type { Services } from '../../services.js';
 import { readBodyShared, releaseBody } from './binary-body.js';
@@ -123,7 +123,7 @@ async function readBinary(
   // Refuse a declared oversize body before reading it.
   const declared = Number(c.req.header('content-length') ?? Number.NaN);
   if (declared / 8 > maxValues) throw tooMany(Math.floor(declared / 8), maxValues);
-  const { buffer, length } = await readBodyShared(c.req.raw, maxBytes);
+  const { buffer, length } = await readBodyShared(c.req.raw, maxBytes, (c.env as AppEnv['Bindings'] | undefined)?.incoming);
   if (length % 8 !== 0) {
     throw new ProblemError(
       'bad-request',
