@@ -1,5 +1,10 @@
-import { test, describe } from 'node:test';
+import { test, describe, before } from 'node:test';
 import assert from 'node:assert/strict';
+import { execFileSync } from 'node:child_process';
+import { cpSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { createRequire } from 'node:module';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import fc from 'fast-check';
 import {
   checkPrimesBatch,
@@ -17,6 +22,7 @@ import {
   isPrimeByTrialDivision,
   isPrimeReference,
   makeRandom,
+  modPowRef,
   nextPrimeReference,
   sieveFlags,
 } from './reference.js';
@@ -241,4 +247,247 @@ test('estimateCheckMicros is positive and grows with size', () => {
     assert.ok(micros > 0 && micros >= previous, `bits ${bits}: ${micros}`);
     previous = micros;
   }
+});
+
+// ---- the kernel's Baillie–PSW path (n >= 2^32) ----------------------------------------------
+
+/** Strong probable-prime test to base 2, written plainly on BigInt (odd n > 2). */
+function isStrongPseudoprimeBase2Plain(n: bigint): boolean {
+  let d = n - 1n;
+  let s = 0;
+  while (d % 2n === 0n) {
+    d /= 2n;
+    s++;
+  }
+  let x = modPowRef(2n, d, n);
+  if (x === 1n || x === n - 1n) return true;
+  for (let r = 1; r < s; r++) {
+    x = (x * x) % n;
+    if (x === n - 1n) return true;
+  }
+  return false;
+}
+
+/** Composite odd n that pass the strong base-2 test: only the Lucas half can reject them. */
+const baseTwoPseudoprimes: bigint[] = [
+  2047n, 3277n, 4033n, 4681n, 8321n, 3215031751n, 2152302898747n, 3474749660383n,
+  341550071728321n, 3825123056546413051n,
+  (1n << 32n) + 1n, // F5 = 641 * 6700417
+  // composite Mersenne numbers 2^p - 1 (p prime): 2^d = 1 for d = (2^p - 2)/2, a multiple of p
+  ...[11n, 23n, 29n, 37n, 41n, 43n, 47n, 53n, 59n].map((p) => (1n << p) - 1n),
+];
+
+/** Cubes of Chernick's form (6k+1)(12k+1)(18k+1) with three prime factors: Carmichael numbers. */
+function chernickCarmichaels(limit: bigint): bigint[] {
+  const found: bigint[] = [];
+  for (let k = 1n; ; k++) {
+    const [a, b, c] = [6n * k + 1n, 12n * k + 1n, 18n * k + 1n];
+    if (a * b * c >= limit) return found;
+    if (isPrimeReference(a, 4) && isPrimeReference(b, 4) && isPrimeReference(c, 4)) found.push(a * b * c);
+  }
+}
+
+/**
+ * p(2p - 1) with p and q = 2p - 1 prime, q = +-1 (mod 8): 2 is a square mod q, so the order of
+ * 2 divides p - 1 modulo both factors and n is a base-2 Fermat pseudoprime; the strong ones
+ * are kept (selected by the plain BigInt test).
+ */
+function constructedBaseTwoPseudoprimes(count: number, seed: bigint): bigint[] {
+  const random = makeRandom(seed);
+  const found: bigint[] = [];
+  while (found.length < count) {
+    const p = random(31) | (1n << 30n) | 1n;
+    const q = 2n * p - 1n;
+    if (q % 8n !== 1n && q % 8n !== 7n) continue;
+    if (!isPrimeReference(p, 4) || !isPrimeReference(q, 4)) continue;
+    if (isStrongPseudoprimeBase2Plain(p * q)) found.push(p * q);
+  }
+  return found;
+}
+
+function checkOne(n: bigint): boolean {
+  return checkPrimesU64(new BigUint64Array([n]))[0] === 1;
+}
+
+describe('u64 kernel, Baillie–PSW path (n >= 2^32)', () => {
+  test('strong base-2 pseudoprimes (listed and Mersenne) are composite', () => {
+    for (const n of baseTwoPseudoprimes) {
+      assert.ok(isStrongPseudoprimeBase2Plain(n), `${n} should be a strong base-2 pseudoprime`);
+      assert.equal(isPrimeReference(n), false, `${n} is composite`);
+      assert.equal(checkOne(n), false, `kernel calls ${n} prime`);
+    }
+  });
+
+  test('constructed strong base-2 pseudoprimes p(2p - 1) near 2^61 are composite', () => {
+    const list = constructedBaseTwoPseudoprimes(40, 2024n);
+    const got = checkPrimesU64(BigUint64Array.from(list));
+    list.forEach((n, i) => assert.equal(got[i], 0, `kernel calls ${n} prime`));
+  });
+
+  test('every Chernick Carmichael number below 2^64 is composite (many are strong base-2 pseudoprimes)', () => {
+    const list = chernickCarmichaels(1n << 64n);
+    const strong = list.filter(isStrongPseudoprimeBase2Plain).length;
+    assert.ok(list.length > 1000 && strong > 100, `${list.length} Carmichael numbers, ${strong} strong base-2 pseudoprimes`);
+    const got = checkPrimesU64(BigUint64Array.from(list));
+    list.forEach((n, i) => assert.equal(got[i], 0, `kernel calls ${n} prime`));
+  });
+
+  test('squares of 17..32-bit primes are composite (no Selfridge D exists for a square)', () => {
+    fc.assert(
+      fc.property(fc.array(fc.bigInt({ min: 1n << 16n, max: (1n << 32n) - 6n }), { minLength: 1, maxLength: 20 }), (starts) => {
+        const squares = starts.map((start) => nextPrimeReference(start) ** 2n);
+        const got = checkPrimesU64(BigUint64Array.from(squares));
+        squares.forEach((n, i) => assert.equal(got[i], 0, `kernel calls ${n} prime`));
+      }),
+      { numRuns: 30, seed: 5 },
+    );
+  });
+
+  test('n = 1 + k*8*3*5*...*43 (a square mod every prime up to 43, so the D search runs long) agree with the reference', () => {
+    let modulus = 8n;
+    for (const p of [3n, 5n, 7n, 11n, 13n, 17n, 19n, 23n, 29n, 31n, 37n, 41n, 43n]) modulus *= p;
+    const values: bigint[] = [];
+    for (let k = 1n; 1n + k * modulus < 1n << 64n; k++) values.push(1n + k * modulus);
+    const got = checkPrimesU64(BigUint64Array.from(values));
+    let primes = 0;
+    values.forEach((n, i) => {
+      const expected = isPrimeReference(n);
+      if (expected) primes++;
+      assert.equal(got[i] === 1, expected, `n = ${n}`);
+    });
+    assert.ok(primes > 5, `only ${primes} primes among ${values.length}`);
+  });
+
+  test('every n in [2^64 - 3000, 2^64) agrees with the reference (primes just below 2^64)', () => {
+    const values: bigint[] = [];
+    for (let n = U64_MAX - 2999n; n <= U64_MAX; n++) values.push(n);
+    const got = checkPrimesU64(BigUint64Array.from(values));
+    let primes = 0;
+    values.forEach((n, i) => {
+      const expected = (n & 1n) === 1n && isPrimeReference(n);
+      if (expected) primes++;
+      assert.equal(got[i] === 1, expected, `n = ${n}`);
+    });
+    assert.ok(primes > 30, `only ${primes} primes`);
+  });
+
+  test('random odd values near 2^64 agree with the reference', () => {
+    fc.assert(
+      fc.property(fc.array(fc.bigInt({ min: U64_MAX - (1n << 40n), max: U64_MAX }), { minLength: 1, maxLength: 50 }), (raw) => {
+        const values = raw.map((n) => n | 1n);
+        const got = checkPrimesU64(BigUint64Array.from(values));
+        values.forEach((n, i) => assert.equal(got[i] === 1, isPrimeReference(n), `n = ${n}`));
+      }),
+      { numRuns: 40, seed: 13 },
+    );
+  });
+
+  test('random 64-bit primes and their products of two random 32-bit primes, in batches', () => {
+    fc.assert(
+      fc.property(fc.bigInt({ min: 1n << 32n, max: U64_MAX - 2000n }), fc.array(fc.bigInt({ min: 1n << 31n, max: (1n << 32n) - 6n }), { minLength: 2, maxLength: 10 }), (start, factors) => {
+        const primes = factors.map((f) => nextPrimeReference(f));
+        const values = [nextPrimeReference(start)];
+        for (let i = 1; i < primes.length; i++) values.push((primes[i - 1] ?? 0n) * (primes[i] ?? 0n));
+        const got = checkPrimesU64(BigUint64Array.from(values));
+        assert.equal(got[0], 1, `prime ${values[0]}`);
+        for (let i = 1; i < values.length; i++) assert.equal(got[i], 0, `product ${values[i]}`);
+      }),
+      { numRuns: 60, seed: 17 },
+    );
+  });
+});
+
+/**
+ * The two BPSW halves of wasm/lib/u64-lucas.ts on their own, compiled here into a small module
+ * (unoptimised, so it builds in about two seconds): the exactness argument needs the Lucas
+ * half to be *the* strong Lucas test with Selfridge parameters, verdict for verdict, not
+ * merely a test that primes pass.
+ */
+interface LucasHarness {
+  lucas(n: bigint): number;
+  base2(n: bigint): number;
+}
+
+const HARNESS_SOURCE = `
+import { montSetup64 } from './lib/u64-arith';
+import { strongBase2, strongLucasSelfridge } from './lib/u64-lucas';
+export function lucas(n: u64): bool { montSetup64(n); return strongLucasSelfridge(n); }
+export function base2(n: u64): bool {
+  montSetup64(n);
+  const s = <i32>ctz<u64>(n - 1);
+  return strongBase2((n - 1) >> <u64>s, s);
+}
+`;
+
+/**
+ * Compiled by the asc command in a child process, in a scratch copy of wasm/lib (importing
+ * the compiler into this tsx process costs ten seconds; a scratch directory keeps the
+ * harness away from the build of wasm/*.ts).
+ */
+function compileLucasHarness(): LucasHarness {
+  const require = createRequire(import.meta.url);
+  const ascBin = join(require.resolve('assemblyscript/package.json'), '..', 'bin', 'asc.js');
+  const dir = mkdtempSync(join(tmpdir(), 'lucas-harness-'));
+  try {
+    cpSync(new URL('../../../wasm/lib', import.meta.url), join(dir, 'lib'), { recursive: true });
+    writeFileSync(join(dir, 'harness.ts'), HARNESS_SOURCE);
+    execFileSync(process.execPath, [ascBin, join(dir, 'harness.ts'), '-o', join(dir, 'harness.wasm'), '--runtime', 'stub', '--noAssert'], { stdio: 'inherit' });
+    const instance = new WebAssembly.Instance(new WebAssembly.Module(readFileSync(join(dir, 'harness.wasm'))), {
+      env: { abort: () => { throw new Error('harness aborted'); } },
+    });
+    return instance.exports as unknown as LucasHarness;
+  } finally {
+    rmSync(dir, { recursive: true, force: true });
+  }
+}
+
+describe('u64-lucas.ts halves against the BigInt tests, verdict for verdict', () => {
+  let harness: LucasHarness;
+  before(() => {
+    harness = compileLucasHarness();
+  });
+  const smallPrimes = [...sieveFlags(257).keys()].filter((k) => k > 2 && isPrimeByTrialDivision(k)).map(BigInt);
+  const roughOdd = (n: bigint): boolean => (n & 1n) === 1n && smallPrimes.every((p) => n % p !== 0n);
+  const isSquare = (n: bigint): boolean => {
+    const r = BigInt(Math.floor(Math.sqrt(Number(n))));
+    return [r - 1n, r, r + 1n].some((x) => x * x === n);
+  };
+
+  test('every odd n in [257^2, 2.5*10^5) free of primes < 2^8: strong Lucas and base-2 verdicts agree', () => {
+    let lucasPseudoprimes = 0;
+    for (let n = 66049n; n < 250_000n; n += 2n) {
+      if (!roughOdd(n)) continue;
+      const composite = !isPrimeByTrialDivision(Number(n));
+      const expectedLucas = !isSquare(n) && isStrongLucasProbablePrime(n);
+      if ((harness.lucas(n) === 1) !== expectedLucas) assert.fail(`lucas(${n})`);
+      if ((harness.base2(n) === 1) !== isStrongPseudoprimeBase2Plain(n)) assert.fail(`base2(${n})`);
+      if (composite && expectedLucas) lucasPseudoprimes++;
+    }
+    // 75077 = 193 * 389 and 97439 are strong Lucas pseudoprimes (OEIS A217255): the test has teeth.
+    assert.ok(lucasPseudoprimes >= 2, `${lucasPseudoprimes} Lucas pseudoprimes seen`);
+    assert.equal(harness.lucas(75077n), 1);
+  });
+
+  test('random rough 64-bit values, 64-bit primes, base-2 pseudoprimes and squares', () => {
+    fc.assert(
+      fc.property(fc.bigInt({ min: 1n << 20n, max: U64_MAX - 2000n }), (raw) => {
+        const p = nextPrimeReference(raw);
+        assert.equal(harness.lucas(p), 1, `prime ${p}`);
+        assert.equal(harness.base2(p), 1, `prime ${p}`);
+        const n = raw | 1n;
+        if (roughOdd(n) && !isSquare(n)) {
+          assert.equal(harness.lucas(n) === 1, isStrongLucasProbablePrime(n), `lucas(${n})`);
+          assert.equal(harness.base2(n) === 1, isStrongPseudoprimeBase2Plain(n), `base2(${n})`);
+        }
+      }),
+      { numRuns: 300, seed: 23 },
+    );
+    for (const n of [...baseTwoPseudoprimes, ...constructedBaseTwoPseudoprimes(10, 77n)]) {
+      if (!roughOdd(n) || n < 66049n) continue;
+      assert.equal(harness.base2(n), 1, `base2(${n})`);
+      assert.equal(harness.lucas(n), 0, `lucas(${n})`);
+      assert.equal(isStrongLucasProbablePrime(n), false, `BigInt lucas(${n})`);
+    }
+    for (const p of [65537n, 4294967291n, 2147483647n]) assert.equal(harness.lucas(p * p), 0, `square ${p}^2`);
+  });
 });
