@@ -9,12 +9,21 @@ import { type FieldError, validationProblem } from './problems.js';
 
 const decimalPattern = /^(0|[1-9][0-9]*)$/;
 
-export const IntegerInputSchema = z.union([z.number(), z.string()]).openapi('IntegerInput', {
-  description:
-    'A non-negative integer: a JSON number up to 2^53 - 1 (9007199254740991), or a decimal string of digits ' +
-    '(no sign, spaces, leading zeros or prefix) for any size.',
-  examples: [97, '18446744073709551557'],
-});
+/**
+ * Checked only for its JSON type here: parseIntegerInput/parseIntegerBatch do the real
+ * validation with pointed messages, and a zod union per item would cost more than they do.
+ */
+export const IntegerInputSchema = z
+  .custom<number | string>((value) => typeof value === 'number' || typeof value === 'string', {
+    message: 'must be a non-negative integer, as a JSON number or a decimal string',
+  })
+  .openapi('IntegerInput', {
+    type: ['integer', 'string'],
+    description:
+      'A non-negative integer: a JSON number up to 2^53 - 1 (9007199254740991), or a decimal string of digits ' +
+      '(no sign, spaces, leading zeros or prefix) for any size.',
+    examples: [97, '18446744073709551557'],
+  });
 
 export const IntegerStringSchema = z.string().openapi('IntegerString', {
   description: 'A non-negative integer as a decimal string (integers travel as strings in responses).',
