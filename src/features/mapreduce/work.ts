@@ -3,10 +3,11 @@
  *
  * - inline: `runJobInline`, everything at once on the event loop (small inputs);
  * - sliced: chunks of SLICE_BYTES mapped on the loop with a yield between slices;
- * - pool: split into chunks (each a copy with its own ArrayBuffer, which is transferred to
- *   the worker, not cloned), map batches of chunks on every thread with at most two
- *   tasks per thread in flight (so a big input never floods the pool queue), then reduce
- *   one partition per task, then merge on the main thread.
+ * - pool: split into chunks, map batches of chunks on every thread with at most two tasks
+ *   per thread in flight (so a big input never floods the pool queue), then reduce one
+ *   partition per task, then merge on the main thread. Chunks of an input in a
+ *   SharedArrayBuffer (big uploads) are views of it, shared with the threads; other chunks
+ *   are copies with their own ArrayBuffer, transferred to the thread, never cloned.
  *
  * Progress: phase `map` counts chunks mapped, phase `reduce` counts partitions reduced.
  * The result does not depend on the route, the chunk size or the thread count.
@@ -121,12 +122,6 @@ export function mapReduceWork(job: JobSpec, input: MapReduceInput, threads: numb
 
 type Runner = Parameters<Work<JobResult>['pool']>[0];
 
-/** Where the pool's map lanes take their next batch of chunks, and how many chunks to expect. */
-interface ChunkSource {
-  next(): Promise<Chunk[] | undefined> | Chunk[] | undefined;
-  expected(): number;
-}
-
 async function runOnPool(
   job: JobSpec,
   input: MapReduceInput,
@@ -137,30 +132,35 @@ async function runOnPool(
   progress: Progress,
 ): Promise<JobResult> {
   const chunkBytes = poolChunkBytes(bytes, threads);
-  // Split here, not up front: the chunks' buffers are transferred away by this run.
+  // Split here, not up front: the chunks' own buffers are transferred away by this run.
   const chunks = splitInput(input, chunkBytes, { lineNumbers: jobNeedsLineNumbers(job), validated });
-  const batches = groupChunks(chunks, chunkBytes);
-  let next = 0;
-  const source: ChunkSource = { next: () => batches[next++], expected: () => chunks.length };
-  return mapAndReduce(job, source, threads, run, progress);
+  return mapAndReduce(job, groupChunks(chunks, chunkBytes), chunks.length, threads, run, progress);
 }
 
 /**
  * Map lanes (two per thread, so a big input never floods the pool queue) take batches until
- * the source runs dry; then one reduce task per partition; then the merge, here.
+ * none is left; then one reduce task per partition; then the merge, here.
  */
-async function mapAndReduce(job: JobSpec, source: ChunkSource, threads: number, run: Runner, progress: Progress): Promise<JobResult> {
+async function mapAndReduce(
+  job: JobSpec,
+  batches: readonly Chunk[][],
+  chunkCount: number,
+  threads: number,
+  run: Runner,
+  progress: Progress,
+): Promise<JobResult> {
   const partitions = Math.max(1, threads);
   const outputs: MapOutput[][] = [];
+  let next = 0;
   let mapped = 0;
-  progress({ phase: 'map', done: 0, total: source.expected() });
+  progress({ phase: 'map', done: 0, total: chunkCount });
   await Promise.all(
     Array.from({ length: Math.max(1, threads) * 2 }, async () => {
-      for (let batch = await source.next(); batch !== undefined; batch = await source.next()) {
+      for (let batch = batches[next++]; batch !== undefined; batch = batches[next++]) {
         // Completion order is fine: every reduce is independent of the order of its parts.
         outputs.push(await run('mapReduceMap', { job, chunks: batch, partitions }, { transferList: transferables(batch) }));
         mapped += batch.length;
-        progress({ phase: 'map', done: mapped, total: Math.max(mapped, source.expected()) });
+        progress({ phase: 'map', done: mapped, total: chunkCount });
       }
     }),
   );

@@ -218,14 +218,17 @@ function encodeInput(input: string | string[]): Uint8Array | string[] {
   return typeof input === 'string' ? new TextEncoder().encode(input) : input;
 }
 
-/** The engine as the pool runs it: copies, structured clone at every hop, partitions reduced apart. */
+/**
+ * The engine as the pool runs it: copies, structured clone at every hop, partitions reduced
+ * apart, and map outputs and partials in completion order (here: reversed), which must not matter.
+ */
 function runThroughClones(job: JobSpec, input: Uint8Array | string[], chunkBytes: number, partitions: number): JobResult {
   const chunks = splitInput(input, chunkBytes, { lineNumbers: jobNeedsLineNumbers(job) });
-  const outputs = chunks.map((chunk) => structuredClone(mapChunk(job, structuredClone(chunk), partitions)));
+  const outputs = chunks.map((chunk) => structuredClone(mapChunk(job, structuredClone(chunk), partitions))).reverse();
   const partials = Array.from({ length: partitions }, (_, p) =>
     structuredClone(reducePartition(job, outputs.map((output) => output.partitions[p]!))),
   );
-  return mergePartials(job, partials.reverse().reverse());
+  return mergePartials(job, partials.reverse());
 }
 
 describe('engine vs naive references', () => {
