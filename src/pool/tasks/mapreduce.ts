@@ -45,7 +45,12 @@ function warmWordCount(): void {
   const bytes = new TextEncoder().encode(text);
   for (let round = 0; round < 8; round++) scanWordsWasm(bytes, round % 2 === 0);
 }
-warmWordCount();
+try {
+  warmWordCount();
+} catch {
+  // A missing or broken kernel must not take every other pool task down with this module;
+  // word-count tasks will report it when they run.
+}
 
 export function mapReduceMap(input: MapReduceMapInput): MapOutput[] {
   try {
