@@ -68,9 +68,10 @@ function jacobi32(x: u32, m: u32): i32 {
 }
 
 /**
- * The inverse of q mod n for 1 <= q < 2^32 and n > q^2, or 0 when gcd(q, n) > 1.
+ * The inverse of q mod n for 1 <= q < 2^32 and n >= q^2, or 0 when gcd(q, n) > 1.
  * Write n = a*q + b and pick t in [0, q) with t*b = -1 (mod q); then 1 + t*n is a multiple of
- * q and (1 + t*n)/q = t*a + (1 + t*b)/q, each term small enough not to overflow.
+ * q and (1 + t*n)/q = t*a + (1 + t*b)/q. The first term is at most (q - 1)a = n - b - a, the
+ * second below q <= a, so the sum is below n: no overflow and no final reduction.
  */
 function inverseSmall(q: u64, n: u64): u64 {
   if (q == 1) return 1;
@@ -95,14 +96,13 @@ function inverseSmall(q: u64, n: u64): u64 {
   let t = (-s0) % <i64>q;
   if (t < 0) t += <i64>q;
   const tu = <u64>t;
-  const inv = tu * a + (1 + tu * b) / q;
-  return inv >= n ? inv - n : inv;
+  return tu * a + (1 + tu * b) / q;
 }
 
 /**
  * Strong Lucas probable-prime test, Selfridge method A (D the first of 5, -7, 9, -11, ...
- * with (D/n) = -1; P = 1, Q = (1 - D)/4), for odd n > 2^16 with no prime factor below 2^8
- * whose Montgomery context is set. Perfect squares (which have no such D) return false.
+ * with (D/n) = -1; P = 1, Q = (1 - D)/4), for odd n > 2^16 whose Montgomery context is
+ * set. Perfect squares (which have no such D) return false.
  */
 export function strongLucasSelfridge(n: u64): bool {
   let dAbs: u32 = 5;
@@ -124,8 +124,10 @@ export function strongLucasSelfridge(n: u64): bool {
   }
   // Q = (1 - D)/4: negative for D > 0 (D = 5 gives Q = -1), positive for D < 0.
   const qAbs: u64 = negative ? (<u64>dAbs + 1) >> 2 : (<u64>dAbs - 1) >> 2;
+  // Every odd prime r dividing Q is below |D| and was tried as a D of its own (r = 3 as 9), so
+  // (D/n) = 0 would have stopped the search: Q is prime to n and inverseSmall cannot fail.
   let qInv = inverseSmall(qAbs, n);
-  if (qInv == 0) return false; // Q shares a factor with n
+  if (qInv == 0) return false;
   if (!negative) qInv = n - qInv; // 1/Q for Q = -|Q|
 
   const two = addMod64(ONE64, ONE64);

@@ -468,6 +468,15 @@ describe('u64-lucas.ts halves against the BigInt tests, verdict for verdict', ()
     assert.equal(harness.lucas(75077n), 1);
   });
 
+  test('odd non-squares in [257^2, 1.2*10^5) with small factors too: (D/n) = 0 means composite', () => {
+    for (let n = 66049n; n < 120_000n; n += 2n) {
+      if (isSquare(n)) continue;
+      if ((harness.lucas(n) === 1) !== isStrongLucasProbablePrime(n)) assert.fail(`lucas(${n})`);
+    }
+    // (D/n) = 0 at D = 5, at D = 9 (after 5 and -7 gave 1) and at D = 13 (after four 1s).
+    for (const n of [5n * 13331n, 3n * 22237n, 13n * 10027n]) assert.equal(harness.lucas(n), 0, `lucas(${n})`);
+  });
+
   test('random rough 64-bit values, 64-bit primes, base-2 pseudoprimes and squares', () => {
     fc.assert(
       fc.property(fc.bigInt({ min: 1n << 20n, max: U64_MAX - 2000n }), (raw) => {
