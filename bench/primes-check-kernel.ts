@@ -3,21 +3,22 @@
  * Baillie–PSW path against the earlier deterministic Miller–Rabin, measured in the same run.
  *
  * The product module (wasm/build/u64.wasm) exports only the product path, so this script
- * compiles a small harness module from wasm/lib/u64-prime.ts with the AssemblyScript API
- * (same flags as scripts/build-wasm.mjs, output kept in memory) that exports both paths,
+ * compiles a small harness module from wasm/lib/u64-prime.ts (same flags as
+ * scripts/build-wasm.mjs, in a scratch directory) that exports both paths,
  * plus variants for the choices the kernel makes: where BPSW takes over from Miller–Rabin,
  * and how many small primes trial division tries first. Every variant must give the same
  * verdicts on every input; the script fails if one does not.
  *
  *   npm run build:wasm && node --import tsx bench/primes-check-kernel.ts
  */
-import { readFile } from 'node:fs/promises';
+import { execFileSync } from 'node:child_process';
+import { cpSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { createRequire } from 'node:module';
+import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import asc from 'assemblyscript/asc';
 import { checkPrimesU64, u64Kernel } from '../src/compute/primes/is-prime.js';
 import { printTable } from './lib/table.js';
 
-const HARNESS = 'wasm/_bench-check-harness.ts';
 const HARNESS_SOURCE = `
 import { initTrialTable, isPrime64, isPrime64MillerRabin, millerRabin, bailliePsw, divisibleAt, primeAt } from './lib/u64-prime';
 initTrialTable();
@@ -59,30 +60,26 @@ interface Harness {
   checkVariant(ptr: number, count: number, trial: number, fromLo: number, fromHi: number): void;
 }
 
-async function compileHarness(): Promise<Harness> {
-  let binary: Uint8Array | null = null;
-  const result = await asc.main(
-    [HARNESS, '-o', 'harness.wasm', '-O3', '--runtime', 'stub', '--noAssert', '--enable', 'simd'],
-    {
-      readFile: async (name, baseDir) => {
-        if (join(baseDir, name) === join(process.cwd(), HARNESS) || name === HARNESS) return HARNESS_SOURCE;
-        try {
-          return await readFile(join(baseDir, name), 'utf8');
-        } catch {
-          return null;
-        }
-      },
-      writeFile: (name, contents) => {
-        if (name.endsWith('.wasm') && typeof contents !== 'string') binary = contents;
-      },
-      listFiles: () => [],
-    },
-  );
-  if (result.error !== null || binary === null) throw new Error(`harness did not compile: ${result.error?.message ?? 'no output'}\n${result.stderr.toString()}`);
-  const instance = new WebAssembly.Instance(new WebAssembly.Module(binary), {
-    env: { abort: () => { throw new Error('harness aborted'); } },
-  });
-  return instance.exports as unknown as Harness;
+/** Compiled by the asc command in a child process, in a scratch copy of wasm/lib. */
+function compileHarness(): Harness {
+  const require = createRequire(import.meta.url);
+  const ascBin = join(require.resolve('assemblyscript/package.json'), '..', 'bin', 'asc.js');
+  const dir = mkdtempSync(join(tmpdir(), 'check-harness-'));
+  try {
+    cpSync(new URL('../wasm/lib', import.meta.url), join(dir, 'lib'), { recursive: true });
+    writeFileSync(join(dir, 'harness.ts'), HARNESS_SOURCE);
+    execFileSync(
+      process.execPath,
+      [ascBin, join(dir, 'harness.ts'), '-o', join(dir, 'harness.wasm'), '-O3', '--runtime', 'stub', '--noAssert', '--enable', 'simd'],
+      { stdio: 'inherit' },
+    );
+    const instance = new WebAssembly.Instance(new WebAssembly.Module(readFileSync(join(dir, 'harness.wasm'))), {
+      env: { abort: () => { throw new Error('harness aborted'); } },
+    });
+    return instance.exports as unknown as Harness;
+  } finally {
+    rmSync(dir, { recursive: true, force: true });
+  }
 }
 
 /** xorshift64* so every run measures the same inputs. */
@@ -121,22 +118,41 @@ function randomPrimes(bits: number, seed: bigint): BigUint64Array {
   return primes;
 }
 
-type Check = (ptr: number, count: number) => void;
-
-/** Best of `rounds` timed passes over the values, as checks per second. */
-function checksPerSecond(memory: WebAssembly.Memory, ptr: number, values: BigUint64Array, check: Check, rounds = 5): { rate: number; flags: Uint8Array } {
-  new BigUint64Array(memory.buffer, ptr, values.length).set(values);
-  check(ptr, values.length); // warm-up
-  let best = Infinity;
-  for (let round = 0; round < rounds; round++) {
-    const start = process.hrtime.bigint();
-    check(ptr, values.length);
-    best = Math.min(best, Number(process.hrtime.bigint() - start) / 1e9);
-  }
-  return { rate: values.length / best, flags: new Uint8Array(memory.buffer, ptr + values.length * 8, values.length).slice() };
+interface Contender {
+  memory: WebAssembly.Memory;
+  ptr: number;
+  check: (ptr: number, count: number) => void;
 }
 
-const harness = await compileHarness();
+/**
+ * Checks per second of each contender over the same values: best of `rounds` timed passes,
+ * the contenders taking turns within each round so that load from other processes on the
+ * machine falls on all of them alike. Also returns each contender's verdicts.
+ */
+function race(values: BigUint64Array, contenders: Contender[], rounds = 7): { rate: number; flags: Uint8Array }[] {
+  const best = contenders.map(() => Infinity);
+  for (const { memory, ptr, check } of contenders) {
+    new BigUint64Array(memory.buffer, ptr, values.length).set(values);
+    check(ptr, values.length); // warm-up
+  }
+  for (let round = 0; round < rounds; round++) {
+    contenders.forEach(({ memory, ptr, check }, i) => {
+      // Each contender's memory holds the values already, except when two share a memory.
+      new BigUint64Array(memory.buffer, ptr, values.length).set(values);
+      const start = process.hrtime.bigint();
+      check(ptr, values.length);
+      best[i] = Math.min(best[i] ?? Infinity, Number(process.hrtime.bigint() - start) / 1e9);
+    });
+  }
+  return contenders.map(({ memory, ptr, check }, i) => {
+    new BigUint64Array(memory.buffer, ptr, values.length).set(values);
+    check(ptr, values.length);
+    const flags = new Uint8Array(memory.buffer, ptr + values.length * 8, values.length).slice();
+    return { rate: values.length / (best[i] ?? Infinity), flags };
+  });
+}
+
+const harness = compileHarness();
 const hptr = harness.reserve(COUNT * 9);
 const product = u64Kernel();
 const pptr = product.reserve(COUNT * 9);
@@ -164,11 +180,15 @@ function sameFlags(a: Uint8Array, b: Uint8Array, what: string): void {
 const U64_MAX_HALVES: [number, number] = [0xffffffff, 0xffffffff];
 const split = (from: bigint): [number, number] => [Number(from & 0xffffffffn), Number(from >> 32n)];
 
+const harnessRun = (check: (ptr: number, count: number) => void): Contender => ({ memory: harness.memory, ptr: hptr, check });
+
 const mainRows: Record<string, string | number>[] = [];
 for (const [name, values] of workloads) {
-  const old = checksPerSecond(harness.memory, hptr, values, (p, c) => harness.checkMillerRabin(p, c));
-  const bpsw = checksPerSecond(harness.memory, hptr, values, (p, c) => harness.checkProduct(p, c));
-  const built = checksPerSecond(product.memory, pptr, values, (p, c) => product.checkBatch(p, c));
+  const [old, bpsw, built] = race(values, [
+    harnessRun((p, c) => harness.checkMillerRabin(p, c)),
+    harnessRun((p, c) => harness.checkProduct(p, c)),
+    { memory: product.memory, ptr: pptr, check: (p, c) => product.checkBatch(p, c) },
+  ]) as [{ rate: number; flags: Uint8Array }, { rate: number; flags: Uint8Array }, { rate: number; flags: Uint8Array }];
   sameFlags(old.flags, bpsw.flags, `${name}: MR vs BPSW`);
   sameFlags(old.flags, built.flags, `${name}: MR vs u64.wasm`);
   const primes = old.flags.reduce((sum, flag) => sum + flag, 0);
@@ -177,50 +197,46 @@ for (const [name, values] of workloads) {
     'primes %': (100 * primes) / values.length,
     'Miller–Rabin checks/s (baseline)': old.rate,
     'BPSW checks/s (harness)': bpsw.rate,
-    'ratio': `${(bpsw.rate / old.rate).toFixed(2)}x`,
+    ratio: `${(bpsw.rate / old.rate).toFixed(2)}x`,
     'u64.wasm checkBatch checks/s': built.rate,
     'µs per check (u64.wasm)': 1e6 / built.rate,
   });
 }
-printTable(`u64 kernel, one core, ${COUNT.toLocaleString('en-US')} values per pass, best of 5`, mainRows);
+printTable(`u64 kernel, one core, ${COUNT.toLocaleString('en-US')} values per pass, best of 7 interleaved passes`, mainRows);
 
 // Where should BPSW take over? Same trial division (53 odd primes < 2^8), tier start varied.
-const tierRows: Record<string, string | number>[] = [];
 const tiers: [string, [number, number]][] = [
   ['MR everywhere (old)', U64_MAX_HALVES],
   ['BPSW from 1.12e12', split(1122004669633n)],
   ['BPSW from 2^32 (product)', split(1n << 32n)],
   ['BPSW from 257^2', split(66049n)],
 ];
+const tierRows: Record<string, string | number>[] = [];
 for (const [name, values] of workloads) {
+  const results = race(values, tiers.map(([, [lo, hi]]) => harnessRun((p, c) => harness.checkVariant(p, c, 53, lo, hi))), 5);
   const row: Record<string, string | number> = { workload: name };
-  let reference: Uint8Array | null = null;
-  for (const [tier, [lo, hi]] of tiers) {
-    const result = checksPerSecond(harness.memory, hptr, values, (p, c) => harness.checkVariant(p, c, 53, lo, hi), 3);
-    if (reference === null) reference = result.flags;
-    else sameFlags(reference, result.flags, `${name}: ${tier}`);
-    row[tier] = result.rate;
-  }
+  results.forEach((result, i) => {
+    sameFlags(results[0]?.flags ?? result.flags, result.flags, `${name}: ${tiers[i]?.[0]}`);
+    row[tiers[i]?.[0] ?? '?'] = result.rate;
+  });
   tierRows.push(row);
 }
 printTable('checks/s by where BPSW takes over from Miller–Rabin (trial division by 53 primes)', tierRows);
 
 // How many odd primes should trial division try before the probable-prime tests?
-const trialRows: Record<string, string | number>[] = [];
 const trialCounts = [8, 16, 30, 53, 96, 171];
+const [fromLo, fromHi] = split(1n << 32n);
+const trialRows: Record<string, string | number>[] = [];
 for (const [name, values] of workloads) {
+  const results = race(values, trialCounts.map((count) => harnessRun((p, c) => harness.checkVariant(p, c, count, fromLo, fromHi))), 5);
   const row: Record<string, string | number> = { workload: name };
-  let reference: Uint8Array | null = null;
-  for (const count of trialCounts) {
-    const [lo, hi] = split(1n << 32n);
-    const result = checksPerSecond(harness.memory, hptr, values, (p, c) => harness.checkVariant(p, c, count, lo, hi), 3);
-    if (reference === null) reference = result.flags;
-    else sameFlags(reference, result.flags, `${name}: trial ${count}`);
-    row[`${count} primes`] = result.rate;
-  }
+  results.forEach((result, i) => {
+    sameFlags(results[0]?.flags ?? result.flags, result.flags, `${name}: trial ${trialCounts[i]}`);
+    row[`${trialCounts[i]} primes`] = result.rate;
+  });
   trialRows.push(row);
 }
-printTable(`checks/s by trial-division count (odd primes tried; 53 = all below 2^8), BPSW from 2^32`, trialRows);
+printTable('checks/s by trial-division count (odd primes tried; 53 = all below 2^8), BPSW from 2^32', trialRows);
 
 if (mismatches > 0) {
   console.error(`${mismatches} verdict mismatches between variants`);
