@@ -76,7 +76,9 @@ describe('POST /v1/mapreduce', () => {
       const bodies: string[] = [];
       for (const route of ['inline', 'sliced', 'pool']) {
         const response = await postText(query, big).set('X-Crunch-Route', route).expect(200);
-        assert.equal(response.headers['x-crunch-route'], route);
+        // A regex grep has no sliced form (it must stay stoppable): asked to slice, it runs inline.
+        const regexGrep = query.startsWith('job=grep') && !query.includes('literal=true');
+        assert.equal(response.headers['x-crunch-route'], regexGrep && route === 'sliced' ? 'inline' : route);
         bodies.push(response.text);
       }
       assert.equal(bodies[1], bodies[0]);
@@ -155,6 +157,39 @@ describe('POST /v1/mapreduce: text uploads', () => {
       if (body.status !== 'succeeded') await new Promise((resolve) => setTimeout(resolve, 20));
     }
     assert.deepEqual(body.result, { job: 'letters', totalLetters: 3, letters: [{ letter: 'a', count: 1 }, { letter: 'b', count: 1 }, { letter: 'c', count: 1 }] });
+  });
+});
+
+describe('POST /v1/mapreduce: a slow regular expression cannot hold the event loop', () => {
+  let slow: TestApp;
+  before(() => {
+    // Long enough for fresh threads to start (the first task waits for them), short for a test.
+    slow = startTestApp({ REQUEST_TIMEOUT_MS: '2000' });
+  });
+  after(() => slow.close());
+
+  test('even a tiny regex grep runs on the pool, and the deadline stops it', async () => {
+    const small = await slow.request.post('/v1/mapreduce?job=grep&pattern=cat').set('Content-Type', 'text/plain').send('cat\ndog\n').expect(200);
+    assert.equal(small.headers['x-crunch-route'], 'pool');
+    // Allowed by the guard (no nested quantifier), but polynomial: 80 characters take seconds.
+    const started = performance.now();
+    const problem = problemOf(
+      await slow.request
+        .post(`/v1/mapreduce?job=grep&pattern=${encodeURIComponent('a*a*a*a*a*a*c')}`)
+        .set('Content-Type', 'text/plain')
+        .send(`${'a'.repeat(200)}\n`)
+        .expect(422),
+    );
+    assert.equal(problem.type, 'https://crunch.dev/problems/deadline-exceeded');
+    assert.ok(performance.now() - started < 10_000);
+    const after = await slow.request.post('/v1/mapreduce?job=grep&pattern=dog').set('Content-Type', 'text/plain').send('cat\ndog\n').expect(200);
+    assert.equal(after.body.matchCount, 1);
+  });
+
+  test('a literal grep stays on the event loop when small', async () => {
+    const response = await slow.request.post('/v1/mapreduce?job=grep&pattern=a*a&literal=true').set('Content-Type', 'text/plain').send('xa*ay\n').expect(200);
+    assert.equal(response.headers['x-crunch-route'], 'inline');
+    assert.equal(response.body.matchCount, 1);
   });
 });
 

@@ -287,7 +287,9 @@ export function registerMapReduceRoutes(app: AppHono, services: Services): void 
         checkGrepPattern(job, '/pattern');
         input = documents;
       }
-      const response = await respondCompute(c, services, { work: mapReduceWork(job, input, config.pool.threads, true), render });
+      const loopBudgetMicros = Math.max(config.dispatch.inlineBudgetMicros, config.dispatch.slicedBudgetMicros);
+      const work = mapReduceWork(job, input, config.pool.threads, { validated: true, loopBudgetMicros });
+      const response = await respondCompute(c, services, { work, render });
       const preference = parsePrefer(c.req.header('prefer'));
       if (input instanceof Uint8Array && !preference.respondAsync && preference.waitSeconds === undefined) releaseBody(input);
       return response as never;

@@ -78,11 +78,30 @@ function transferables(chunks: readonly Chunk[]): ArrayBuffer[] {
   return [...buffers];
 }
 
-/** `validated`: the caller has checked that a byte input is UTF-8 (the route has, before building the work). */
-export function mapReduceWork(job: JobSpec, input: MapReduceInput, threads: number, validated = false): Work<JobResult> {
+export interface MapReduceWorkOptions {
+  /** The caller has checked that a byte input is UTF-8 (the route has, before building the work). */
+  readonly validated?: boolean;
+  /**
+   * The event-loop budget (the larger of the inline and sliced ones). A grep with a regular
+   * expression is costed above it, so it always runs on the pool, where the deadline can stop
+   * it: the pattern guard leaves polynomial patterns such as `a*a*a*a*c` possible, and one
+   * line of 80 characters can take such a pattern seconds.
+   */
+  readonly loopBudgetMicros?: number;
+}
+
+/** Whether a job may run for long on little input (a backtracking regular expression). */
+function untrustedTime(job: JobSpec): boolean {
+  return job.kind === 'grep' && job.literal !== true;
+}
+
+export function mapReduceWork(job: JobSpec, input: MapReduceInput, threads: number, options: MapReduceWorkOptions = {}): Work<JobResult> {
+  const validated = options.validated ?? false;
+  const poolOnly = untrustedTime(job);
   const bytes = inputBytes(input);
   const lineNumbers = jobNeedsLineNumbers(job);
-  const sliceChunks = bytes <= MAX_SLICED_BYTES ? splitInput(input, SLICE_BYTES, { share: 'view', lineNumbers, validated }) : undefined;
+  const sliceChunks =
+    bytes <= MAX_SLICED_BYTES && !poolOnly ? splitInput(input, SLICE_BYTES, { share: 'view', lineNumbers, validated }) : undefined;
   let longestSlice = 0;
   for (const chunk of sliceChunks ?? []) longestSlice = Math.max(longestSlice, chunk.bytes.length);
   const documents = input instanceof Uint8Array ? 1 : input.length;
@@ -90,7 +109,10 @@ export function mapReduceWork(job: JobSpec, input: MapReduceInput, threads: numb
   return {
     operation: `mapreduce.${job.kind}`,
     // A small fixed cost per document covers its chunk bookkeeping.
-    costMicros: estimateMapReduceMicros(job, bytes) + documents * 0.2,
+    costMicros: Math.max(
+      estimateMapReduceMicros(job, bytes) + documents * 0.2,
+      poolOnly ? (options.loopBudgetMicros ?? Number.MAX_SAFE_INTEGER - 1) + 1 : 0,
+    ),
     ...(sliceChunks === undefined ? {} : { sliceMicros: estimateMapReduceMicros(job, Math.max(SLICE_BYTES, longestSlice)) }),
     describe: `${job.kind} over ${bytes} bytes`,
     inline: () => runJobInline(job, input),
