@@ -331,6 +331,13 @@ describe('edge cases', () => {
     for (const chunk of splitInput(shared, 3)) assert.equal(chunk.bytes.buffer, shared.buffer);
   });
 
+  test('sumbykey trims blanks in linear time (a long inner run of blanks once took quadratic time)', () => {
+    // With the old regex trim this line alone took minutes: the runner's timeout would fail the test.
+    const text = `a,1\nb,2${' '.repeat(400_000)}x\n${' '.repeat(400_000)}a , 2.5 \t\n`;
+    const result = runJobInline({ kind: 'sumbykey' }, new TextEncoder().encode(text), { chunkBytes: 1 << 20 });
+    assert.deepEqual(result, naiveSumByKey('a,1\nb,2 x\na , 2.5 \t\n', 1e5));
+  });
+
   test('CRLF and LF lines read the same', () => {
     const lf = runJobInline({ kind: 'grep', pattern: 'b$' }, new TextEncoder().encode('ab\ncb\nd\n'), { chunkBytes: 2 });
     const crlf = runJobInline({ kind: 'grep', pattern: 'b$' }, new TextEncoder().encode('ab\r\ncb\r\nd\r\n'), { chunkBytes: 2 });
