@@ -82,17 +82,18 @@ export interface MapReduceWorkOptions {
   /** The caller has checked that a byte input is UTF-8 (the route has, before building the work). */
   readonly validated?: boolean;
   /**
-   * The event-loop budget (the larger of the inline and sliced ones). A grep with a regular
-   * expression is costed above it, so it always runs on the pool, where the deadline can stop
-   * it: the pattern guard leaves polynomial patterns such as `a*a*a*a*c` possible, and one
-   * line of 80 characters can take such a pattern seconds.
+   * The event-loop budget (the larger of the inline and sliced ones). A grep is costed above
+   * it, so it always runs on the pool, where the deadline can stop it: the pattern guard leaves
+   * polynomial patterns such as `a*a*a*a*c` possible (one line of 80 characters takes seconds),
+   * and even a literal search can be slow (a 16 001-character `a…aba…a` in a megabyte of `a`
+   * took 4 s).
    */
   readonly loopBudgetMicros?: number;
 }
 
-/** Whether a job may run for long on little input (a backtracking regular expression). */
+/** Whether a job may run far longer than its input size suggests (grep: the pattern decides). */
 function untrustedTime(job: JobSpec): boolean {
-  return job.kind === 'grep' && job.literal !== true;
+  return job.kind === 'grep';
 }
 
 export function mapReduceWork(job: JobSpec, input: MapReduceInput, threads: number, options: MapReduceWorkOptions = {}): Work<JobResult> {
