@@ -3,10 +3,12 @@
  * u64-arith (the caller runs montSetup64(n) first): a strong probable-prime test to base 2
  * and a strong Lucas probable-prime test with Selfridge's parameters (method A).
  *
- * Why BPSW is exact below 2^64: Feitsma and Galway enumerated every base-2 Fermat
- * pseudoprime below 2^64 (2009–2013), and each base-2 strong pseudoprime in that list fails
- * the strong Lucas test with Selfridge parameters (checked by Gilchrist, and again by
- * Jacobsen, against the same list). So a composite n < 2^64 never passes both tests.
+ * Why BPSW is exact below 2^64: Feitsma (with Galway's independent enumeration) listed every
+ * base-2 Fermat pseudoprime below 2^64, and running the Lucas test over that list (Gilchrist;
+ * separately Greathouse, 2011) found that none passes the strong or the standard Baillie–PSW
+ * test. Every base-2 strong pseudoprime is in the list, so a composite n < 2^64 never passes
+ * both halves below, provided the Lucas half is exactly the Selfridge-A strong test (the
+ * tests check it verdict for verdict against the textbook BigInt version).
  *
  * The Lucas half runs on the Q = 1 companion sequence, which needs no Q^k and no halving.
  * With roots a, b of x^2 - Px + Q (P = 1), let a' = a/b, b' = b/a: their sum is
