@@ -31,6 +31,7 @@ const environmentSchema = z.object({
   JOB_MAX_QUEUED: integer(1, 1_000_000).default(1_000),
   JOB_TIMEOUT_MS: integer(1, 24 * 3_600_000).default(3_600_000),
   JOB_CONCURRENCY: integer(1, 10_000).optional(),
+  JOB_MAX_RETAINED: integer(1, 10_000_000).default(10_000),
 });
 
 export type Route = 'inline' | 'sliced' | 'pool';
@@ -61,6 +62,8 @@ export interface Config {
     readonly timeoutMs: number;
     /** Jobs running at once; the rest wait in the job queue, not in the pool's. */
     readonly concurrency: number;
+    /** Finished jobs kept; beyond it the oldest expire before their TTL. */
+    readonly maxRetained: number;
   };
 }
 
@@ -114,6 +117,7 @@ export function loadConfig(environment: Record<string, string | undefined> = pro
       maxQueued: env.JOB_MAX_QUEUED,
       timeoutMs: env.JOB_TIMEOUT_MS,
       concurrency: env.JOB_CONCURRENCY ?? env.POOL_THREADS * 2,
+      maxRetained: env.JOB_MAX_RETAINED,
     },
   };
 }

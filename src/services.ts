@@ -38,7 +38,7 @@ export function createServices(config: Config, options: { logger?: Logger } = {}
   });
   const metrics = createMetrics(pool);
   dispatcher.onDispatch((operation, route, totalMs) => metrics.observeDispatch(operation, route, totalMs / 1000));
-  const jobs = new JobRunner(new MemoryJobStore(), {
+  const jobs = new JobRunner(new MemoryJobStore({ maxFinished: config.jobs.maxRetained }), {
     concurrency: config.jobs.concurrency,
     maxQueued: config.jobs.maxQueued,
     ttlSeconds: config.jobs.ttlSeconds,

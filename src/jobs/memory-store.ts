@@ -2,7 +2,7 @@
  * The embedded job store: a Map in this process. Jobs die with the process, which is the
  * honest contract of a single-process deployment; the distributed mode swaps the store.
  */
-import type { IdempotencyClaim, JobPatch, JobRecord, JobStatus, JobStore } from './types.js';
+import { type IdempotencyClaim, isFinished, type JobPatch, type JobRecord, type JobStatus, type JobStore } from './types.js';
 
 /** Expired ids remembered for 410 answers; beyond this many the oldest are forgotten (404). */
 const maxTombstones = 100_000;
@@ -11,6 +11,13 @@ export class MemoryJobStore implements JobStore {
   readonly #jobs = new Map<string, JobRecord>();
   readonly #idempotency = new Map<string, IdempotencyClaim>();
   readonly #tombstones = new Set<string>();
+  readonly #maxFinished: number;
+  #finished = 0;
+
+  /** `maxFinished` bounds the memory results take: beyond it the oldest finished jobs expire early. */
+  constructor(options: { readonly maxFinished?: number } = {}) {
+    this.#maxFinished = options.maxFinished ?? Number.POSITIVE_INFINITY;
+  }
 
   async insert(job: JobRecord): Promise<void> {
     this.#jobs.set(job.id, job);
@@ -25,6 +32,10 @@ export class MemoryJobStore implements JobStore {
     if (current === undefined) return undefined;
     const next: JobRecord = { ...current, ...patch };
     this.#jobs.set(id, next);
+    if (!isFinished(current.status) && isFinished(next.status)) {
+      this.#finished += 1;
+      if (this.#finished > this.#maxFinished) this.#evictOldestFinished();
+    }
     return next;
   }
 
@@ -56,8 +67,7 @@ export class MemoryJobStore implements JobStore {
     let removed = 0;
     for (const [id, job] of this.#jobs) {
       if (job.expiresAt !== null && Date.parse(job.expiresAt) <= now.getTime()) {
-        this.#jobs.delete(id);
-        this.#tombstones.add(id);
+        this.#forget(id);
         removed += 1;
       }
     }
@@ -67,6 +77,24 @@ export class MemoryJobStore implements JobStore {
       this.#tombstones.delete(id);
     }
     return removed;
+  }
+
+  #forget(id: string): void {
+    const job = this.#jobs.get(id);
+    if (job === undefined) return;
+    if (isFinished(job.status)) this.#finished -= 1;
+    this.#jobs.delete(id);
+    this.#tombstones.add(id);
+  }
+
+  #evictOldestFinished(): void {
+    // Creation order is close enough to finishing order, and costs nothing to keep.
+    for (const [id, job] of this.#jobs) {
+      if (isFinished(job.status)) {
+        this.#forget(id);
+        return;
+      }
+    }
   }
 
   async wasExpired(id: string): Promise<boolean> {

@@ -210,3 +210,22 @@ describe('the job queue is bounded', () => {
     await app.request.get('/v1/primes/97').expect(200);
   });
 });
+
+describe('finished jobs are bounded in number', () => {
+  let app: TestApp;
+  before(() => {
+    app = startTestApp({ JOB_MAX_RETAINED: '2' });
+  });
+  after(() => app.close());
+
+  test('beyond JOB_MAX_RETAINED the oldest finished job expires early (410)', async () => {
+    const locations: string[] = [];
+    for (const n of [11, 13, 17]) {
+      const response = await app.request.get(`/v1/primes/${n}`).set('Prefer', 'wait=5').expect(200);
+      locations.push(response.headers['content-location'] as string);
+    }
+    problemOf(await app.request.get(locations[0] as string).expect(410));
+    await app.request.get(locations[1] as string).expect(200);
+    await app.request.get(locations[2] as string).expect(200);
+  });
+});
