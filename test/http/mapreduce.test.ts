@@ -218,6 +218,16 @@ describe('POST /v1/mapreduce: bad input', () => {
     assert.match(json.detail, /top/);
   });
 
+  test('an index may not ask for more than a million ids in all', async () => {
+    const viaQuery = problemOf(await postText('job=index&maxWords=100000&maxDocumentsPerWord=11', 'a b').expect(422));
+    assert.equal(viaQuery.errors?.[0]?.pointer, '#/query/maxDocumentsPerWord');
+    const viaJson = problemOf(
+      await app.request.post('/v1/mapreduce').send({ job: 'index', documents: ['a'], maxWords: 1000, maxDocumentsPerWord: 1001 }).expect(422),
+    );
+    assert.equal(viaJson.errors?.[0]?.pointer, '/maxDocumentsPerWord');
+    await postText('job=index&maxWords=100000&maxDocumentsPerWord=10', 'a b').expect(200);
+  });
+
   test('query options with a JSON body are refused', async () => {
     const problem = problemOf(await app.request.post('/v1/mapreduce?top=3').send({ job: 'wordcount', documents: ['x'] }).expect(422));
     assert.equal(problem.errors?.[0]?.pointer, '#/query/top');

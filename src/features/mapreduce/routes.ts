@@ -103,6 +103,21 @@ function optionsFromQuery(name: JobName, query: MapReduceQuery): JobOptions {
   return parsed.data as JobOptions;
 }
 
+/** Bounds an index answer: words × ids per word (each id costs memory on every thread, and JSON). */
+export const MAX_INDEX_CELLS = 1_000_000;
+
+function checkIndexBounds(job: JobSpec, pointerPrefix: string): void {
+  if (job.kind !== 'index') return;
+  const cells = (job.maxWords ?? 0) * (job.maxDocumentsPerWord ?? 0);
+  if (cells <= MAX_INDEX_CELLS) return;
+  throw validationProblem([
+    {
+      pointer: `${pointerPrefix}maxDocumentsPerWord`,
+      message: `maxWords × maxDocumentsPerWord is ${cells}; at most ${MAX_INDEX_CELLS} ids can be asked for in one index`,
+    },
+  ]);
+}
+
 /** Refuses a dangerous or invalid grep pattern before any thread compiles it. */
 function checkGrepPattern(job: JobSpec, pointer: string): void {
   if (job.kind !== 'grep') return;
@@ -257,6 +272,7 @@ export function registerMapReduceRoutes(app: AppHono, services: Services): void 
         }
         job = toJobSpec(query.job, optionsFromQuery(query.job, query));
         checkGrepPattern(job, '#/query/pattern');
+        checkIndexBounds(job, '#/query/');
         const bytes = await readBody(c.req.raw, Number(c.req.header('content-length')));
         if (bytes.length === 0) {
           throw validationProblem([{ pointer: '', message: 'the body is empty: send the text to process' }]);
@@ -285,6 +301,7 @@ export function registerMapReduceRoutes(app: AppHono, services: Services): void 
         const { job: name, documents, ...options } = body as z.infer<typeof requestSchema>;
         job = toJobSpec(name, options as JobOptions);
         checkGrepPattern(job, '/pattern');
+        checkIndexBounds(job, '/');
         input = documents;
       }
       const loopBudgetMicros = Math.max(config.dispatch.inlineBudgetMicros, config.dispatch.slicedBudgetMicros);
