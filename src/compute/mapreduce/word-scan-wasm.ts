@@ -6,7 +6,7 @@
  * asks for a 256-code-point page of its bitmap the first time it meets one.
  */
 import { loadWasm } from '../wasm.js';
-import { isWordCodePoint, utf8Decoder } from './text.js';
+import { utf8Decoder, wordCodePointsInPage } from './text.js';
 import type { WordCounts } from './word-scan.js';
 
 interface WordCountExports extends WebAssembly.Exports {
@@ -26,9 +26,7 @@ interface WordCountExports extends WebAssembly.Exports {
 function fillPage(wasm: WordCountExports, page: number): void {
   const memory = new Uint8Array(wasm.memory.buffer);
   const bits = wasm.bitsPtr();
-  for (let cp = page << 8; cp < (page + 1) << 8; cp++) {
-    if (isWordCodePoint(cp)) memory[bits + (cp >>> 3)]! |= 1 << (cp & 7);
-  }
+  for (const cp of wordCodePointsInPage(page)) memory[bits + (cp >>> 3)]! |= 1 << (cp & 7);
   memory[wasm.knownPtr() + page] = 1;
 }
 

@@ -8,6 +8,7 @@ import { test } from 'node:test';
 import fc from 'fast-check';
 import { scanWords, type WordCounts } from '../../../src/compute/mapreduce/word-scan.js';
 import { scanWordsWasm } from '../../../src/compute/mapreduce/word-scan-wasm.js';
+import { isWordCodePoint, wordCodePointsInPage } from '../../../src/compute/mapreduce/text.js';
 
 const WORD = /[\p{L}\p{M}\p{N}]+(?:['\u2019][\p{L}\p{M}\p{N}]+)*/gu;
 
@@ -57,4 +58,12 @@ test('many distinct words (the table grows) and a sub-range of the buffer', () =
   const result = scanWordsWasm(bytes, true, 2, bytes.length - 2);
   assert.deepEqual(sorted(asMap(result)), sorted(reference(text, true)));
   assert.equal(result.total, 51_000);
+});
+
+test('a class page found in one regex pass matches the single-code-point definition', () => {
+  for (const page of [0x00, 0x03, 0x20, 0x30, 0xd8, 0xdc, 0xff, 0x1f6, 0x1d4, 0x200, 0x10ff]) {
+    const expected: number[] = [];
+    for (let cp = page << 8; cp < (page + 1) << 8; cp++) if (isWordCodePoint(cp)) expected.push(cp);
+    assert.deepEqual(wordCodePointsInPage(page), expected, `page ${page.toString(16)}`);
+  }
 });
