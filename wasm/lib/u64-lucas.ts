@@ -24,7 +24,7 @@
  * of m (V'_2k = V'_k^2 - 2, V'_(2k+1) = V'_k V'_(k+1) - P') instead of three or four, and
  * without the (x + n)/2 halving whose carry overflows u64 once n > 2^63.
  */
-import { montMul64, addMod64, subMod64, N64, ONE64, R2_64, isqrt64 } from './u64-arith';
+import { montMul64, addMod64, subMod64, N64, ONE64, R2_64, isqrt64, montMul32, N32, ONE32, R2_32 } from './u64-arith';
 
 /**
  * Strong probable-prime test to base 2 for odd n > 2^6 with n - 1 = d*2^s. Left-to-right
@@ -102,11 +102,11 @@ function inverseSmall(q: u64, n: u64): u64 {
 }
 
 /**
- * Strong Lucas probable-prime test, Selfridge method A (D the first of 5, -7, 9, -11, ...
- * with (D/n) = -1; P = 1, Q = (1 - D)/4), for odd n > 2^16 whose Montgomery context is
- * set. Perfect squares (which have no such D) return false.
+ * Selfridge's D for odd n > 2^16: |D| in the low 32 bits, bit 32 set when D < 0; 0 when n is
+ * composite because (D/n) = 0 or n is a perfect square (a square never finds its D, so it is
+ * looked for once the search runs long).
  */
-export function strongLucasSelfridge(n: u64): bool {
+function selfridgeD(n: u64): u64 {
   let dAbs: u32 = 5;
   let negative = false;
   for (let tries = 0; ; tries++) {
@@ -114,23 +114,41 @@ export function strongLucasSelfridge(n: u64): bool {
     let j = jacobi32(<u32>(n % <u64>dAbs), dAbs);
     if ((dAbs & 3) == 3 && (n & 3) == 3) j = -j;
     if (negative && (n & 3) == 3) j = -j; // (-1/n)
-    if (j == -1) break;
-    if (j == 0) return false; // gcd(D, n) > 1 and n > |D|
-    // A square never finds its D; squares are rare, so look only once the search runs long.
+    if (j == -1) return negative ? (<u64>1 << 32) | <u64>dAbs : <u64>dAbs;
+    if (j == 0) return 0; // gcd(D, n) > 1 and n > |D|
     if (tries == 4) {
       const root = isqrt64(n);
-      if (root * root == n) return false;
+      if (root * root == n) return 0;
     }
     dAbs += 2;
     negative = !negative;
   }
-  // Q = (1 - D)/4: negative for D > 0 (D = 5 gives Q = -1), positive for D < 0.
-  const qAbs: u64 = negative ? (<u64>dAbs + 1) >> 2 : (<u64>dAbs - 1) >> 2;
-  // Every odd prime r dividing Q is below |D| and was tried as a D of its own (r = 3 as 9), so
-  // (D/n) = 0 would have stopped the search: Q is prime to n and inverseSmall cannot fail.
-  let qInv = inverseSmall(qAbs, n);
-  if (qInv == 0) return false;
-  if (!negative) qInv = n - qInv; // 1/Q for Q = -|Q|
+  return unreachable();
+}
+
+/**
+ * 1/Q mod n for Selfridge's Q = (1 - D)/4, D as selfridgeD gives it. Every odd prime r dividing
+ * Q is below |D| and was tried as a D of its own (r = 3 as 9), so (D/n) = 0 would have stopped
+ * the search: Q is prime to n and inverseSmall cannot fail.
+ */
+function selfridgeQInverse(dInfo: u64, n: u64): u64 {
+  const dAbs = dInfo & 0xffffffff;
+  const negative = (dInfo >> 32) != 0;
+  // Q is negative for D > 0 (D = 5 gives Q = -1), positive for D < 0.
+  const qAbs: u64 = negative ? (dAbs + 1) >> 2 : (dAbs - 1) >> 2;
+  const qInv = inverseSmall(qAbs, n);
+  return negative ? qInv : n - qInv;
+}
+
+/**
+ * Strong Lucas probable-prime test, Selfridge method A (D the first of 5, -7, 9, -11, ...
+ * with (D/n) = -1; P = 1, Q = (1 - D)/4), for odd n > 2^16 whose Montgomery context is
+ * set. Perfect squares (which have no such D) return false.
+ */
+export function strongLucasSelfridge(n: u64): bool {
+  const dInfo = selfridgeD(n);
+  if (dInfo == 0) return false;
+  const qInv = selfridgeQInverse(dInfo, n);
 
   const two = addMod64(ONE64, ONE64);
   const pm = subMod64(montMul64(qInv, R2_64), two); // P' = 1/Q - 2, Montgomery form
@@ -160,6 +178,75 @@ export function strongLucasSelfridge(n: u64): bool {
   for (let r = 1; r < s; r++) {
     if (v == 0) return true; // V_(d*2^r) = 0
     v = subMod64(montMul64(v, v), two);
+  }
+  return false;
+}
+
+// ---- the same two tests on the 32-bit Montgomery context (odd n < 2^32) ----------------------
+
+// @ts-ignore: decorator
+@inline
+function addMod32(a: u64, b: u64): u64 {
+  const r = a + b; // < 2^33: no overflow in u64
+  return r >= N32 ? r - N32 : r;
+}
+
+// @ts-ignore: decorator
+@inline
+function subMod32(a: u64, b: u64): u64 {
+  return a >= b ? a - b : a + N32 - b;
+}
+
+/** strongBase2 for odd 2^6 < n < 2^32 after montSetup32(n). */
+export function strongBase2_32(d: u32, s: i32): bool {
+  const n = N32;
+  const bits = 32 - <i32>clz<u32>(d);
+  let shift = bits > 6 ? bits - 6 : 0;
+  let x = montMul32((<u64>1 << <u64>(d >> <u32>shift)) % n, R2_32);
+  while (shift > 0) {
+    shift--;
+    x = montMul32(x, x);
+    if (((d >> <u32>shift) & 1) != 0) x = addMod32(x, x);
+  }
+  const one = ONE32;
+  const minusOne = n - one;
+  if (x == one || x == minusOne) return true;
+  for (let r = 1; r < s; r++) {
+    x = montMul32(x, x);
+    if (x == minusOne) return true;
+    if (x == one) return false;
+  }
+  return false;
+}
+
+/** strongLucasSelfridge for odd 2^16 < n < 2^32 after montSetup32(n). */
+export function strongLucasSelfridge32(n: u64): bool {
+  const dInfo = selfridgeD(n);
+  if (dInfo == 0) return false;
+  const qInv = selfridgeQInverse(dInfo, n);
+  const two = addMod32(ONE32, ONE32);
+  const pm = subMod32(montMul32(qInv, R2_32), two);
+  const np1 = n + 1;
+  const s = <i32>ctz<u64>(np1);
+  const m = (np1 >> <u64>s) >> 1;
+  let v0 = two;
+  let v1 = pm;
+  for (let i = 63 - <i32>clz<u64>(m); i >= 0; i--) {
+    const cross = subMod32(montMul32(v0, v1), pm);
+    if (((m >> <u64>i) & 1) != 0) {
+      v0 = cross;
+      v1 = subMod32(montMul32(v1, v1), two);
+    } else {
+      v1 = cross;
+      v0 = subMod32(montMul32(v0, v0), two);
+    }
+  }
+  if (v0 == v1) return true;
+  if (addMod32(v0, v1) == 0) return true;
+  let v = subMod32(montMul32(v0, v1), pm);
+  for (let r = 1; r < s; r++) {
+    if (v == 0) return true;
+    v = subMod32(montMul32(v, v), two);
   }
   return false;
 }

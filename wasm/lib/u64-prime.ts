@@ -1,17 +1,18 @@
 /**
- * Primality for unsigned 64-bit integers: trial division by small odd primes, then
- *   n < 2^32   deterministic Miller–Rabin to bases {2, 7, 61} (Jaeschke 1993), on the cheap
- *              32-bit Montgomery product;
- *   n >= 2^32  Baillie–PSW (strong base 2 + strong Lucas, Selfridge), exact below 2^64 by
- *              Feitsma–Galway's list of base-2 pseudoprimes (see u64-lucas.ts).
- * Where the tiers split was measured with bench/primes-check-kernel.ts (one core): BPSW on
- * 64-bit primes runs about 2.5-3x the checks/s of the 7-base Miller–Rabin, and 1.4x that of
- * the 4-base one on 40-bit primes, but below 2^32 the three 32-bit rounds beat BPSW on the
- * 64-bit product (about 1.7M against 1.1M checks/s on 32-bit primes). Trial division by
- * fewer primes speeds primes up a little and slows random input down more; 53 stays.
- * The earlier deterministic Miller–Rabin for 64-bit n stays as `isPrime64MillerRabin`, the
- * baseline of that bench, with base sets proven to have no strong pseudoprime below their
- * bound:
+ * Primality for unsigned 64-bit integers: trial division by the odd primes below 2^8, then
+ * Baillie–PSW (strong base 2 + strong Lucas, Selfridge method A; u64-lucas.ts), exact below
+ * 2^64 by Feitsma–Galway's list of base-2 pseudoprimes (see u64-lucas.ts); below 2^32 on the
+ * cheaper 32-bit Montgomery product.
+ * The choices were measured with bench/primes-check-kernel.ts (one core, against the earlier
+ * deterministic Miller–Rabin): BPSW runs about 2.2-3x the checks/s of the 7-base Miller–Rabin
+ * on 64-bit primes, 1.5x that of the 4-base one on 40-bit primes and 1.2x that of the 3-base
+ * 32-bit one on 32-bit primes (BPSW on the 64-bit product would be slower there: 1.2M against
+ * 1.8M checks/s). Random inputs gain too (base 2 by modular doubling, no window table).
+ * Trial division by fewer primes speeds primes up a little and slows random input down
+ * more; 53 primes stay.
+ * The earlier deterministic Miller–Rabin stays as `isPrime64MillerRabin`, the baseline of
+ * that bench, with base sets proven to have no strong pseudoprime below their bound:
+ *   n < 2^32                 {2, 7, 61}                      (Jaeschke 1993)
  *   n < 1 122 004 669 633    {2, 13, 23, 1662803}           (Jaeschke 1993)
  *   n < 2^64                 {2, 325, 9375, 28178, 450775, 9780504, 1795265022} (Sinclair 2011)
  */
@@ -19,7 +20,7 @@ import {
   montSetup32, montMul32, montPow32, ONE32, N32, R2_32,
   montSetup64, montMul64, montPow64, ONE64, N64, R2_64,
 } from './u64-arith';
-import { strongBase2, strongLucasSelfridge } from './u64-lucas';
+import { strongBase2, strongLucasSelfridge, strongBase2_32, strongLucasSelfridge32 } from './u64-lucas';
 
 /** Odd primes 3 .. < TD_BOUND, with their inverses mod 2^64 and floor((2^64-1)/p). */
 export const TD_BOUND: u32 = 1 << 14;
@@ -141,6 +142,14 @@ export function bailliePsw(n: u64): bool {
   return strongBase2(nm1 >> <u64>s, s) && strongLucasSelfridge(n);
 }
 
+/** Baillie–PSW for odd 2^16 < n < 2^32 with no prime factor below 2^8, on 32-bit Montgomery. */
+export function bailliePsw32(n: u64): bool {
+  const nm1 = <u32>(n - 1);
+  const s = <i32>ctz<u32>(nm1);
+  montSetup32(<u32>n);
+  return strongBase2_32(nm1 >> <u32>s, s) && strongLucasSelfridge32(n);
+}
+
 /**
  * Trial division by the first `checkTrialCount` odd primes: 1 or 0 when that decides n,
  * -1 when n is odd, at least 257^2 and free of those factors.
@@ -162,7 +171,7 @@ function trialDivide(n: u64): i32 {
 export function isPrime64(n: u64): bool {
   const verdict = trialDivide(n);
   if (verdict >= 0) return verdict == 1;
-  if (n < (<u64>1 << 32)) return millerRabin(n);
+  if (n < (<u64>1 << 32)) return bailliePsw32(n);
   return bailliePsw(n);
 }
 

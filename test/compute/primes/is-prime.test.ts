@@ -309,7 +309,18 @@ function checkOne(n: bigint): boolean {
   return checkPrimesU64(new BigUint64Array([n]))[0] === 1;
 }
 
-describe('u64 kernel, Baillie–PSW path (n >= 2^32)', () => {
+describe('u64 kernel, Baillie–PSW path', () => {
+  test('20 000 random 32-bit values and the primes after 2 000 of them agree with trial division', () => {
+    const random = makeRandom(31n);
+    const values: bigint[] = [];
+    for (let i = 0; i < 20_000; i++) values.push(random(32));
+    for (let i = 0; i < 2_000; i++) values.push(nextPrimeReference(values[i] ?? 0n));
+    const got = checkPrimesU64(BigUint64Array.from(values.filter((v) => v < 1n << 32n)));
+    values.filter((v) => v < 1n << 32n).forEach((n, i) => {
+      if ((got[i] === 1) !== isPrimeByTrialDivision(Number(n))) assert.fail(`n = ${n}`);
+    });
+  });
+
   test('strong base-2 pseudoprimes (listed and Mersenne) are composite', () => {
     for (const n of baseTwoPseudoprimes) {
       assert.ok(isStrongPseudoprimeBase2Plain(n), `${n} should be a strong base-2 pseudoprime`);
@@ -332,9 +343,9 @@ describe('u64 kernel, Baillie–PSW path (n >= 2^32)', () => {
     list.forEach((n, i) => assert.equal(got[i], 0, `kernel calls ${n} prime`));
   });
 
-  test('squares of 17..32-bit primes are composite (no Selfridge D exists for a square)', () => {
+  test('squares of 9..32-bit primes are composite (no Selfridge D exists for a square)', () => {
     fc.assert(
-      fc.property(fc.array(fc.bigInt({ min: 1n << 16n, max: (1n << 32n) - 6n }), { minLength: 1, maxLength: 20 }), (starts) => {
+      fc.property(fc.array(fc.bigInt({ min: 257n, max: (1n << 32n) - 6n }), { minLength: 1, maxLength: 20 }), (starts) => {
         const squares = starts.map((start) => nextPrimeReference(start) ** 2n);
         const got = checkPrimesU64(BigUint64Array.from(squares));
         squares.forEach((n, i) => assert.equal(got[i], 0, `kernel calls ${n} prime`));
@@ -406,12 +417,22 @@ describe('u64 kernel, Baillie–PSW path (n >= 2^32)', () => {
 interface LucasHarness {
   lucas(n: bigint): number;
   base2(n: bigint): number;
+  /** The same tests on the 32-bit Montgomery context, for n < 2^32. */
+  lucas32(n: bigint): number;
+  base2_32(n: bigint): number;
 }
 
 const HARNESS_SOURCE = `
 import { montSetup64 } from './lib/u64-arith';
-import { strongBase2, strongLucasSelfridge } from './lib/u64-lucas';
+import { montSetup32 } from './lib/u64-arith';
+import { strongBase2, strongLucasSelfridge, strongBase2_32, strongLucasSelfridge32 } from './lib/u64-lucas';
 export function lucas(n: u64): bool { montSetup64(n); return strongLucasSelfridge(n); }
+export function lucas32(n: u64): bool { montSetup32(<u32>n); return strongLucasSelfridge32(n); }
+export function base2_32(n: u64): bool {
+  montSetup32(<u32>n);
+  const s = <i32>ctz<u64>(n - 1);
+  return strongBase2_32(<u32>((n - 1) >> <u64>s), s);
+}
 export function base2(n: u64): bool {
   montSetup64(n);
   const s = <i32>ctz<u64>(n - 1);
@@ -459,8 +480,11 @@ describe('u64-lucas.ts halves against the BigInt tests, verdict for verdict', ()
       if (!roughOdd(n)) continue;
       const composite = !isPrimeByTrialDivision(Number(n));
       const expectedLucas = !isSquare(n) && isStrongLucasProbablePrime(n);
+      const expectedBase2 = isStrongPseudoprimeBase2Plain(n);
       if ((harness.lucas(n) === 1) !== expectedLucas) assert.fail(`lucas(${n})`);
-      if ((harness.base2(n) === 1) !== isStrongPseudoprimeBase2Plain(n)) assert.fail(`base2(${n})`);
+      if ((harness.base2(n) === 1) !== expectedBase2) assert.fail(`base2(${n})`);
+      if ((harness.lucas32(n) === 1) !== expectedLucas) assert.fail(`lucas32(${n})`);
+      if ((harness.base2_32(n) === 1) !== expectedBase2) assert.fail(`base2_32(${n})`);
       if (composite && expectedLucas) lucasPseudoprimes++;
     }
     // 75077 = 193 * 389 and 97439 are strong Lucas pseudoprimes (OEIS A217255): the test has teeth.
@@ -471,10 +495,37 @@ describe('u64-lucas.ts halves against the BigInt tests, verdict for verdict', ()
   test('odd non-squares in [257^2, 1.2*10^5) with small factors too: (D/n) = 0 means composite', () => {
     for (let n = 66049n; n < 120_000n; n += 2n) {
       if (isSquare(n)) continue;
-      if ((harness.lucas(n) === 1) !== isStrongLucasProbablePrime(n)) assert.fail(`lucas(${n})`);
+      const expected = isStrongLucasProbablePrime(n);
+      if ((harness.lucas(n) === 1) !== expected) assert.fail(`lucas(${n})`);
+      if ((harness.lucas32(n) === 1) !== expected) assert.fail(`lucas32(${n})`);
     }
     // (D/n) = 0 at D = 5, at D = 9 (after 5 and -7 gave 1) and at D = 13 (after four 1s).
-    for (const n of [5n * 13331n, 3n * 22237n, 13n * 10027n]) assert.equal(harness.lucas(n), 0, `lucas(${n})`);
+    for (const n of [5n * 13331n, 3n * 22237n, 13n * 10027n]) {
+      assert.equal(harness.lucas(n), 0, `lucas(${n})`);
+      assert.equal(harness.lucas32(n), 0, `lucas32(${n})`);
+    }
+  });
+
+  test('32-bit versions: random rough values, 32-bit primes, base-2 pseudoprimes and squares below 2^32', () => {
+    fc.assert(
+      fc.property(fc.bigInt({ min: 1n << 17n, max: (1n << 32n) - 6n }), (raw) => {
+        const p = nextPrimeReference(raw);
+        assert.equal(harness.lucas32(p), 1, `prime ${p}`);
+        assert.equal(harness.base2_32(p), 1, `prime ${p}`);
+        const n = raw | 1n;
+        if (roughOdd(n) && !isSquare(n)) {
+          assert.equal(harness.lucas32(n) === 1, isStrongLucasProbablePrime(n), `lucas32(${n})`);
+          assert.equal(harness.base2_32(n) === 1, isStrongPseudoprimeBase2Plain(n), `base2_32(${n})`);
+        }
+      }),
+      { numRuns: 400, seed: 29 },
+    );
+    for (const n of [80581n, 85489n, 88357n, 90751n, 3215031751n, (1n << 23n) - 1n, (1n << 29n) - 1n]) {
+      assert.ok(isStrongPseudoprimeBase2Plain(n), `${n} should be a strong base-2 pseudoprime`);
+      assert.equal(harness.base2_32(n), 1, `base2_32(${n})`);
+      assert.equal(harness.lucas32(n), 0, `lucas32(${n})`);
+    }
+    for (const p of [257n, 4099n, 65521n]) assert.equal(harness.lucas32(p * p), 0, `square ${p}^2`);
   });
 
   test('random rough 64-bit values, 64-bit primes, base-2 pseudoprimes and squares', () => {
