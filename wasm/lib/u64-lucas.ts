@@ -1,7 +1,8 @@
 /**
  * The two halves of Baillie–PSW for odd n < 2^64, on the 64-bit Montgomery context of
  * u64-arith (the caller runs montSetup64(n) first): a strong probable-prime test to base 2
- * and a strong Lucas probable-prime test with Selfridge's parameters (method A).
+ * and a strong Lucas probable-prime test with Selfridge's parameters (method A). For n < 2^32
+ * the `...32` twins do the same on the cheaper 32-bit context (montSetup32(n) first).
  *
  * Why BPSW is exact below 2^64: Feitsma (with Galway's independent enumeration) listed every
  * base-2 Fermat pseudoprime below 2^64, and running the Lucas test over that list (Gilchrist;
