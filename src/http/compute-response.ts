@@ -14,6 +14,7 @@ import type { Services } from '../services.js';
 import { dispatchOptions } from './dispatch-options.js';
 import { ProblemError, problemTypes } from './problems.js';
 import { setOutcomeHeaders } from './timing.js';
+import { releaseUpload } from './upload.js';
 
 export interface ComputeRequest<T> {
   readonly work: Work<T>;
@@ -24,6 +25,12 @@ export interface ComputeRequest<T> {
    * Must send the same JSON as `render` would.
    */
   readonly respond?: (c: Context, value: T) => Response;
+  /**
+   * The uploaded body the work reads, when the route read it itself (binary, text): it
+   * identifies the request for Idempotency-Key, and its memory is offered for reuse once
+   * a synchronous answer is built (a job keeps it).
+   */
+  readonly upload?: Uint8Array;
 }
 
 /** `createRoute` for compute routes: adds the `Prefer`/`Idempotency-Key` headers and the 202 answer. */
@@ -40,10 +47,14 @@ export function computeRoute<P extends string, R extends Omit<RouteConfig, 'path
 export async function respondCompute<T>(c: Context, services: Services, request: ComputeRequest<T>): Promise<Response> {
   const preference = parsePrefer(c.req.header('prefer'));
   if (!preference.respondAsync && preference.waitSeconds === undefined) {
-    const outcome = await services.dispatcher.run(request.work, dispatchOptions(c, services));
-    setOutcomeHeaders(c, outcome);
-    if (request.respond !== undefined) return request.respond(c, outcome.value);
-    return c.json(request.render(outcome.value) as object, 200);
+    try {
+      const outcome = await services.dispatcher.run(request.work, dispatchOptions(c, services));
+      setOutcomeHeaders(c, outcome);
+      if (request.respond !== undefined) return request.respond(c, outcome.value);
+      return c.json(request.render(outcome.value) as object, 200);
+    } finally {
+      if (request.upload !== undefined) releaseUpload(request.upload);
+    }
   }
   return submitJob(c, services, request, preference);
 }
@@ -93,7 +104,7 @@ async function submitJob<T>(c: Context, services: Services, request: ComputeRequ
       });
       return request.render(outcome.value);
     },
-    ...(key === undefined ? {} : { idempotency: { key, fingerprint: await fingerprint(c) } }),
+    ...(key === undefined ? {} : { idempotency: { key, fingerprint: await fingerprint(c, request.upload) } }),
   });
   if (!created) c.header('Idempotent-Replayed', 'true');
 
@@ -118,9 +129,11 @@ function finishedProblem(c: Context, job: JobRecord): Response {
 }
 
 /** Identifies the request an Idempotency-Key was used with: method, target, media type and body. */
-async function fingerprint(c: Context): Promise<string> {
+async function fingerprint(c: Context, upload: Uint8Array | undefined): Promise<string> {
   const hash = createHash('sha256');
-  hash.update(`${c.req.method} ${new URL(c.req.url).pathname}${new URL(c.req.url).search}\n${c.req.header('content-type') ?? ''}\n`);
-  if (c.req.method !== 'GET' && c.req.method !== 'HEAD') hash.update(new Uint8Array(await c.req.arrayBuffer()));
+  const url = new URL(c.req.url);
+  hash.update(`${c.req.method} ${url.pathname}${url.search}\n${c.req.header('content-type') ?? ''}\n`);
+  if (upload !== undefined) hash.update(upload);
+  else if (c.req.method !== 'GET' && c.req.method !== 'HEAD') hash.update(new Uint8Array(await c.req.arrayBuffer()));
   return hash.digest('base64url');
 }

@@ -163,6 +163,23 @@ describe('jobs for compute calls', () => {
     assert.notEqual(fresh.body.id, first.body.id);
   });
 
+  test('Idempotency-Key works with a binary upload the route reads itself', async () => {
+    const body = (values: number[]) => Buffer.from(new Float64Array(values).buffer);
+    const submit = (values: number[]) =>
+      app.request
+        .post('/v1/reduce?op=sum&type=float64')
+        .set('Content-Type', 'application/octet-stream')
+        .set('Prefer', 'wait=5')
+        .set('Idempotency-Key', 'binary-1')
+        .send(body(values));
+    const first = await submit([1, 2, 3]).expect(200);
+    assert.equal(first.body.result, 6);
+    const again = await submit([1, 2, 3]).expect(200);
+    assert.equal(again.headers['content-location'], first.headers['content-location']);
+    assert.equal(again.headers['idempotent-replayed'], 'true');
+    assert.equal(problemOf(await submit([1, 2, 4]).expect(422)).type, 'https://crunch.dev/problems/idempotency-conflict');
+  });
+
   test('bad Prefer and Idempotency-Key values are 400 problems', async () => {
     problemOf(await app.request.get('/v1/primes/7').set('Prefer', 'wait=soon').expect(400));
     problemOf(await app.request.get('/v1/primes/7').set('Prefer', 'respond-async').set('Idempotency-Key', 'has space').expect(400));

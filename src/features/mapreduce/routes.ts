@@ -14,11 +14,12 @@ import {
   type JobResult,
   type JobSpec,
 } from '../../compute/mapreduce/index.js';
-import { computeRoute, parsePrefer, respondCompute } from '../../http/compute-response.js';
+import { computeRoute, respondCompute } from '../../http/compute-response.js';
 import { computeResponseHeaders } from '../../http/dispatch-options.js';
 import type { AppEnv, AppHono } from '../../http/env.js';
 import { zodFieldErrors } from '../../http/errors.js';
 import { type FieldError, ProblemError, problemResponses, validationProblem } from '../../http/problems.js';
+import { readUpload } from '../../http/upload.js';
 import type { Services } from '../../services.js';
 import {
   DEFAULT_GREP_MATCHES,
@@ -145,59 +146,6 @@ function checkUtf8(bytes: Uint8Array): void {
 /** Uploads at least this big are read into shared memory, so chunks reach the workers as views. */
 const SHARED_BODY_BYTES = 256 * 1024;
 
-/**
- * One big body buffer kept for the next upload: writing into fresh memory costs more than
- * the copy itself (every page is faulted in and zeroed first). Only a synchronous request
- * gives its buffer back, once answered; a job may still be reading it.
- */
-let spare: SharedArrayBuffer | undefined;
-
-function sharedBuffer(bytes: number): SharedArrayBuffer {
-  if (spare !== undefined && spare.byteLength >= bytes && bytes >= spare.byteLength / 2) {
-    const reused = spare;
-    spare = undefined;
-    return reused;
-  }
-  return new SharedArrayBuffer(bytes);
-}
-
-function releaseBody(bytes: Uint8Array): void {
-  const buffer = bytes.buffer;
-  if (buffer instanceof SharedArrayBuffer && (spare === undefined || buffer.byteLength > spare.byteLength)) spare = buffer;
-}
-
-/**
- * Reads the body into one buffer of the declared length: for a big upload a
- * SharedArrayBuffer, whose chunk views are posted to the pool threads without any copy
- * (reading it whole with `arrayBuffer()` would copy it twice more, and splitting a plain
- * buffer once more). The size limit was enforced by the app's body-limit middleware.
- */
-async function readBody(request: Request, declared: number): Promise<Uint8Array> {
-  const stream = request.body;
-  if (stream === null) return new Uint8Array(0);
-  const known = Number.isSafeInteger(declared) && declared >= 0;
-  let buffer = known
-    ? declared >= SHARED_BODY_BYTES
-      ? new Uint8Array(sharedBuffer(declared), 0, declared)
-      : new Uint8Array(declared)
-    : new Uint8Array(64 * 1024);
-  let length = 0;
-  const reader = stream.getReader();
-  for (;;) {
-    const { done, value } = await reader.read();
-    if (done) break;
-    if (length + value.length > buffer.length) {
-      if (known) throw new ProblemError('bad-request', `The body is longer than its Content-Length of ${declared} bytes.`);
-      const bigger = new Uint8Array(Math.max(buffer.length * 2, length + value.length));
-      bigger.set(buffer.subarray(0, length));
-      buffer = bigger;
-    }
-    buffer.set(value, length);
-    length += value.length;
-  }
-  return length === buffer.length ? buffer : buffer.subarray(0, length);
-}
-
 function render(result: JobResult): unknown {
   const { kind, ...rest } = result;
   return { job: kind, ...rest };
@@ -273,16 +221,11 @@ export function registerMapReduceRoutes(app: AppHono, services: Services): void 
         job = toJobSpec(query.job, optionsFromQuery(query.job, query));
         checkGrepPattern(job, '#/query/pattern');
         checkIndexBounds(job, '#/query/');
-        const bytes = await readBody(c.req.raw, Number(c.req.header('content-length')));
+        const bytes = await readUpload(c, { maxBytes: config.limits.maxBinaryBodyBytes, sharedFrom: SHARED_BODY_BYTES });
         if (bytes.length === 0) {
           throw validationProblem([{ pointer: '', message: 'the body is empty: send the text to process' }]);
         }
         checkUtf8(bytes);
-        if (c.req.header('idempotency-key') !== undefined) {
-          // The body was read past Hono: cache it for the job's Idempotency-Key fingerprint.
-          const whole = bytes.byteOffset === 0 && bytes.byteLength === bytes.buffer.byteLength ? bytes : bytes.slice();
-          (c.req.bodyCache as unknown as { arrayBuffer?: Promise<ArrayBufferLike> }).arrayBuffer = Promise.resolve(whole.buffer);
-        }
         input = bytes;
       } else {
         const body = c.req.valid('json') as Partial<z.infer<typeof requestSchema>>;
@@ -306,10 +249,7 @@ export function registerMapReduceRoutes(app: AppHono, services: Services): void 
       }
       const loopBudgetMicros = Math.max(config.dispatch.inlineBudgetMicros, config.dispatch.slicedBudgetMicros);
       const work = mapReduceWork(job, input, config.pool.threads, { validated: true, loopBudgetMicros });
-      const response = await respondCompute(c, services, { work, render });
-      const preference = parsePrefer(c.req.header('prefer'));
-      if (input instanceof Uint8Array && !preference.respondAsync && preference.waitSeconds === undefined) releaseBody(input);
-      return response as never;
+      return (await respondCompute(c, services, { work, render, ...(input instanceof Uint8Array ? { upload: input } : {}) })) as never;
     },
     requestHook as never,
   );

@@ -5,10 +5,10 @@ import { packInts } from '../../compute/reduce/int-reduce.js';
 import { type ReduceOp, type ReduceType, type ReduceValues, isOpAllowed } from '../../compute/reduce/reduce.js';
 import { computeRoute, respondCompute } from '../../http/compute-response.js';
 import { computeResponseHeaders } from '../../http/dispatch-options.js';
-import type { AppEnv, AppHono } from '../../http/env.js';
+import type { AppHono } from '../../http/env.js';
+import { readUpload } from '../../http/upload.js';
 import { ProblemError, problemResponses, validationProblem } from '../../http/problems.js';
 import type { Services } from '../../services.js';
-import { readBodyShared, releaseBody } from './binary-body.js';
 import {
   BinaryValuesSchema,
   ReduceQuerySchema,
@@ -62,9 +62,9 @@ export function registerReduceRoutes(app: AppHono, services: Services): void {
     let op: ReduceOp;
     let type: ReduceType;
     let values: ReduceValues;
-    let bodyBuffer: SharedArrayBuffer | undefined;
+    let upload: Uint8Array | undefined;
     if (binaryMediaType.test(contentType)) {
-      ({ op, type, values, bodyBuffer } = await readBinary(c, c.req.valid('query'), limits.maxBinaryBodyBytes, limits.maxReduceValues));
+      ({ op, type, values, upload } = await readBinary(c, c.req.valid('query'), limits.maxBinaryBodyBytes, limits.maxReduceValues));
     } else if (jsonMediaType.test(contentType)) {
       // Validated against the JSON schema whenever the content type is JSON.
       const body = c.req.valid('json') as z.infer<ReturnType<typeof reduceRequestSchema>>;
@@ -82,16 +82,11 @@ export function registerReduceRoutes(app: AppHono, services: Services): void {
       );
     }
     const count = values.length;
-    try {
-      return (await respondCompute(c, services, {
-        work: reduceWork({ op, type, values, maxBits: limits.maxIntegerBits }, config.pool.threads),
-        render: (result) => ({ op, type, count, result: renderResult(result) }),
-      })) as never;
-    } finally {
-      // Without a Prefer header the answer is synchronous: once it is built, nothing reads
-      // the body any more (a job, with Prefer, keeps it until the job is done).
-      if (c.req.header('prefer') === undefined && bodyBuffer !== undefined) releaseBody(bodyBuffer);
-    }
+    return (await respondCompute(c, services, {
+      work: reduceWork({ op, type, values, maxBits: limits.maxIntegerBits }, config.pool.threads),
+      render: (result) => ({ op, type, count, result: renderResult(result) }),
+      ...(upload === undefined ? {} : { upload }),
+    })) as never;
   });
 }
 
@@ -112,7 +107,7 @@ async function readBinary(
   query: { op?: ReduceOp | undefined; type?: ReduceType | undefined },
   maxBytes: number,
   maxValues: number,
-): Promise<{ op: ReduceOp; type: ReduceType; values: ReduceValues; bodyBuffer: SharedArrayBuffer }> {
+): Promise<{ op: ReduceOp; type: ReduceType; values: ReduceValues; upload: Uint8Array }> {
   const missing = [
     ...(query.op === undefined ? [{ pointer: '#/query/op', message: 'required with a binary body, e.g. ?op=sum' }] : []),
     ...(query.type === undefined ? [{ pointer: '#/query/type', message: 'required with a binary body: float64 or int (int64)' }] : []),
@@ -123,7 +118,9 @@ async function readBinary(
   // Refuse a declared oversize body before reading it.
   const declared = Number(c.req.header('content-length') ?? Number.NaN);
   if (declared / 8 > maxValues) throw tooMany(Math.floor(declared / 8), maxValues);
-  const { buffer, length } = await readBodyShared(c.req.raw, maxBytes, (c.env as AppEnv['Bindings'] | undefined)?.incoming);
+  // Shared memory always: shards go to the threads as views of it.
+  const upload = await readUpload(c, { maxBytes, sharedFrom: 0 });
+  const { buffer, byteOffset, length } = upload;
   if (length % 8 !== 0) {
     throw new ProblemError(
       'bad-request',
@@ -131,6 +128,6 @@ async function readBinary(
     );
   }
   if (length / 8 > maxValues) throw tooMany(length / 8, maxValues);
-  const values = type === 'int' ? new BigInt64Array(buffer, 0, length / 8) : new Float64Array(buffer, 0, length / 8);
-  return { op, type, values, bodyBuffer: buffer };
+  const values = type === 'int' ? new BigInt64Array(buffer, byteOffset, length / 8) : new Float64Array(buffer, byteOffset, length / 8);
+  return { op, type, values, upload };
 }
