@@ -30,7 +30,7 @@ export const TD_INV: usize = memory.data(TD_MAX_COUNT * 8, 16);
 export const TD_LIM: usize = memory.data(TD_MAX_COUNT * 8, 16);
 export let tdCount: i32 = 0;
 
-/** How many table primes the primality check tries before BPSW (primes < 2^8; measured in bench/primes-check-kernel.ts). */
+/** How many table primes the check tries before BPSW (those < 2^8; see the bench in the header). */
 export let checkTrialCount: i32 = 53;
 
 function inverse(n: u64): u64 {
