@@ -9,9 +9,11 @@ import { existsSync } from 'node:fs';
 const sections = [
   'bench/foundation.ts',
   'bench/primes.ts',
+  'bench/primes-check-kernel.ts',
   'bench/primes-count.ts',
   'bench/reduce.ts',
   'bench/mapreduce.ts',
+  'bench/mapreduce-kernels.ts',
   'bench/jobs.ts',
 ];
 

@@ -1,8 +1,10 @@
 /**
  * Primality of integers of any size.
  *
- * Below 2^64 the answer is exact: the `u64` WebAssembly kernel runs trial division and a
- * Miller–Rabin test with base sets proven to have no strong pseudoprime below 2^64.
+ * Below 2^64 the answer is exact: the `u64` WebAssembly kernel runs trial division, then
+ * Baillie–PSW (strong base-2 test and strong Lucas test, in 32-bit arithmetic below 2^32),
+ * which has no counterexample below 2^64: every base-2 strong pseudoprime there is listed
+ * (Feitsma–Galway) and fails the Lucas half (see wasm/lib/u64-lucas.ts).
  * From 2^64 on, the Baillie–PSW test runs in BigInt: no composite passing it is known, but
  * none is proven impossible, so those answers are labelled 'probable'.
  */
@@ -91,11 +93,11 @@ export function checkPrimesBatch(batch: IntegerBatch): Uint8Array {
 
 /**
  * Rough cost of one primality check of a `bits`-bit number on one core, in microseconds,
- * worst case (a prime, which runs every round). Measured with bench/primes-check.ts on the
- * 2-core development machine: ~1 µs per 64-bit prime inside a batch (a single call adds
- * about 1 µs of JS/BigInt overhead); BPSW in BigInt ~45 µs at 128 bits, growing roughly
- * with bits^2.3 up to a few thousand bits. Good to a factor of two, meant for choosing
- * between the event loop and the pool, not for promises.
+ * worst case (a prime, which runs every round), on the 2-core development machine: ~1.7 µs
+ * per 64-bit prime inside a batch (bench/primes-check-kernel.ts; random 64-bit values average
+ * ~0.1 µs); BPSW in BigInt ~45 µs at 128 bits, growing roughly with bits^2.3 up to a few
+ * thousand bits. Good to a factor of two, meant for choosing between the event loop and the
+ * pool, not for promises.
  */
 export function estimateCheckMicros(bits: number): number {
   if (bits <= 64) return 2;
