@@ -25,7 +25,7 @@ import {
   modPowRef,
   nextPrimeReference,
   sieveFlags,
-} from './reference.js';
+} from '../../helpers/reference.js';
 
 const U64_MAX = (1n << 64n) - 1n;
 

@@ -14,7 +14,7 @@ import {
   runPrimePiShard,
 } from '../../../src/compute/primes/prime-pi.js';
 import { ComputeInputError } from '../../../src/compute/errors.js';
-import { sieveFlags } from './reference.js';
+import { sieveFlags } from '../../helpers/reference.js';
 
 /** Published values of pi(10^k) (OEIS A006880). 10^15 (bench: `bench/primes-count.ts 15`) is too slow for the suite. */
 const powersOfTen: readonly (readonly [bigint, bigint])[] = [
