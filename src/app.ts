@@ -102,13 +102,26 @@ export function createApp(services: Services): AppHono {
 /** Methods registered for a concrete path, to tell 405 from 404. */
 function allowedMethods(app: AppHono, path: string): string[] {
   const methods = new Set<string>();
-  for (const route of app.routes) {
-    if (route.method === 'ALL') continue;
-    const pattern = new RegExp(`^${route.path.replace(/[.+?^${}()|[\]\\]/g, '\\$&').replace(/\/:[^/]+/g, '/[^/]+')}$`);
-    if (pattern.test(path)) methods.add(route.method);
-  }
+  for (const route of routePatterns(app)) if (route.pattern.test(path)) methods.add(route.method);
   if (methods.has('GET')) methods.add('HEAD');
   return [...methods].sort();
+}
+
+const patternCache = new WeakMap<AppHono, Array<{ method: string; pattern: RegExp }>>();
+
+/** The app's routes as regular expressions, compiled once: unknown paths are cheap to probe too. */
+function routePatterns(app: AppHono): Array<{ method: string; pattern: RegExp }> {
+  let patterns = patternCache.get(app);
+  if (patterns === undefined) {
+    patterns = app.routes
+      .filter((route) => route.method !== 'ALL')
+      .map((route) => ({
+        method: route.method,
+        pattern: new RegExp(`^${route.path.replace(/[.+?^${}()|[\]\\]/g, '\\$&').replace(/\/:[^/]+/g, '/[^/]+')}$`),
+      }));
+    patternCache.set(app, patterns);
+  }
+  return patterns;
 }
 
 export function openApiDocument(app: AppHono) {

@@ -105,6 +105,7 @@ export class Dispatcher {
 
   async run<T>(work: Work<T>, options: DispatchOptions = {}): Promise<Outcome<T>> {
     const route = options.route === 'sliced' && work.sliced === undefined ? 'inline' : (options.route ?? this.chooseRoute(work));
+    if (route === 'inline') return this.#runInline(work);
     const deadlineMs = options.deadlineMs ?? this.#options.deadlineMs;
     const deadline = AbortSignal.timeout(deadlineMs);
     const signal = options.signal === undefined ? deadline : AbortSignal.any([options.signal, deadline]);
@@ -116,10 +117,7 @@ export class Dispatcher {
     try {
       signal.throwIfAborted();
       let value: T;
-      if (route === 'inline') {
-        value = work.inline();
-        computeMs = performance.now() - startedAt;
-      } else if (route === 'sliced' && work.sliced !== undefined) {
+      if (route === 'sliced' && work.sliced !== undefined) {
         const yieldNow = Object.assign(
           async () => {
             await new Promise<void>((resolve) => setImmediate(resolve));
@@ -139,9 +137,7 @@ export class Dispatcher {
         };
         value = await work.pool(runner, signal, progress);
       }
-      const totalMs = performance.now() - startedAt;
-      for (const listener of this.#listeners) listener(work.operation, route, totalMs);
-      return { value, route, queueMs, computeMs, totalMs, tasks };
+      return this.#finish(work, { value, route, queueMs, computeMs, totalMs: performance.now() - startedAt, tasks });
     } catch (error) {
       if (deadline.aborted && !(options.signal?.aborted ?? false)) {
         throw new ProblemError(
@@ -153,6 +149,22 @@ export class Dispatcher {
       }
       throw error;
     }
+  }
+
+  /**
+   * Inline work runs to completion before anything else can happen, so it needs no signal,
+   * deadline or timer: skipping them is a good part of what makes a cheap request cheap.
+   */
+  #runInline<T>(work: Work<T>): Outcome<T> {
+    const startedAt = performance.now();
+    const value = work.inline();
+    const computeMs = performance.now() - startedAt;
+    return this.#finish(work, { value, route: 'inline', queueMs: 0, computeMs, totalMs: computeMs, tasks: 0 });
+  }
+
+  #finish<T>(work: Work<T>, outcome: Outcome<T>): Outcome<T> {
+    for (const listener of this.#listeners) listener(work.operation, outcome.route, outcome.totalMs);
+    return outcome;
   }
 }
 

@@ -9,11 +9,21 @@ const routes: readonly Route[] = ['inline', 'sliced', 'pool'];
 
 export function dispatchOptions(c: Context, services: Services): DispatchOptions {
   const requested = c.req.header('x-crunch-route');
-  if (requested === undefined || !services.config.dispatch.allowRouteOverride) return { signal: c.req.raw.signal };
-  if (!routes.includes(requested as Route)) {
-    throw new ProblemError('bad-request', `X-Crunch-Route must be one of ${routes.join(', ')}; got ${JSON.stringify(requested)}.`);
+  let route: Route | undefined;
+  if (requested !== undefined && services.config.dispatch.allowRouteOverride) {
+    if (!routes.includes(requested as Route)) {
+      throw new ProblemError('bad-request', `X-Crunch-Route must be one of ${routes.join(', ')}; got ${JSON.stringify(requested)}.`);
+    }
+    route = requested as Route;
   }
-  return { signal: c.req.raw.signal, route: requested as Route };
+  return {
+    ...(route === undefined ? {} : { route }),
+    // Read only for work that leaves the loop: building the signal makes the adapter create
+    // a full web Request, a cost an inline request need not pay.
+    get signal(): AbortSignal {
+      return c.req.raw.signal;
+    },
+  };
 }
 
 /** Documented on every compute response. */

@@ -49,10 +49,10 @@ export function toProblemError(error: unknown): ProblemError | undefined {
 export function handleError(error: unknown, c: Context<AppEnv>): Response {
   const problem = toProblemError(error);
   if (problem !== undefined) {
-    if (problem.status >= 500) c.var.log?.warn({ err: error }, problem.message);
+    if (problem.status >= 500) c.var.log?.warn({ requestId: c.var.requestId, err: error }, problem.message);
     return problemResponse(c, problem);
   }
-  c.var.log?.error({ err: error }, 'unhandled error');
+  c.var.log?.error({ requestId: c.var.requestId, err: error }, 'unhandled error');
   return problemResponse(
     c,
     new ProblemError('internal', `Something went wrong on our side; report request id ${c.var.requestId ?? 'unknown'}.`),
