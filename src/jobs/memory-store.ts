@@ -50,12 +50,6 @@ export class MemoryJobStore implements JobStore {
     return found;
   }
 
-  async count(status: JobStatus): Promise<number> {
-    let count = 0;
-    for (const job of this.#jobs.values()) if (job.status === status) count += 1;
-    return count;
-  }
-
   async claimIdempotencyKey(key: string, claim: IdempotencyClaim): Promise<IdempotencyClaim | undefined> {
     const earlier = this.#idempotency.get(key);
     if (earlier !== undefined && this.#jobs.has(earlier.jobId)) return earlier;

@@ -59,14 +59,6 @@ export class JobRunner {
     this.#sweeper.unref();
   }
 
-  get queuedCount(): number {
-    return this.#queue.length;
-  }
-
-  get runningCount(): number {
-    return this.#running.size;
-  }
-
   async submit(spec: JobSpec): Promise<{ job: JobRecord; created: boolean }> {
     if (this.#closed) throw new ProblemError('shutting-down', 'The server is shutting down; submit the job to another instance.');
     const id = randomBytes(16).toString('base64url');
@@ -140,7 +132,7 @@ export class JobRunner {
     const running = this.#running.get(id);
     if (running !== undefined) {
       running.cancelRequested = true;
-      running.controller.abort(new ProblemError('job-finished', 'cancelled'));
+      running.controller.abort(new Error('job cancelled'));
       await running.settled;
     }
     return this.get(id);

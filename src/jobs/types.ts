@@ -44,7 +44,6 @@ export interface JobStore {
   update(id: string, patch: JobPatch): Promise<JobRecord | undefined>;
   /** Most recent first. */
   list(options: { readonly limit: number; readonly status?: JobStatus }): Promise<JobRecord[]>;
-  count(status: JobStatus): Promise<number>;
   /** Records the key for `claim.jobId` unless already taken; returns the earlier claim if so. */
   claimIdempotencyKey(key: string, claim: IdempotencyClaim): Promise<IdempotencyClaim | undefined>;
   /** Forgets finished jobs whose `expiresAt` has passed; returns how many. */

@@ -61,8 +61,9 @@ export class WorkerPool {
     return this.#closed;
   }
 
+  /** Tasks waiting for a thread. Piscina's own count leaves out tasks that carry a signal. */
   get queueSize(): number {
-    return this.#piscina.queueSize;
+    return Math.max(0, this.#inFlight - this.threads);
   }
 
   get utilization(): number {

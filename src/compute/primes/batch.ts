@@ -3,10 +3,7 @@
  * below 2^64 in a BigUint64Array that crosses threads by transfer, larger ones beside it as
  * bigints with their positions. One result byte per value: 1 prime, 0 not.
  */
-import { checkPrimesBatch } from './is-prime.js';
 import { type IntegerBatch, U64_LIMIT } from './integer.js';
-
-export const u64Limit = U64_LIMIT;
 
 /** Packs bigints (already validated) into a batch. */
 export function integerBatchOf(values: readonly bigint[]): IntegerBatch {
@@ -35,9 +32,3 @@ export function sliceIntegerBatch(batch: IntegerBatch, start: number, end: numbe
   });
   return { count: end - start, small: batch.small.slice(start, end), largeIndex, largeValues };
 }
-
-export function checkPrimeBatch(batch: IntegerBatch): Uint8Array {
-  return checkPrimesBatch(batch);
-}
-
-export type PrimeBatchResult = Uint8Array;

@@ -1,5 +1,6 @@
 /** GET /v1/primes/{n} and POST /v1/primes/check. */
-import { integerBatchOf, u64Limit } from '../../compute/primes/batch.js';
+import { integerBatchOf } from '../../compute/primes/batch.js';
+import { U64_LIMIT } from '../../compute/primes/integer.js';
 import { computeRoute, respondCompute } from '../../http/compute-response.js';
 import { computeResponseHeaders } from '../../http/dispatch-options.js';
 import type { AppHono } from '../../http/env.js';
@@ -16,7 +17,7 @@ import {
 import { checkPrimesWork } from './check-work.js';
 
 function testFor(value: bigint): 'deterministic' | 'probable' {
-  return value < u64Limit ? 'deterministic' : 'probable';
+  return value < U64_LIMIT ? 'deterministic' : 'probable';
 }
 
 export function registerPrimeCheckRoutes(app: AppHono, services: Services): void {

@@ -2,9 +2,9 @@
  * Prime checking as dispatchable work: one cost estimate, and the same kernel run inline,
  * in yielding slices, or sharded over the pool. Sync requests and jobs both build it here.
  */
-import { checkPrimeBatch, sliceIntegerBatch } from '../../compute/primes/batch.js';
+import { sliceIntegerBatch } from '../../compute/primes/batch.js';
 import { type IntegerBatch, bitLength } from '../../compute/primes/integer.js';
-import { estimateCheckMicros } from '../../compute/primes/is-prime.js';
+import { checkPrimesBatch, estimateCheckMicros } from '../../compute/primes/is-prime.js';
 import { type Work, shardCount, splitEvenly } from '../../dispatch/dispatcher.js';
 
 const valuesPerSlice = 256;
@@ -30,12 +30,12 @@ export function checkPrimesWork(batch: IntegerBatch, threads: number): Work<Uint
     costMicros: cost.total,
     sliceMicros: cost.largest * Math.min(count, valuesPerSlice),
     describe: count === 1 ? `checking ${batch.largeValues[0] ?? batch.small[0]}` : `checking ${count} numbers`,
-    inline: () => checkPrimeBatch(batch),
+    inline: () => checkPrimesBatch(batch),
     sliced: async (yieldNow, progress) => {
       const flags = new Uint8Array(count);
       for (let start = 0; start < count; start += valuesPerSlice) {
         const end = Math.min(count, start + valuesPerSlice);
-        flags.set(checkPrimeBatch(sliceIntegerBatch(batch, start, end)), start);
+        flags.set(checkPrimesBatch(sliceIntegerBatch(batch, start, end)), start);
         progress({ phase: 'numbers', done: end, total: count });
         if (end < count) await yieldNow();
       }

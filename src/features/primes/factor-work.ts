@@ -6,10 +6,10 @@
  * the deadline problem can name exactly the numbers still unfinished.
  */
 import { type FactorResult, factorize } from '../../compute/primes/factor.js';
+import { U64_LIMIT } from '../../compute/primes/integer.js';
 import { type Work, splitEvenly } from '../../dispatch/dispatcher.js';
 import { ProblemError } from '../../http/problems.js';
 
-const u64Limit = 1n << 64n;
 /** Measured: ~1.2 ms for a 64-bit semiprime of two 32-bit primes, ~0.6 ms at 60 bits. */
 const u64SemiprimeMicros = 1_200;
 /** Not an estimate (there is none for rho beyond 2^64), a marker that sends them to the pool. */
@@ -17,7 +17,7 @@ const bigNumberMicros = 1_000_000;
 const minValuesPerShard = 64;
 
 export function estimateFactorMicros(value: bigint): number {
-  if (value >= u64Limit) return bigNumberMicros;
+  if (value >= U64_LIMIT) return bigNumberMicros;
   const bits = value === 0n ? 0 : value.toString(2).length;
   // Rho finds the smaller factor (<= n^(1/2)) in about n^(1/4) steps.
   return Math.max(1, u64SemiprimeMicros * 2 ** ((bits - 64) / 4));
@@ -33,7 +33,7 @@ export function factorWork(values: readonly bigint[], threads: number, inlineDea
   }
   const unfinished = new Set<number>(values.keys());
   const describeUnfinished = (): string => {
-    const big = [...unfinished].filter((index) => (values[index] as bigint) >= u64Limit);
+    const big = [...unfinished].filter((index) => (values[index] as bigint) >= U64_LIMIT);
     const shown = (big.length > 0 ? big : [...unfinished]).slice(0, 5);
     const names = shown.map((index) => `numbers[${index}] = ${values[index]}`).join(', ');
     const more = unfinished.size - shown.length;
@@ -86,7 +86,7 @@ export function factorWork(values: readonly bigint[], threads: number, inlineDea
         for (const [a, b] of splitEvenly(count, parts)) shards.push([runStart + a, runStart + b]);
       };
       values.forEach((value, index) => {
-        if (value < u64Limit) return;
+        if (value < U64_LIMIT) return;
         flushSmall(index);
         shards.push([index, index + 1]);
         runStart = index + 1;

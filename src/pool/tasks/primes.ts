@@ -1,11 +1,11 @@
 /** Pool tasks for the primes family: thin adapters from plain messages to the kernels. */
-import { checkPrimeBatch, type PrimeBatchResult } from '../../compute/primes/batch.js';
 import type { IntegerBatch } from '../../compute/primes/integer.js';
+import { checkPrimesBatch } from '../../compute/primes/is-prime.js';
 import { type FactorResult, factorize } from '../../compute/primes/factor.js';
 import { countPrimesSieve, listPrimesSieve, listPrimesSieveNumbers } from '../../compute/primes/sieve.js';
 
-export function checkPrimes(batch: IntegerBatch): PrimeBatchResult {
-  return checkPrimeBatch(batch);
+export function checkPrimes(batch: IntegerBatch): Uint8Array {
+  return checkPrimesBatch(batch);
 }
 
 export interface SieveRange {
