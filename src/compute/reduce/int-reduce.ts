@@ -148,23 +148,16 @@ function reduceInt64(op: IntOp, values: BigInt64Array, maxBits: number): IntPart
       for (let i = 0; i < n; i += 1) {
         if (big === null && g === 1) break;
         const h = hi[2 * i + 1]!;
-        if (h >= -0x200000 && h < 0x200000) {
-          const a = Math.abs(h * 4294967296 + lo[2 * i]!);
-          if (big === null) g = gcdNumber(a, g);
-          else {
-            g = Number(gcdBigInt(big, BigInt(a)));
-            big = null;
-          }
-        } else {
-          const b = absBig(values[i]!);
-          if (big !== null) {
-            big = gcdBigInt(big, b);
-            if (big <= 0x20000000000000n) {
-              g = Number(big);
-              big = null;
-            }
-          } else if (g === 0) big = b;
-          else g = Number(gcdBigInt(BigInt(g), b));
+        const fitsDouble = h >= -0x200000 && h < 0x200000;
+        if (big === null && fitsDouble) {
+          g = gcdNumber(Math.abs(h * 4294967296 + lo[2 * i]!), g);
+          continue;
+        }
+        // Once a value is beyond 2^53, stay in BigInt until the gcd is back below it.
+        big = gcdBigInt(big ?? BigInt(g), absBig(values[i]!));
+        if (big <= 0x20000000000000n) {
+          g = Number(big);
+          big = null;
         }
       }
       return int(big ?? BigInt(g));

@@ -20,7 +20,7 @@ import {
   reduceAll,
   reduceShard,
 } from '../../compute/reduce/reduce.js';
-import { type Work, shardCount } from '../../dispatch/dispatcher.js';
+import { type Work, shardCount, splitEvenly } from '../../dispatch/dispatcher.js';
 import type { ReduceShardInput } from '../../pool/tasks/reduce.js';
 
 /** Posting a shard costs tens of microseconds: give each at least this many values. */
@@ -38,14 +38,7 @@ export interface ReduceSpec {
 /** [start, end) ranges covering [0, length), each boundary but the last a multiple of SHARD_ALIGN. */
 export function alignedRanges(length: number, parts: number): Array<readonly [number, number]> {
   const blocks = Math.ceil(length / SHARD_ALIGN);
-  const count = Math.max(1, Math.min(parts, blocks));
-  const ranges: Array<readonly [number, number]> = [];
-  for (let index = 0; index < count; index += 1) {
-    const start = Math.min(length, Math.floor((blocks * index) / count) * SHARD_ALIGN);
-    const end = Math.min(length, Math.floor((blocks * (index + 1)) / count) * SHARD_ALIGN);
-    if (end > start) ranges.push([start, end]);
-  }
-  return ranges;
+  return splitEvenly(blocks, parts).map(([start, end]) => [start * SHARD_ALIGN, Math.min(length, end * SHARD_ALIGN)] as const);
 }
 
 function piece(values: ReduceValues, start: number, end: number): ReduceValues {
