@@ -19,8 +19,10 @@ test('/healthz answers promptly while every pool thread is busy', async () => {
   const inFlight = Array.from({ length: 4 }, () =>
     app.request.post('/v1/primes/check').send(heavy).then((response) => response.status),
   );
-  // Let the pool pick the work up.
-  await new Promise((resolve) => setTimeout(resolve, 200));
+  // Wait (on a loaded machine it can take a while) until every thread has work.
+  for (let attempt = 0; attempt < 500 && app.services.pool.inFlight < app.config.pool.threads; attempt += 1) {
+    await new Promise((resolve) => setTimeout(resolve, 10));
+  }
   assert.ok(app.services.pool.inFlight >= app.config.pool.threads, 'the pool is not saturated');
 
   const delay = monitorEventLoopDelay({ resolution: 5 });
