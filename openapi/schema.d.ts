@@ -171,9 +171,9 @@ export interface paths {
                 /** @description One page of primes */
                 200: {
                     headers: {
-                        /** @description Where the work ran: `inline` (event loop), `sliced` (event loop, in yielding slices) or `pool` (worker threads). */
+                        /** @description Where the work ran (its placement): `inline` (event loop), `sliced` (event loop, in yielding slices) or `pool` (worker threads). */
                         "X-Crunch-Route"?: "inline" | "sliced" | "pool";
-                        /** @description Queue wait, compute time and total in milliseconds, and the route, e.g. `queue;dur=0.1, compute;dur=2.5, total;dur=2.9, route;desc="pool"`. */
+                        /** @description Queue wait, compute time and total in milliseconds, and the placement, e.g. `queue;dur=0.1, compute;dur=2.5, total;dur=2.9, route;desc="pool"`. */
                         "Server-Timing"?: string;
                         /** @description `<next page URL>; rel="next"` when more primes remain. */
                         Link?: string;
@@ -259,9 +259,9 @@ export interface paths {
                 /** @description The count */
                 200: {
                     headers: {
-                        /** @description Where the work ran: `inline` (event loop), `sliced` (event loop, in yielding slices) or `pool` (worker threads). */
+                        /** @description Where the work ran (its placement): `inline` (event loop), `sliced` (event loop, in yielding slices) or `pool` (worker threads). */
                         "X-Crunch-Route"?: "inline" | "sliced" | "pool";
-                        /** @description Queue wait, compute time and total in milliseconds, and the route, e.g. `queue;dur=0.1, compute;dur=2.5, total;dur=2.9, route;desc="pool"`. */
+                        /** @description Queue wait, compute time and total in milliseconds, and the placement, e.g. `queue;dur=0.1, compute;dur=2.5, total;dur=2.9, route;desc="pool"`. */
                         "Server-Timing"?: string;
                         [name: string]: unknown;
                     };
@@ -344,9 +344,9 @@ export interface paths {
                 /** @description One factorization per number, in order */
                 200: {
                     headers: {
-                        /** @description Where the work ran: `inline` (event loop), `sliced` (event loop, in yielding slices) or `pool` (worker threads). */
+                        /** @description Where the work ran (its placement): `inline` (event loop), `sliced` (event loop, in yielding slices) or `pool` (worker threads). */
                         "X-Crunch-Route"?: "inline" | "sliced" | "pool";
-                        /** @description Queue wait, compute time and total in milliseconds, and the route, e.g. `queue;dur=0.1, compute;dur=2.5, total;dur=2.9, route;desc="pool"`. */
+                        /** @description Queue wait, compute time and total in milliseconds, and the placement, e.g. `queue;dur=0.1, compute;dur=2.5, total;dur=2.9, route;desc="pool"`. */
                         "Server-Timing"?: string;
                         [name: string]: unknown;
                     };
@@ -451,9 +451,9 @@ export interface paths {
                 /** @description The verdict */
                 200: {
                     headers: {
-                        /** @description Where the work ran: `inline` (event loop), `sliced` (event loop, in yielding slices) or `pool` (worker threads). */
+                        /** @description Where the work ran (its placement): `inline` (event loop), `sliced` (event loop, in yielding slices) or `pool` (worker threads). */
                         "X-Crunch-Route"?: "inline" | "sliced" | "pool";
-                        /** @description Queue wait, compute time and total in milliseconds, and the route, e.g. `queue;dur=0.1, compute;dur=2.5, total;dur=2.9, route;desc="pool"`. */
+                        /** @description Queue wait, compute time and total in milliseconds, and the placement, e.g. `queue;dur=0.1, compute;dur=2.5, total;dur=2.9, route;desc="pool"`. */
                         "Server-Timing"?: string;
                         [name: string]: unknown;
                     };
@@ -536,9 +536,9 @@ export interface paths {
                 /** @description One verdict per number, in order */
                 200: {
                     headers: {
-                        /** @description Where the work ran: `inline` (event loop), `sliced` (event loop, in yielding slices) or `pool` (worker threads). */
+                        /** @description Where the work ran (its placement): `inline` (event loop), `sliced` (event loop, in yielding slices) or `pool` (worker threads). */
                         "X-Crunch-Route"?: "inline" | "sliced" | "pool";
-                        /** @description Queue wait, compute time and total in milliseconds, and the route, e.g. `queue;dur=0.1, compute;dur=2.5, total;dur=2.9, route;desc="pool"`. */
+                        /** @description Queue wait, compute time and total in milliseconds, and the placement, e.g. `queue;dur=0.1, compute;dur=2.5, total;dur=2.9, route;desc="pool"`. */
                         "Server-Timing"?: string;
                         [name: string]: unknown;
                     };
@@ -652,9 +652,9 @@ export interface paths {
                 /** @description The result */
                 200: {
                     headers: {
-                        /** @description Where the work ran: `inline` (event loop), `sliced` (event loop, in yielding slices) or `pool` (worker threads). */
+                        /** @description Where the work ran (its placement): `inline` (event loop), `sliced` (event loop, in yielding slices) or `pool` (worker threads). */
                         "X-Crunch-Route"?: "inline" | "sliced" | "pool";
-                        /** @description Queue wait, compute time and total in milliseconds, and the route, e.g. `queue;dur=0.1, compute;dur=2.5, total;dur=2.9, route;desc="pool"`. */
+                        /** @description Queue wait, compute time and total in milliseconds, and the placement, e.g. `queue;dur=0.1, compute;dur=2.5, total;dur=2.9, route;desc="pool"`. */
                         "Server-Timing"?: string;
                         [name: string]: unknown;
                     };
@@ -784,9 +784,9 @@ export interface paths {
                 /** @description The job result; its shape depends on `job` */
                 200: {
                     headers: {
-                        /** @description Where the work ran: `inline` (event loop), `sliced` (event loop, in yielding slices) or `pool` (worker threads). */
+                        /** @description Where the work ran (its placement): `inline` (event loop), `sliced` (event loop, in yielding slices) or `pool` (worker threads). */
                         "X-Crunch-Route"?: "inline" | "sliced" | "pool";
-                        /** @description Queue wait, compute time and total in milliseconds, and the route, e.g. `queue;dur=0.1, compute;dur=2.5, total;dur=2.9, route;desc="pool"`. */
+                        /** @description Queue wait, compute time and total in milliseconds, and the placement, e.g. `queue;dur=0.1, compute;dur=2.5, total;dur=2.9, route;desc="pool"`. */
                         "Server-Timing"?: string;
                         [name: string]: unknown;
                     };

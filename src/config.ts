@@ -13,7 +13,8 @@ const environmentSchema = z.object({
   HOST: z.string().min(1).default('0.0.0.0'),
   LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
   POOL_THREADS: integer(1, 256).default(availableParallelism()),
-  POOL_MAX_QUEUE: integer(0, 1_000_000).optional(),
+  POOL_MAX_BACKLOG_MS: integer(0, 3_600_000).default(5_000),
+  POOL_MAX_QUEUED_TASKS: integer(1, 10_000_000).default(100_000),
   INLINE_BUDGET_US: integer(0, 10_000_000).default(1_000),
   SLICED_BUDGET_US: integer(0, 10_000_000).default(10_000),
   ALLOW_ROUTE_OVERRIDE: z.enum(['true', 'false']).default('false'),
@@ -34,23 +35,26 @@ const environmentSchema = z.object({
   JOB_MAX_RETAINED: integer(1, 10_000_000).default(10_000),
 });
 
-export type Route = 'inline' | 'sliced' | 'pool';
-
 export interface Config {
   readonly port: number;
   readonly host: string;
   readonly logLevel: z.infer<typeof environmentSchema>['LOG_LEVEL'];
   readonly pool: {
     readonly threads: number;
-    /** Tasks allowed to wait for a thread; beyond it requests get 503 + Retry-After. */
-    readonly maxQueue: number;
+    /**
+     * Estimated milliseconds of admitted synchronous work per thread beyond which new
+     * synchronous pool requests get 503 + Retry-After (admission, src/dispatch/admission.ts).
+     */
+    readonly maxBacklogMs: number;
+    /** Tasks allowed to wait for a thread: a backstop behind admission. */
+    readonly maxQueuedTasks: number;
   };
   readonly dispatch: {
     /** Estimated cost up to which work runs on the event loop in one go. */
     readonly inlineBudgetMicros: number;
     /** Estimated cost up to which sliceable work runs on the event loop in yielding slices. */
     readonly slicedBudgetMicros: number;
-    /** Lets a request pick its route with `X-Crunch-Route` (tests and benchmarks only). */
+    /** Lets a request pick its placement with `X-Crunch-Route` (tests and benchmarks only). */
     readonly allowRouteOverride: boolean;
   };
   readonly requestTimeoutMs: number;
@@ -94,7 +98,7 @@ export function loadConfig(environment: Record<string, string | undefined> = pro
     port: env.PORT,
     host: env.HOST,
     logLevel: env.LOG_LEVEL,
-    pool: { threads: env.POOL_THREADS, maxQueue: env.POOL_MAX_QUEUE ?? env.POOL_THREADS * 64 },
+    pool: { threads: env.POOL_THREADS, maxBacklogMs: env.POOL_MAX_BACKLOG_MS, maxQueuedTasks: env.POOL_MAX_QUEUED_TASKS },
     dispatch: {
       inlineBudgetMicros: env.INLINE_BUDGET_US,
       slicedBudgetMicros: env.SLICED_BUDGET_US,

@@ -1,6 +1,7 @@
 /**
- * The dispatcher: every compute request states what its work costs (an estimate in
- * microseconds) and how to run it on each route; the dispatcher picks the route.
+ * The dispatcher: every computation states what its work costs (an estimate in
+ * microseconds of one thread) and how to run it at each placement; the dispatcher picks the
+ * placement (src/dispatch/placement.ts) and runs it.
  *
  * - inline: on the event loop in one go. Only for work under the inline budget, where
  *   posting to a thread would cost more than the work itself.
@@ -8,20 +9,23 @@
  *   that is cheap per item but long in total. Other requests run between slices.
  * - pool: on the worker threads, sharded where the work splits.
  *
- * Every run gets a deadline and honours the caller's AbortSignal (client gone, job
- * cancelled): pool tasks are aborted, which terminates their threads' work.
+ * A pool run is one unit: it is admitted whole before any shard is queued (synchronous work
+ * through `Admission`; jobs are bounded by the job runner), and when one shard fails, the
+ * caller goes away or the deadline passes, every sibling shard is stopped at once — queued
+ * ones are dropped, running ones have their threads terminated.
  */
 import { performance } from 'node:perf_hooks';
-import type { Route } from '../config.js';
-import { ProblemError } from '../http/problems.js';
 import type { RunOptions, TaskResult, WorkerPool } from '../pool/pool.js';
 import type { TaskInput, TaskName, TaskOutput } from '../pool/tasks.js';
+import type { Admission, AdmissionTicket } from './admission.js';
+import { DeadlineExceededError, TooCostlyError } from './errors.js';
+import type { Placement } from './placement.js';
 
 /** Runs one pool task within a dispatch, accounting its queue and compute time. */
 export type PoolRunner = <K extends TaskName>(
   task: K,
   input: TaskInput<K>,
-  options?: Omit<RunOptions, 'signal'>,
+  options?: Pick<RunOptions, 'transferList'>,
 ) => Promise<TaskOutput<K>>;
 
 export interface Yielder {
@@ -50,20 +54,29 @@ export interface Work<T> {
   readonly pool: (run: PoolRunner, signal: AbortSignal, progress: Progress) => Promise<T>;
   /** Shown to the client when the deadline passes, e.g. which item was unfinished. */
   readonly describe?: string;
+  /** Must never run on the event loop, whatever its cost or an override says (user code, untrusted time). */
+  readonly poolOnly?: boolean;
 }
 
 export interface DispatchOptions {
   readonly signal?: AbortSignal;
-  /** Overrides the cost-based choice (tests, benchmarks, jobs that must not block the loop). */
-  readonly route?: Route;
+  /** Overrides the cost-based choice (tests, benchmarks). */
+  readonly placement?: Placement;
   readonly deadlineMs?: number;
   /** Jobs pass one to publish progress; sync requests leave it out. */
   readonly progress?: Progress;
+  /** The pool lane the tasks wait in: whose turn they take (a tenant; jobs have their own). */
+  readonly lane?: string;
+  /**
+   * `refuse` (synchronous requests): pool work is admitted against the backlog budget or
+   * refused at once. `bounded` (jobs): already bounded by the job runner's concurrency.
+   */
+  readonly admission?: 'refuse' | 'bounded';
 }
 
 export interface Outcome<T> {
   readonly value: T;
-  readonly route: Route;
+  readonly placement: Placement;
   readonly queueMs: number;
   readonly computeMs: number;
   readonly totalMs: number;
@@ -72,22 +85,28 @@ export interface Outcome<T> {
 
 export interface DispatcherOptions {
   readonly pool: WorkerPool;
+  readonly admission: Admission;
   readonly inlineBudgetMicros: number;
   readonly slicedBudgetMicros: number;
   readonly deadlineMs: number;
 }
 
 export interface DispatchListener {
-  (operation: string, route: Route, totalMs: number): void;
+  (operation: string, placement: Placement, totalMs: number): void;
 }
+
+/** Tasks one run keeps queued or running at once: enough to fill every thread, few enough not to flood the queue. */
+const tasksInFlightPerThread = 2;
 
 export class Dispatcher {
   readonly pool: WorkerPool;
+  readonly admission: Admission;
   readonly #options: DispatcherOptions;
   readonly #listeners: DispatchListener[] = [];
 
   constructor(options: DispatcherOptions) {
     this.pool = options.pool;
+    this.admission = options.admission;
     this.#options = options;
   }
 
@@ -95,7 +114,8 @@ export class Dispatcher {
     this.#listeners.push(listener);
   }
 
-  chooseRoute(work: Pick<Work<unknown>, 'costMicros' | 'sliced' | 'sliceMicros'>): Route {
+  choosePlacement(work: Pick<Work<unknown>, 'costMicros' | 'sliced' | 'sliceMicros' | 'poolOnly'>): Placement {
+    if (work.poolOnly === true) return 'pool';
     const { inlineBudgetMicros, slicedBudgetMicros } = this.#options;
     if (work.costMicros <= inlineBudgetMicros) return 'inline';
     const sliceable = work.sliced !== undefined && (work.sliceMicros ?? Number.POSITIVE_INFINITY) <= inlineBudgetMicros;
@@ -103,21 +123,33 @@ export class Dispatcher {
     return 'pool';
   }
 
+  /** The placement a run will use: the override where the work allows it, else the cost-based choice. */
+  placementFor(work: Work<unknown>, requested: Placement | undefined): Placement {
+    if (work.poolOnly === true) return 'pool';
+    if (requested === 'sliced' && work.sliced === undefined) return 'inline';
+    return requested ?? this.choosePlacement(work);
+  }
+
   async run<T>(work: Work<T>, options: DispatchOptions = {}): Promise<Outcome<T>> {
-    const route = options.route === 'sliced' && work.sliced === undefined ? 'inline' : (options.route ?? this.chooseRoute(work));
-    if (route === 'inline') return this.#runInline(work);
+    const placement = this.placementFor(work, options.placement);
+    if (placement === 'inline') return this.#runInline(work);
     const deadlineMs = options.deadlineMs ?? this.#options.deadlineMs;
-    const deadline = AbortSignal.timeout(deadlineMs);
-    const signal = options.signal === undefined ? deadline : AbortSignal.any([options.signal, deadline]);
+    if (placement === 'pool') this.refuseBeyondDeadline(work, deadlineMs);
+    options.signal?.throwIfAborted();
+    const ticket: AdmissionTicket | undefined =
+      placement === 'pool' && (options.admission ?? 'refuse') === 'refuse' ? this.admission.admit(work.costMicros) : undefined;
+    // One controller for the whole run: whatever stops one shard stops its siblings.
+    const controller = new AbortController();
+    const deadline = setTimeout(() => controller.abort(new DeadlineExceededError(deadlineMs, work.describe)), deadlineMs);
+    const onCallerAbort = (): void => controller.abort(options.signal?.reason);
+    options.signal?.addEventListener('abort', onCallerAbort, { once: true });
+    const { signal } = controller;
     const progress = options.progress ?? ignoreProgress;
     const startedAt = performance.now();
-    let queueMs = 0;
-    let computeMs = 0;
-    let tasks = 0;
+    const accounting = { queueMs: 0, computeMs: 0, tasks: 0 };
     try {
-      signal.throwIfAborted();
       let value: T;
-      if (route === 'sliced' && work.sliced !== undefined) {
+      if (placement === 'sliced' && work.sliced !== undefined) {
         const yieldNow = Object.assign(
           async () => {
             await new Promise<void>((resolve) => setImmediate(resolve));
@@ -126,29 +158,88 @@ export class Dispatcher {
           { signal },
         );
         value = await work.sliced(yieldNow, progress);
-        computeMs = performance.now() - startedAt;
+        accounting.computeMs = performance.now() - startedAt;
       } else {
-        const runner: PoolRunner = async (task, input, runOptions = {}) => {
-          const result: TaskResult<TaskOutput<typeof task>> = await this.pool.run(task, input, { ...runOptions, signal });
-          tasks += 1;
-          queueMs = Math.max(queueMs, result.queueMs);
-          computeMs += result.computeMs;
-          return result.value;
-        };
-        value = await work.pool(runner, signal, progress);
+        value = await work.pool(this.#runner(controller, options.lane, accounting), signal, progress);
       }
-      return this.#finish(work, { value, route, queueMs, computeMs, totalMs: performance.now() - startedAt, tasks });
+      return this.#finish(work, { value, placement, ...accounting, totalMs: performance.now() - startedAt });
     } catch (error) {
-      if (deadline.aborted && !(options.signal?.aborted ?? false)) {
-        throw new ProblemError(
-          'deadline-exceeded',
-          `The computation${work.describe === undefined ? '' : ` (${work.describe})`} did not finish within ${deadlineMs} ms. ` +
-            'Submit it as a job with the header `Prefer: respond-async` to let it run longer, or make the request smaller.',
-          { extensions: { deadlineMs }, cause: error },
-        );
+      // The reason the run stopped (deadline, caller, first failed shard) explains it better
+      // than the abort errors of the siblings that stopped with it.
+      const reason: unknown = signal.aborted ? signal.reason : error;
+      if (!signal.aborted) controller.abort(error);
+      if (reason instanceof DeadlineExceededError && work.describe !== undefined && reason.what !== work.describe) {
+        // `describe` may be a getter that names what is still unfinished now.
+        throw new DeadlineExceededError(deadlineMs, work.describe, reason.extensions, { cause: error });
       }
-      throw error;
+      throw reason;
+    } finally {
+      clearTimeout(deadline);
+      options.signal?.removeEventListener('abort', onCallerAbort);
+      ticket?.release();
     }
+  }
+
+  /**
+   * Work that cannot finish within its deadline even with every thread is refused before it
+   * starts (jobs are checked this way when submitted, synchronous work when run).
+   */
+  refuseBeyondDeadline(work: Work<unknown>, deadlineMs: number): void {
+    const threads = Math.max(1, this.pool.threads);
+    const spreadMs = work.costMicros / threads / 1_000;
+    if (spreadMs <= deadlineMs) return;
+    throw new TooCostlyError(
+      `The computation${work.describe === undefined ? '' : ` (${work.describe})`} is estimated at ${formatMs(work.costMicros / 1_000)} ` +
+        `of thread time, ${formatMs(spreadMs)} on ${threads} threads, beyond its deadline of ${formatMs(deadlineMs)}. ` +
+        'Split it into smaller requests.',
+      { estimatedMs: Math.round(work.costMicros / 1_000), threads, deadlineMs },
+    );
+  }
+
+  /**
+   * The pool runner of one run: its tasks wait in the caller's lane, at most a few per thread
+   * are handed to the pool at once (the rest wait here, so one big request cannot fill the
+   * pool's queue), and the first failure aborts the run's controller.
+   */
+  #runner(controller: AbortController, lane: string | undefined, accounting: { queueMs: number; computeMs: number; tasks: number }): PoolRunner {
+    const { signal } = controller;
+    const limit = Math.max(1, this.pool.threads * tasksInFlightPerThread);
+    let active = 0;
+    const waiting: Array<() => void> = [];
+    const acquire = async (): Promise<void> => {
+      while (active >= limit) {
+        await new Promise<void>((resolve) => waiting.push(resolve));
+        signal.throwIfAborted();
+      }
+      active += 1;
+    };
+    const releaseSlot = (): void => {
+      active -= 1;
+      waiting.shift()?.();
+    };
+    signal.addEventListener('abort', () => {
+      for (const wake of waiting.splice(0)) wake();
+    }, { once: true });
+    return async (task, input, runOptions = {}) => {
+      signal.throwIfAborted();
+      await acquire();
+      try {
+        const result: TaskResult<TaskOutput<typeof task>> = await this.pool.run(task, input, {
+          ...runOptions,
+          signal,
+          ...(lane === undefined ? {} : { lane }),
+        });
+        accounting.tasks += 1;
+        accounting.queueMs = Math.max(accounting.queueMs, result.queueMs);
+        accounting.computeMs += result.computeMs;
+        return result.value;
+      } catch (error) {
+        if (!signal.aborted) controller.abort(error);
+        throw error;
+      } finally {
+        releaseSlot();
+      }
+    };
   }
 
   /**
@@ -159,30 +250,17 @@ export class Dispatcher {
     const startedAt = performance.now();
     const value = work.inline();
     const computeMs = performance.now() - startedAt;
-    return this.#finish(work, { value, route: 'inline', queueMs: 0, computeMs, totalMs: computeMs, tasks: 0 });
+    return this.#finish(work, { value, placement: 'inline', queueMs: 0, computeMs, totalMs: computeMs, tasks: 0 });
   }
 
   #finish<T>(work: Work<T>, outcome: Outcome<T>): Outcome<T> {
-    for (const listener of this.#listeners) listener(work.operation, outcome.route, outcome.totalMs);
+    for (const listener of this.#listeners) listener(work.operation, outcome.placement, outcome.totalMs);
     return outcome;
   }
 }
 
 function ignoreProgress(): void {}
 
-/** The shard count that keeps every thread busy with some slack for uneven shards. */
-export function shardCount(threads: number, items: number, minItemsPerShard: number): number {
-  return Math.max(1, Math.min(threads * 2, Math.ceil(items / Math.max(1, minItemsPerShard))));
-}
-
-/** Splits [0, length) into `count` contiguous, nearly equal [start, end) ranges. */
-export function splitEvenly(length: number, count: number): Array<readonly [number, number]> {
-  const ranges: Array<readonly [number, number]> = [];
-  const parts = Math.max(1, Math.min(count, length));
-  for (let index = 0; index < parts; index += 1) {
-    const start = Math.floor((length * index) / parts);
-    const end = Math.floor((length * (index + 1)) / parts);
-    if (end > start) ranges.push([start, end]);
-  }
-  return ranges;
+function formatMs(ms: number): string {
+  return ms >= 10_000 ? `${Math.round(ms / 1_000)} s` : ms >= 1_000 ? `${(ms / 1_000).toFixed(1)} s` : `${Math.round(ms)} ms`;
 }

@@ -1,5 +1,6 @@
 /**
- * Turns anything thrown while handling a request into an RFC 9457 problem. Known
+ * Turns anything thrown while handling a request into an RFC 9457 problem: the one place
+ * where the errors of the lower layers (kernels, dispatcher, pool, jobs) meet HTTP. Known
  * problems keep their status; kernel input errors become 422; Hono's own HTTP errors
  * (malformed JSON, wrong media type, body too large) get their problem types; anything
  * else is a 500 whose detail names the request id, never a stack trace.
@@ -8,6 +9,8 @@ import type { Context } from 'hono';
 import { HTTPException } from 'hono/http-exception';
 import type { ZodError } from 'zod';
 import { ComputeInputError } from '../compute/errors.js';
+import { DeadlineExceededError, OverloadedError, ShuttingDownError, TooCostlyError } from '../dispatch/errors.js';
+import { IdempotencyConflictError, JobExpiredError, JobFinishedError, JobNotFoundError } from '../jobs/errors.js';
 import type { AppEnv } from './env.js';
 import { type FieldError, type Problem, ProblemError, problemMediaType, validationProblem } from './problems.js';
 
@@ -17,8 +20,45 @@ export function problemResponse(c: Context<AppEnv>, problem: ProblemError): Resp
   return new Response(JSON.stringify(body), { status: problem.status, headers });
 }
 
-export function toProblemError(error: unknown): ProblemError | undefined {
+/**
+ * Where the error happened decides the advice: a synchronous request that ran out of time
+ * can become a job; a job that did has nowhere longer to go.
+ */
+export type ErrorContext = 'request' | 'job';
+
+const asJobAdvice = 'Submit it as a job with the header `Prefer: respond-async` to let it run longer, or make the request smaller.';
+const splitAdvice = 'Make the request smaller, or split it into several.';
+
+export function toProblemError(error: unknown, context: ErrorContext = 'request'): ProblemError | undefined {
   if (error instanceof ProblemError) return error;
+  if (error instanceof DeadlineExceededError) {
+    return new ProblemError('deadline-exceeded', `${error.message} ${context === 'request' ? asJobAdvice : splitAdvice}`, {
+      extensions: { deadlineMs: error.deadlineMs, ...error.extensions },
+      cause: error,
+    });
+  }
+  if (error instanceof TooCostlyError) {
+    const advice = context === 'request' && !error.message.includes('job') ? ' Jobs (`Prefer: respond-async`) have a longer deadline.' : '';
+    return new ProblemError('too-costly', `${error.message}${advice}`, { extensions: error.extensions, cause: error });
+  }
+  if (error instanceof OverloadedError) {
+    return new ProblemError('overloaded', error.message, {
+      headers: { 'Retry-After': String(error.retryAfterSeconds) },
+      extensions: error.extensions,
+      cause: error,
+    });
+  }
+  if (error instanceof ShuttingDownError) {
+    return new ProblemError('shutting-down', error.message, { headers: { 'Retry-After': '1', Connection: 'close' }, cause: error });
+  }
+  if (error instanceof JobNotFoundError) return new ProblemError('job-not-found', error.message, { cause: error });
+  if (error instanceof JobExpiredError) return new ProblemError('job-expired', error.message, { cause: error });
+  if (error instanceof JobFinishedError) {
+    return new ProblemError('job-finished', error.message, { extensions: { status: error.status }, cause: error });
+  }
+  if (error instanceof IdempotencyConflictError) {
+    return new ProblemError('idempotency-conflict', error.message, { extensions: { jobId: error.jobId }, cause: error });
+  }
   if (error instanceof ComputeInputError) {
     return error.pointer === undefined
       ? new ProblemError('validation-failed', error.message)

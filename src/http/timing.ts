@@ -6,14 +6,14 @@ import type { Context } from 'hono';
 import type { Outcome } from '../dispatch/dispatcher.js';
 
 export function setOutcomeHeaders(c: Context, outcome: Omit<Outcome<unknown>, 'value'>): void {
-  c.header('X-Crunch-Route', outcome.route);
+  c.header('X-Crunch-Route', outcome.placement);
   c.header(
     'Server-Timing',
     [
       `queue;dur=${outcome.queueMs.toFixed(3)}`,
       `compute;dur=${outcome.computeMs.toFixed(3)}`,
       `total;dur=${outcome.totalMs.toFixed(3)}`,
-      `route;desc="${outcome.route}"`,
+      `route;desc="${outcome.placement}"`,
     ].join(', '),
   );
 }

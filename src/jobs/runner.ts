@@ -1,26 +1,42 @@
 /**
  * Runs jobs in this process: a bounded queue in front of a fixed number of concurrent
- * runs, each with its own AbortController so DELETE stops pool work mid-flight. The runner
- * keeps only closures and controllers; every visible state change goes through the store,
- * and every change is published to subscribers (SSE) as it happens.
+ * runs, each with its own AbortController so DELETE stops pool work mid-flight. A job is
+ * data — an operation name and its input — and the runner hands it to an executor that
+ * plans and runs the operation, the same one a synchronous request runs. Every visible
+ * state change goes through the store, and every change is published to subscribers (SSE)
+ * as it happens.
  */
 import { randomBytes } from 'node:crypto';
 import { EventEmitter } from 'node:events';
 import type { Progress, ProgressUpdate } from '../dispatch/dispatcher.js';
-import { type Problem, ProblemError } from '../http/problems.js';
+import { OverloadedError, ShuttingDownError } from '../dispatch/errors.js';
+import type { Placement } from '../dispatch/placement.js';
+import type { Problem } from '../http/problems.js';
+import { IdempotencyConflictError, JobExpiredError, JobFinishedError, JobNotFoundError } from './errors.js';
 import { isFinished, type JobRecord, type JobStatus, type JobStore } from './types.js';
 
-export interface JobSpec {
+/** What a job runs: plain data, so it can be stored anywhere and run by any process. */
+export interface JobWork {
+  /** An operation of the registry (src/operations/registry.ts). */
   readonly operation: string;
-  /** Computes the rendered result: the same body the synchronous call returns. */
-  readonly run: (signal: AbortSignal, progress: Progress) => Promise<unknown>;
+  /** Its validated input. */
+  readonly input: unknown;
+  /** A placement forced by the submitter (tests, benchmarks), when allowed. */
+  readonly placement?: Placement;
+}
+
+export interface JobSubmission extends JobWork {
   readonly idempotency?: { readonly key: string; readonly fingerprint: string };
 }
+
+/** Plans and runs a job's operation; resolves with the rendered result (the body the synchronous call returns). */
+export type JobExecutor = (work: JobWork, signal: AbortSignal, progress: Progress) => Promise<unknown>;
 
 export interface JobRunnerOptions {
   readonly concurrency: number;
   readonly maxQueued: number;
   readonly ttlSeconds: number;
+  readonly execute: JobExecutor;
   /** Turns whatever a run threw into the problem the job reports. */
   readonly toProblem: (error: unknown) => Problem;
 }
@@ -29,7 +45,7 @@ export type JobEvent = { readonly type: 'progress' | 'status'; readonly job: Job
 
 interface Pending {
   readonly id: string;
-  readonly spec: JobSpec;
+  readonly work: JobWork;
 }
 
 interface Running {
@@ -59,33 +75,26 @@ export class JobRunner {
     this.#sweeper.unref();
   }
 
-  async submit(spec: JobSpec): Promise<{ job: JobRecord; created: boolean }> {
-    if (this.#closed) throw new ProblemError('shutting-down', 'The server is shutting down; submit the job to another instance.');
+  async submit(submission: JobSubmission): Promise<{ job: JobRecord; created: boolean }> {
+    if (this.#closed) throw new ShuttingDownError('The server is shutting down; submit the job to another instance.');
     const id = randomBytes(16).toString('base64url');
-    if (spec.idempotency !== undefined) {
-      const earlier = await this.store.claimIdempotencyKey(spec.idempotency.key, { jobId: id, fingerprint: spec.idempotency.fingerprint });
+    const { idempotency, ...work } = submission;
+    if (idempotency !== undefined) {
+      const earlier = await this.store.claimIdempotencyKey(idempotency.key, { jobId: id, fingerprint: idempotency.fingerprint });
       if (earlier !== undefined) {
-        if (earlier.fingerprint !== spec.idempotency.fingerprint) {
-          throw new ProblemError(
-            'idempotency-conflict',
-            'This Idempotency-Key was already used with a different request. Use a new key for a new request.',
-            { extensions: { jobId: earlier.jobId } },
-          );
-        }
+        if (earlier.fingerprint !== idempotency.fingerprint) throw new IdempotencyConflictError(earlier.jobId);
         const job = await this.store.get(earlier.jobId);
         if (job !== undefined) return { job, created: false };
       }
     }
     if (this.#queue.length >= this.#options.maxQueued) {
-      throw new ProblemError(
-        'overloaded',
-        `${this.#queue.length} jobs are already waiting to run; retry later.`,
-        { headers: { 'Retry-After': '5' }, extensions: { queuedJobs: this.#queue.length } },
-      );
+      throw new OverloadedError(`${this.#queue.length} jobs are already waiting to run; retry later.`, 5, {
+        queuedJobs: this.#queue.length,
+      });
     }
     const job: JobRecord = {
       id,
-      operation: spec.operation,
+      operation: work.operation,
       status: 'queued',
       progress: null,
       createdAt: new Date().toISOString(),
@@ -94,7 +103,7 @@ export class JobRunner {
       expiresAt: null,
     };
     await this.store.insert(job);
-    this.#queue.push({ id, spec });
+    this.#queue.push({ id, work });
     this.#pump();
     return { job: (await this.store.get(id)) ?? job, created: true };
   }
@@ -106,10 +115,8 @@ export class JobRunner {
       if (job.expiresAt === null || Date.parse(job.expiresAt) > Date.now()) return job;
       await this.store.removeExpired(new Date());
     }
-    if (await this.store.wasExpired(id)) {
-      throw new ProblemError('job-expired', `Job ${id} finished more than ${this.#options.ttlSeconds} s ago and its result was discarded; submit it again.`);
-    }
-    throw new ProblemError('job-not-found', `There is no job ${id}. Job ids come from the Location header of a 202 response.`);
+    if (await this.store.wasExpired(id)) throw new JobExpiredError(id, this.#options.ttlSeconds);
+    throw new JobNotFoundError(id);
   }
 
   list(options: { readonly limit: number; readonly status?: JobStatus }): Promise<JobRecord[]> {
@@ -119,11 +126,7 @@ export class JobRunner {
   /** Cancels a queued or running job and returns it once it has stopped. */
   async cancel(id: string): Promise<JobRecord> {
     const job = await this.get(id);
-    if (isFinished(job.status)) {
-      throw new ProblemError('job-finished', `Job ${id} already ${job.status}; there is nothing to cancel.`, {
-        extensions: { status: job.status },
-      });
-    }
+    if (isFinished(job.status)) throw new JobFinishedError(id, job.status);
     const queuedAt = this.#queue.findIndex((pending) => pending.id === id);
     if (queuedAt >= 0) {
       this.#queue.splice(queuedAt, 1);
@@ -203,19 +206,19 @@ export class JobRunner {
     }
   }
 
-  #start({ id, spec }: Pending): void {
+  #start({ id, work }: Pending): void {
     const controller = new AbortController();
     let resolveSettled!: () => void;
     const running: Running = { controller, settled: new Promise((resolve) => (resolveSettled = resolve)), cancelRequested: false };
     this.#running.set(id, running);
-    void this.#execute(id, spec, running).finally(() => {
+    void this.#execute(id, work, running).finally(() => {
       this.#running.delete(id);
       resolveSettled();
       this.#pump();
     });
   }
 
-  async #execute(id: string, spec: JobSpec, running: Running): Promise<void> {
+  async #execute(id: string, work: JobWork, running: Running): Promise<void> {
     this.#publish('status', await this.store.update(id, { status: 'running', startedAt: new Date().toISOString() }));
     let lastWrite = 0;
     let latest: ProgressUpdate | null = null;
@@ -227,7 +230,7 @@ export class JobRunner {
       void this.store.update(id, { progress: update }).then((job) => this.#publish('progress', job));
     };
     try {
-      const result = await spec.run(running.controller.signal, progress);
+      const result = await this.#options.execute(work, running.controller.signal, progress);
       await this.#finish(id, 'succeeded', { result, progress: latest });
     } catch (error) {
       if (running.cancelRequested) await this.#finish(id, 'cancelled', { progress: latest });
@@ -244,7 +247,7 @@ export class JobRunner {
       expiresAt: new Date(finishedAt.getTime() + this.#options.ttlSeconds * 1_000).toISOString(),
     });
     this.#publish('status', job);
-    if (job === undefined) throw new ProblemError('job-not-found', `Job ${id} vanished from the store while finishing.`);
+    if (job === undefined) throw new JobNotFoundError(id);
     return job;
   }
 

@@ -1,19 +1,32 @@
 /**
- * The CPU worker pool: Piscina threads running src/pool/worker.ts, with a bounded queue,
- * cancellation by AbortSignal (a running task's thread is terminated and replaced, so
- * cancelled work really stops) and a typed `run(task, input)`.
+ * The CPU worker pool: Piscina threads running src/pool/worker.ts, with a typed
+ * `run(task, input)`, cancellation by AbortSignal, and a queue of its own in front of
+ * Piscina's.
+ *
+ * Why a queue of its own: Piscina serves tasks first come, first served, so one client with
+ * many tasks queued delays everyone behind it. Here every task names a lane (the tenant, or
+ * the anonymous lane), lanes take turns (round robin) and tasks within a lane keep their
+ * order. A task is handed to Piscina only when a thread is free, so Piscina never queues
+ * and a queued task can be dropped without touching any thread; a running task that is
+ * aborted has its thread terminated and replaced (Piscina does that), so cancelled work
+ * really stops.
+ *
+ * How much work may wait is decided before a request's tasks are queued, by admission
+ * (src/dispatch/admission.ts), in estimated thread time; the queue here only bounds the
+ * task count as a backstop against a bug elsewhere.
  */
 import { performance } from 'node:perf_hooks';
 import type { TransferListItem } from 'node:worker_threads';
 import { Piscina } from 'piscina';
 import { ComputeInputError } from '../compute/errors.js';
-import { ProblemError } from '../http/problems.js';
-import type { TaskEnvelope, TaskRequest } from './worker.js';
+import { OverloadedError, ShuttingDownError } from '../dispatch/errors.js';
 import type { TaskInput, TaskName, TaskOutput } from './tasks.js';
+import type { TaskEnvelope, TaskRequest } from './worker.js';
 
 export interface PoolOptions {
   readonly threads: number;
-  readonly maxQueue: number;
+  /** Tasks allowed to wait for a thread, over all lanes: a backstop, admission is the real bound. */
+  readonly maxQueuedTasks: number;
 }
 
 export interface TaskResult<T> {
@@ -27,7 +40,12 @@ export interface TaskResult<T> {
 export interface RunOptions {
   readonly signal?: AbortSignal;
   readonly transferList?: readonly TransferListItem[];
+  /** Whose turn the task waits for: tasks of one lane run in order, lanes take turns. */
+  readonly lane?: string;
 }
+
+/** The lane of work that names no tenant. */
+export const defaultLane = '';
 
 /** Under tsx (tests, `npm run dev`) this file is .ts and so is the worker; in dist both are .js. */
 function workerFile(): string {
@@ -37,21 +55,35 @@ function workerFile(): string {
 
 const now = (): number => performance.timeOrigin + performance.now();
 
+interface QueuedTask {
+  readonly request: TaskRequest;
+  readonly options: RunOptions;
+  readonly start: () => void;
+  readonly fail: (error: unknown) => void;
+}
+
 export class WorkerPool {
   readonly threads: number;
-  readonly maxQueue: number;
-  #piscina: Piscina<TaskRequest, TaskEnvelope>;
+  readonly maxQueuedTasks: number;
+  readonly #piscina: Piscina<TaskRequest, TaskEnvelope>;
+  /** Waiting tasks per lane; a Map keeps insertion order, which is the turn order. */
+  readonly #lanes = new Map<string, QueuedTask[]>();
+  #queued = 0;
+  #running = 0;
   #closed = false;
-  #inFlight = 0;
+  /** The lane that was last given a thread: it goes to the back when others are waiting. */
+  #lastLane: string | undefined;
 
   constructor(options: PoolOptions) {
     this.threads = options.threads;
-    this.maxQueue = options.maxQueue;
+    this.maxQueuedTasks = options.maxQueuedTasks;
     this.#piscina = new Piscina({
       filename: workerFile(),
       minThreads: options.threads,
       maxThreads: options.threads,
-      maxQueue: options.maxQueue,
+      // Tasks reach Piscina only when a thread is free; a replaced thread (after an abort)
+      // may make one wait there briefly, which must never be refused.
+      maxQueue: Number.POSITIVE_INFINITY,
       // Threads stay up: starting one costs tens of milliseconds.
       idleTimeout: Number.POSITIVE_INFINITY,
     });
@@ -61,18 +93,28 @@ export class WorkerPool {
     return this.#closed;
   }
 
-  /** Tasks waiting for a thread. Piscina's own count leaves out tasks that carry a signal. */
+  /** Tasks waiting for a thread, over all lanes. */
   get queueSize(): number {
-    return Math.max(0, this.#inFlight - this.threads);
+    return this.#queued;
   }
 
-  get utilization(): number {
-    return this.#piscina.utilization;
+  /** Tasks waiting in one lane. */
+  queuedIn(lane: string): number {
+    return this.#lanes.get(lane)?.length ?? 0;
+  }
+
+  /** Tasks on a thread now. */
+  get running(): number {
+    return this.#running;
   }
 
   /** Tasks submitted and not yet settled: running or waiting for a thread. */
   get inFlight(): number {
-    return this.#inFlight;
+    return this.#running + this.#queued;
+  }
+
+  get utilization(): number {
+    return this.#piscina.utilization;
   }
 
   get completed(): number {
@@ -80,25 +122,27 @@ export class WorkerPool {
   }
 
   async run<K extends TaskName>(task: K, input: TaskInput<K>, options: RunOptions = {}): Promise<TaskResult<TaskOutput<K>>> {
-    if (this.#closed) throw new ProblemError('shutting-down', 'The server is shutting down; retry on another instance.', { headers: { 'Retry-After': '1' } });
-    // Piscina does not count tasks that carry an AbortSignal against `maxQueue` (they wait in
-    // a separate queue), and every task here may carry one: so the bound is enforced here.
-    if (this.#inFlight >= this.threads + this.maxQueue) throw this.#overloaded();
+    if (this.#closed) throw new ShuttingDownError();
+    options.signal?.throwIfAborted();
     const submittedAt = now();
+    const request: TaskRequest = { task, input };
+    // A waiting task is handed its thread by #startNext, which counts it as running.
+    if (this.#running >= this.threads || this.#queued > 0) await this.#wait(request, options);
+    else {
+      this.#running += 1;
+      this.#lastLane = options.lane ?? defaultLane;
+    }
     let envelope: TaskEnvelope;
-    this.#inFlight += 1;
     try {
-      envelope = await this.#piscina.run(
-        { task, input },
-        {
-          ...(options.signal === undefined ? {} : { signal: options.signal }),
-          ...(options.transferList === undefined ? {} : { transferList: options.transferList as TransferListItem[] }),
-        },
-      );
+      envelope = await this.#piscina.run(request, {
+        ...(options.signal === undefined ? {} : { signal: options.signal }),
+        ...(options.transferList === undefined ? {} : { transferList: options.transferList as TransferListItem[] }),
+      });
     } catch (error) {
-      throw this.#translate(error, options.signal);
+      throw options.signal?.aborted === true ? (options.signal.reason ?? error) : error;
     } finally {
-      this.#inFlight -= 1;
+      this.#running -= 1;
+      this.#startNext();
     }
     const queueMs = Math.max(0, envelope.startedAt - submittedAt);
     const computeMs = envelope.finishedAt - envelope.startedAt;
@@ -109,23 +153,75 @@ export class WorkerPool {
     return { value: envelope.value as TaskOutput<K>, queueMs, computeMs };
   }
 
-  #translate(error: unknown, signal: AbortSignal | undefined): unknown {
-    if (signal?.aborted) return signal.reason ?? error;
-    if (error instanceof Error && error.message === 'Task queue is at limit') return this.#overloaded();
-    return error;
+  /** Resolves when it is this task's turn and a thread is free; rejects if aborted first. */
+  #wait(request: TaskRequest, options: RunOptions): Promise<void> {
+    if (this.#queued >= this.maxQueuedTasks) {
+      throw new OverloadedError(
+        `All ${this.threads} worker threads are busy and ${this.#queued} tasks are already waiting; retry after the indicated delay.`,
+        1,
+      );
+    }
+    const lane = options.lane ?? defaultLane;
+    return new Promise<void>((resolve, reject) => {
+      const { signal } = options;
+      const onAbort = (): void => {
+        const waiting = this.#lanes.get(lane);
+        const index = waiting?.indexOf(entry) ?? -1;
+        if (waiting === undefined || index < 0) return;
+        waiting.splice(index, 1);
+        if (waiting.length === 0) this.#lanes.delete(lane);
+        this.#queued -= 1;
+        reject(signal?.reason);
+      };
+      const entry: QueuedTask = {
+        request,
+        options,
+        start: () => {
+          signal?.removeEventListener('abort', onAbort);
+          resolve();
+        },
+        fail: (error) => {
+          signal?.removeEventListener('abort', onAbort);
+          reject(error);
+        },
+      };
+      signal?.addEventListener('abort', onAbort, { once: true });
+      const waiting = this.#lanes.get(lane);
+      if (waiting === undefined) this.#lanes.set(lane, [entry]);
+      else waiting.push(entry);
+      this.#queued += 1;
+    });
   }
 
-  #overloaded(): ProblemError {
-    return new ProblemError(
-      'overloaded',
-      `All ${this.threads} worker threads are busy and ${this.maxQueue} tasks are already waiting; retry after the indicated delay.`,
-      { headers: { 'Retry-After': '1' } },
-    );
+  /** Hands the free thread to the next lane in turn, which then goes to the back. */
+  #startNext(): void {
+    if (this.#running >= this.threads) return;
+    const last = this.#lastLane === undefined ? undefined : this.#lanes.get(this.#lastLane);
+    if (last !== undefined && this.#lanes.size > 1) {
+      this.#lanes.delete(this.#lastLane as string);
+      this.#lanes.set(this.#lastLane as string, last);
+    }
+    for (const [lane, waiting] of this.#lanes) {
+      const next = waiting.shift();
+      this.#lanes.delete(lane);
+      if (waiting.length > 0) this.#lanes.set(lane, waiting);
+      if (next === undefined) continue;
+      this.#queued -= 1;
+      // Claimed here, not when `next` resumes: a task finishing in between must not hand
+      // out the same thread again.
+      this.#running += 1;
+      this.#lastLane = lane;
+      next.start();
+      return;
+    }
   }
 
   async close(): Promise<void> {
     if (this.#closed) return;
     this.#closed = true;
+    for (const waiting of this.#lanes.values()) for (const entry of waiting) entry.fail(new ShuttingDownError());
+    this.#lanes.clear();
+    this.#queued = 0;
     await this.#piscina.close();
   }
 }

@@ -89,15 +89,31 @@ describe('jobs for compute calls', () => {
   });
 
   test('a failing job ends failed with the problem the sync call would give', async () => {
-    const local = startTestApp({ JOB_TIMEOUT_MS: '100' });
+    const local = startTestApp({ JOB_TIMEOUT_MS: '1500' });
     try {
-      const accepted = await local.request.post('/v1/primes/check').set('Prefer', 'respond-async').send(slowBatch).expect(202);
+      // Two 62-bit prime factors: estimated like any 124-bit number, but rho needs ~2^31 steps.
+      const hard = (4611686018427387847n * 4611686018427388039n).toString();
+      const accepted = await local.request.post('/v1/primes/factor').set('Prefer', 'respond-async').send({ numbers: [hard] }).expect(202);
       const finished = await pollUntilFinished(local, accepted.headers['location'] as string);
       assert.equal(finished.status, 'failed');
       assert.equal(finished.problem?.type, 'https://crunch.dev/problems/deadline-exceeded');
       assert.equal(finished.problem?.status, 422);
+      assert.match(String(finished.problem?.detail), /1500 ms/);
       // The process and its pool survive: the next call works.
       await local.request.get('/v1/primes/97').expect(200);
+    } finally {
+      await local.close();
+    }
+  });
+
+  test('a job whose estimate is beyond the job deadline is refused with 422 too-costly before it starts', async () => {
+    const local = startTestApp({ JOB_TIMEOUT_MS: '100' });
+    try {
+      const refused = await local.request.post('/v1/primes/check').set('Prefer', 'respond-async').send(slowBatch).expect(422);
+      const problem = problemOf(refused);
+      assert.equal(problem.type, 'https://crunch.dev/problems/too-costly');
+      assert.match(problem.detail, /beyond its deadline of 100 ms/);
+      assert.deepEqual((await local.request.get('/v1/jobs').expect(200)).body.jobs, []);
     } finally {
       await local.close();
     }

@@ -116,10 +116,10 @@ describe('POST /v1/mapreduce', () => {
     const updates: ProgressUpdate[] = [];
     const input = new TextEncoder().encode(generate(400_000, 5));
     const outcome = await app.services.dispatcher.run(mapReduceWork({ kind: 'wordcount', top: 3 }, input, 2), {
-      route: 'pool',
+      placement: 'pool',
       progress: (update) => updates.push(update),
     });
-    assert.equal(outcome.route, 'pool');
+    assert.equal(outcome.placement, 'pool');
     const map = updates.filter((u) => u.phase === 'map');
     const reduce = updates.filter((u) => u.phase === 'reduce');
     assert.ok(map.length >= 3, JSON.stringify(map));

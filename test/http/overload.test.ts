@@ -4,11 +4,11 @@ import { type TestApp, problemOf, startTestApp } from '../helpers/app.js';
 
 let app: TestApp;
 before(() => {
-  app = startTestApp({ POOL_THREADS: '1', POOL_MAX_QUEUE: '0' });
+  app = startTestApp({ POOL_THREADS: '1', POOL_MAX_BACKLOG_MS: '0' });
 });
 after(() => app.close());
 
-test('when every thread is busy and the queue is full, requests get 503 with Retry-After, and inline work still runs', async () => {
+test('when the admitted backlog is full, pool requests get 503 with Retry-After at once, and inline work still runs', async () => {
   const n = (2n ** 3217n - 1n).toString();
   const busy = app.request.get(`/v1/primes/${n}`).then((response) => response.status);
   while (app.services.pool.inFlight === 0) await new Promise((resolve) => setTimeout(resolve, 5));

@@ -11,11 +11,10 @@ import {
   firstInvalidUtf8,
   isValidUtf8,
   PatternRefusedError,
-  type JobResult,
   type JobSpec,
 } from '../../compute/mapreduce/index.js';
-import { computeRoute, respondCompute } from '../../http/compute-response.js';
-import { computeResponseHeaders } from '../../http/dispatch-options.js';
+import { respondCompute } from '../../http/compute-endpoint.js';
+import { computeResponseHeaders, computeRoute } from '../../http/compute-route.js';
 import type { AppEnv, AppHono } from '../../http/env.js';
 import { zodFieldErrors } from '../../http/errors.js';
 import { type FieldError, ProblemError, problemResponses, validationProblem } from '../../http/problems.js';
@@ -35,7 +34,8 @@ import {
   mapReduceRequestSchema,
   MapReduceResultSchema,
 } from './schemas.js';
-import { type MapReduceInput, mapReduceWork } from './work.js';
+import { mapReduceOperations } from '../../operations/mapreduce.js';
+import type { MapReduceInput } from './work.js';
 
 interface JobOptions {
   caseFold?: boolean | undefined;
@@ -146,11 +146,6 @@ function checkUtf8(bytes: Uint8Array): void {
 /** Uploads at least this big are read into shared memory, so chunks reach the workers as views. */
 const SHARED_BODY_BYTES = 256 * 1024;
 
-function render(result: JobResult): unknown {
-  const { kind, ...rest } = result;
-  return { job: kind, ...rest };
-}
-
 /** Names the job in the message when the discriminator is what failed. */
 const requestHook: Hook<unknown, AppEnv, string, unknown> = (result) => {
   if (result.success) return;
@@ -247,9 +242,11 @@ export function registerMapReduceRoutes(app: AppHono, services: Services): void 
         checkIndexBounds(job, '/');
         input = documents;
       }
-      const loopBudgetMicros = Math.max(config.dispatch.inlineBudgetMicros, config.dispatch.slicedBudgetMicros);
-      const work = mapReduceWork(job, input, config.pool.threads, { validated: true, loopBudgetMicros });
-      return (await respondCompute(c, services, { work, render, ...(input instanceof Uint8Array ? { upload: input } : {}) })) as never;
+      return (await respondCompute(c, services, {
+        operation: mapReduceOperations[`mapreduce.${job.kind}`],
+        input: { job, text: input },
+        ...(input instanceof Uint8Array ? { upload: input } : {}),
+      })) as never;
     },
     requestHook as never,
   );

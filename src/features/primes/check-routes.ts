@@ -1,8 +1,6 @@
 /** GET /v1/primes/{n} and POST /v1/primes/check. */
-import { integerBatchOf } from '../../compute/primes/batch.js';
-import { U64_LIMIT } from '../../compute/primes/integer.js';
-import { computeRoute, respondCompute } from '../../http/compute-response.js';
-import { computeResponseHeaders } from '../../http/dispatch-options.js';
+import { respondCompute } from '../../http/compute-endpoint.js';
+import { computeResponseHeaders, computeRoute } from '../../http/compute-route.js';
 import type { AppHono } from '../../http/env.js';
 import { parseIntegerBatch, parseIntegerInput } from '../../http/integer-input.js';
 import { jsonArrayResponse } from '../../http/json-stream.js';
@@ -14,11 +12,7 @@ import {
   PrimeParamsSchema,
   primeCheckBatchRequestSchema,
 } from './check-schemas.js';
-import { checkPrimesWork } from './check-work.js';
-
-function testFor(value: bigint): 'deterministic' | 'probable' {
-  return value < U64_LIMIT ? 'deterministic' : 'probable';
-}
+import { primesCheck, primesIsPrime } from '../../operations/primes-check.js';
 
 export function registerPrimeCheckRoutes(app: AppHono, services: Services): void {
   const { config } = services;
@@ -47,11 +41,7 @@ export function registerPrimeCheckRoutes(app: AppHono, services: Services): void
     const { n: text } = c.req.valid('param');
     const parsed = parseIntegerInput(text, limits.maxIntegerBits);
     if (!parsed.ok) throw validationProblem([{ pointer: '#/path/n', message: parsed.message }]);
-    const n = parsed.value;
-    return respondCompute(c, services, {
-      work: checkPrimesWork(integerBatchOf([n]), config.pool.threads),
-      render: (flags) => ({ n: n.toString(), prime: flags[0] === 1, test: testFor(n) }),
-    }) as never;
+    return respondCompute(c, services, { operation: primesIsPrime, input: { n: parsed.value } }) as never;
   });
 
   const checkMany = computeRoute({
@@ -86,11 +76,8 @@ export function registerPrimeCheckRoutes(app: AppHono, services: Services): void
     const testAt = (index: number) => (probable[index] === 1 ? 'probable' : 'deterministic');
     // Typed as the schema for the contract; the sync body itself is streamed in slices.
     return respondCompute(c, services, {
-      work: checkPrimesWork(batch, config.pool.threads),
-      render: (flags) => ({
-        count,
-        results: numbers.map((_, index) => ({ n: decimal(index), prime: flags[index] === 1, test: testAt(index) })),
-      }),
+      operation: primesCheck,
+      input: { batch },
       respond: (context, flags) =>
         jsonArrayResponse(context, {
           head: `{"count":${count},"results":[`,

@@ -1,48 +1,17 @@
 /** GET /v1/primes/count: how many primes lie in a range. */
-import { computeRoute, respondCompute } from '../../http/compute-response.js';
-import { computeResponseHeaders } from '../../http/dispatch-options.js';
+import { respondCompute } from '../../http/compute-endpoint.js';
+import { computeResponseHeaders, computeRoute } from '../../http/compute-route.js';
 import type { AppHono } from '../../http/env.js';
 import { parseIntegerInput } from '../../http/integer-input.js';
-import { type FieldError, ProblemError, problemResponses, validationProblem } from '../../http/problems.js';
+import { type FieldError, problemResponses, validationProblem } from '../../http/problems.js';
+import { PRIME_PI_MAX, chooseCountMethod, primesCount } from '../../operations/primes-count.js';
 import type { Services } from '../../services.js';
 import { PrimeCountQuerySchema, PrimeCountSchema } from './count-schemas.js';
-import { type CountMethod, PRIME_PI_MAX, countPrimesWork, estimateCountMicros } from './count-work.js';
 
 const u64Max = (1n << 64n) - 1n;
 
-/**
- * The method for a range: the one asked for, else the cheaper of those within their limits
- * (the sieve up to `maxSieveWidth` numbers wide, pi(x) up to PRIME_PI_MAX).
- */
-export function chooseCountMethod(from: bigint, to: bigint, requested: CountMethod | undefined, maxSieveWidth: bigint): CountMethod {
-  const width = to - from + 1n;
-  const sieveFits = width <= maxSieveWidth;
-  const piFits = to <= PRIME_PI_MAX;
-  const limits = `the sieve counts ranges up to ${maxSieveWidth} numbers wide (MAX_SIEVE_WIDTH), pi(x) counts up to to = ${PRIME_PI_MAX}`;
-  if (requested === 'sieve' && !sieveFits) {
-    throw new ProblemError('too-costly', `The range is ${width} numbers wide: ${limits}. Narrow the range or leave out method=sieve.`, {
-      extensions: { maxSieveWidth: maxSieveWidth.toString(), primePiMax: PRIME_PI_MAX.toString() },
-    });
-  }
-  if (requested === 'pi' && !piFits) {
-    throw new ProblemError('too-costly', `to = ${to} is above ${PRIME_PI_MAX}: ${limits}. Lower \`to\` or leave out method=pi.`, {
-      extensions: { maxSieveWidth: maxSieveWidth.toString(), primePiMax: PRIME_PI_MAX.toString() },
-    });
-  }
-  if (requested !== undefined) return requested;
-  if (!sieveFits && !piFits) {
-    throw new ProblemError('too-costly', `The range [${from}, ${to}] is ${width} numbers wide and ends above ${PRIME_PI_MAX}: ${limits}.`, {
-      extensions: { maxSieveWidth: maxSieveWidth.toString(), primePiMax: PRIME_PI_MAX.toString() },
-    });
-  }
-  if (!piFits) return 'sieve';
-  if (!sieveFits) return 'pi';
-  return estimateCountMicros(from, to, 'sieve') <= estimateCountMicros(from, to, 'pi') ? 'sieve' : 'pi';
-}
-
 export function registerPrimeCountRoutes(app: AppHono, services: Services): void {
-  const { config } = services;
-  const { limits } = config;
+  const { limits } = services.config;
 
   const count = computeRoute({
     method: 'get',
@@ -81,9 +50,6 @@ export function registerPrimeCountRoutes(app: AppHono, services: Services): void
     }
     if (errors.length > 0 || from === undefined || to === undefined) throw validationProblem(errors);
     const method = chooseCountMethod(from, to, query.method, limits.maxSieveWidth);
-    return respondCompute(c, services, {
-      work: countPrimesWork(from, to, method, config.pool.threads),
-      render: (result) => ({ from: from.toString(), to: to.toString(), count: result.count.toString(), method: result.method }),
-    }) as never;
+    return respondCompute(c, services, { operation: primesCount, input: { from, to, method } }) as never;
   });
 }

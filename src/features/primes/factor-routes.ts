@@ -1,30 +1,15 @@
 /** POST /v1/primes/factor: prime factorizations with multiplicity. */
-import type { FactorResult } from '../../compute/primes/factor.js';
-import { computeRoute, respondCompute } from '../../http/compute-response.js';
-import { computeResponseHeaders } from '../../http/dispatch-options.js';
+import { respondCompute } from '../../http/compute-endpoint.js';
+import { computeResponseHeaders, computeRoute } from '../../http/compute-route.js';
 import type { AppHono } from '../../http/env.js';
 import { parseIntegerList } from '../../http/integer-input.js';
 import { problemResponses, validationProblem } from '../../http/problems.js';
 import type { Services } from '../../services.js';
 import { FactorResponseSchema, factorRequestSchema } from './factor-schemas.js';
-import { factorWork } from './factor-work.js';
-
-/** Groups sorted factors with multiplicity into prime powers. */
-export function primePowers(factors: readonly bigint[]): Array<{ prime: string; exponent: number }> {
-  const powers: Array<{ prime: string; exponent: number }> = [];
-  let previous: bigint | undefined;
-  for (const factor of factors) {
-    const last = powers[powers.length - 1];
-    if (factor === previous && last !== undefined) last.exponent += 1;
-    else powers.push({ prime: factor.toString(), exponent: 1 });
-    previous = factor;
-  }
-  return powers;
-}
+import { primesFactor } from '../../operations/primes-factor.js';
 
 export function registerPrimeFactorRoutes(app: AppHono, services: Services): void {
-  const { config } = services;
-  const { limits } = config;
+  const { limits } = services.config;
 
   const factor = computeRoute({
     method: 'post',
@@ -59,17 +44,6 @@ export function registerPrimeFactorRoutes(app: AppHono, services: Services): voi
       }
     });
     if (errors.length > 0) throw validationProblem(errors.sort((a, b) => a.pointer.localeCompare(b.pointer, 'en', { numeric: true })));
-    const render = (results: FactorResult[]) => ({
-      count: values.length,
-      results: results.map((result, index) => ({
-        n: (values[index] as bigint).toString(),
-        factors: primePowers(result.factors),
-        test: result.test,
-      })),
-    });
-    return respondCompute(c, services, {
-      work: factorWork(values, config.pool.threads, config.requestTimeoutMs),
-      render,
-    }) as never;
+    return respondCompute(c, services, { operation: primesFactor, input: { values } }) as never;
   });
 }

@@ -1,14 +1,14 @@
 /** GET /v1/primes: the primes of a range, one bounded page at a time. */
 import type { Context } from 'hono';
-import { computeRoute, respondCompute } from '../../http/compute-response.js';
-import { computeResponseHeaders } from '../../http/dispatch-options.js';
+import { respondCompute } from '../../http/compute-endpoint.js';
+import { computeResponseHeaders, computeRoute } from '../../http/compute-route.js';
 import type { AppHono } from '../../http/env.js';
 import { parseIntegerInput } from '../../http/integer-input.js';
 import { jsonArrayResponse } from '../../http/json-stream.js';
 import { type FieldError, problemResponses, validationProblem } from '../../http/problems.js';
 import type { Services } from '../../services.js';
 import { PrimeListSchema, primeListQuerySchema } from './list-schemas.js';
-import { type PrimePage, decodeCursor, encodeCursor, listPrimesWork } from './list-work.js';
+import { type PrimePage, decodeCursor, pageLinks, primesList } from '../../operations/primes-list.js';
 
 const u64Max = (1n << 64n) - 1n;
 
@@ -75,24 +75,8 @@ export function parseListQuery(
   return { from, to, limit };
 }
 
-function nextHref(next: bigint, to: bigint, limit: number): string {
-  return `/v1/primes?cursor=${encodeCursor(next, to)}&limit=${limit}`;
-}
-
-export function renderPrimePage(page: PrimePage, limit: number, withPrimes = true) {
-  return {
-    from: page.from.toString(),
-    to: page.to.toString(),
-    count: page.primes.length,
-    primes: withPrimes ? page.primes.map(String) : [],
-    cursor: page.next === undefined ? null : encodeCursor(page.next, page.to),
-    next: page.next === undefined ? null : nextHref(page.next, page.to, limit),
-  };
-}
-
 export function registerPrimeListRoutes(app: AppHono, services: Services): void {
-  const { config } = services;
-  const { limits } = config;
+  const { limits } = services.config;
 
   const list = computeRoute({
     method: 'get',
@@ -122,18 +106,18 @@ export function registerPrimeListRoutes(app: AppHono, services: Services): void 
     const { from, to, limit } = parseListQuery(c.req.valid('query'), limits.maxListPage);
     // An `after` at or past `to` leaves nothing: an empty, final page.
     return respondCompute(c, services, {
-      work: listPrimesWork(from, to, limit, config.pool.threads),
-      render: (page) => renderPrimePage(page, limit),
+      operation: primesList,
+      input: { from, to, limit },
       // The same JSON as `render`, streamed in slices: a page can hold 10^5 primes or more.
-      respond: (context: Context, page) => {
-        if (page.next !== undefined) context.header('Link', `<${nextHref(page.next, page.to, limit)}>; rel="next"`);
-        const { primes, count, ...rest } = renderPrimePage(page, limit, false);
-        const head = JSON.stringify({ from: rest.from, to: rest.to, count });
+      respond: (context: Context, page: PrimePage) => {
+        const links = pageLinks(page, limit);
+        if (links.next !== null) context.header('Link', `<${links.next}>; rel="next"`);
+        const head = JSON.stringify({ from: page.from.toString(), to: page.to.toString(), count: page.primes.length });
         return jsonArrayResponse(context, {
           head: `${head.slice(0, -1)},"primes":[`,
-          count,
+          count: page.primes.length,
           renderItem: (index) => `"${String(page.primes[index])}"`,
-          tail: `],"cursor":${JSON.stringify(rest.cursor)},"next":${JSON.stringify(rest.next)}}`,
+          tail: `],"cursor":${JSON.stringify(links.cursor)},"next":${JSON.stringify(links.next)}}`,
         });
       },
     }) as never;

@@ -3,8 +3,8 @@ import type { z } from '@hono/zod-openapi';
 import type { Context } from 'hono';
 import { packInts } from '../../compute/reduce/int-reduce.js';
 import { type ReduceOp, type ReduceType, type ReduceValues, isOpAllowed } from '../../compute/reduce/reduce.js';
-import { computeRoute, respondCompute } from '../../http/compute-response.js';
-import { computeResponseHeaders } from '../../http/dispatch-options.js';
+import { respondCompute } from '../../http/compute-endpoint.js';
+import { computeResponseHeaders, computeRoute } from '../../http/compute-route.js';
 import type { AppHono } from '../../http/env.js';
 import { readUpload } from '../../http/upload.js';
 import { ProblemError, problemResponses, validationProblem } from '../../http/problems.js';
@@ -15,16 +15,14 @@ import {
   ReduceResponseSchema,
   parseValues,
   reduceRequestSchema,
-  renderResult,
 } from './schemas.js';
-import { reduceWork } from './work.js';
+import { reduce as reduceOperation } from '../../operations/reduce.js';
 
 const binaryMediaType = /^application\/octet-stream\s*(;|$)/i;
 const jsonMediaType = /^application\/([a-z.-]+\+)?json\s*(;|$)/i;
 
 export function registerReduceRoutes(app: AppHono, services: Services): void {
-  const { config } = services;
-  const { limits } = config;
+  const { limits } = services.config;
 
   const reduce = computeRoute({
     method: 'post',
@@ -81,10 +79,9 @@ export function registerReduceRoutes(app: AppHono, services: Services): void {
         'Send `Content-Type: application/json` with { "op", "type", "values" }, or `application/octet-stream` with ?op=&type= in the query.',
       );
     }
-    const count = values.length;
     return (await respondCompute(c, services, {
-      work: reduceWork({ op, type, values, maxBits: limits.maxIntegerBits }, config.pool.threads),
-      render: (result) => ({ op, type, count, result: renderResult(result) }),
+      operation: reduceOperation,
+      input: { op, type, values },
       ...(upload === undefined ? {} : { upload }),
     })) as never;
   });

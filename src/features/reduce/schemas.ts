@@ -1,7 +1,7 @@
 /** Contract of POST /v1/reduce, and the parsing of JSON values into the kernels' arrays. */
 import { z } from '@hono/zod-openapi';
 import { floatOps, intOps } from '../../compute/reduce/reduce.js';
-import type { ReduceResult, ReduceType } from '../../compute/reduce/reduce.js';
+import type { ReduceType } from '../../compute/reduce/reduce.js';
 import type { Limits } from '../../config.js';
 import type { FieldError } from '../../http/problems.js';
 
@@ -70,13 +70,6 @@ export const ReduceResponseSchema = z
     }),
   })
   .openapi('ReduceResponse', { example: { op: 'sum', type: 'float64', count: 3, result: 0.6 } });
-
-/** The JSON form of a result. */
-export function renderResult(result: ReduceResult): number | string {
-  if (typeof result === 'bigint') return result.toString();
-  if (Number.isFinite(result)) return result;
-  return Number.isNaN(result) ? 'NaN' : result > 0 ? 'Infinity' : '-Infinity';
-}
 
 const specials: Record<string, number> = { NaN: Number.NaN, Infinity: Number.POSITIVE_INFINITY, '-Infinity': Number.NEGATIVE_INFINITY };
 const signedDecimal = /^-?(0|[1-9][0-9]*)$/;

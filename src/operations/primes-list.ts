@@ -6,9 +6,13 @@
  * near x), and sieves further windows only if the first held too few primes. On the pool a
  * window is cut into contiguous shards sieved at once and joined in order.
  */
-import { estimateSieveMicros } from '../../compute/primes/sieve.js';
-import type { Progress, Work } from '../../dispatch/dispatcher.js';
-import { sieveList } from '../../pool/tasks/primes.js';
+import { z } from 'zod';
+import { estimateSieveMicros } from '../compute/primes/sieve.js';
+import type { Progress, Work } from '../dispatch/dispatcher.js';
+import { splitRange } from '../dispatch/sharding.js';
+import { sieveList } from '../pool/tasks/primes.js';
+import { nonNegativeBigint } from './inputs.js';
+import { defineOperation } from './types.js';
 
 export interface PrimePage {
   readonly from: bigint;
@@ -117,22 +121,6 @@ export function listPrimesWork(from: bigint, to: bigint, limit: number, threads:
   };
 }
 
-/** Splits [from, to] into `count` contiguous, nearly equal ranges. */
-export function splitRange(from: bigint, to: bigint, count: number): Array<readonly [bigint, bigint]> {
-  const width = to - from + 1n;
-  if (width <= 0n) return [];
-  const parts = BigInt(Math.max(1, count)) > width ? width : BigInt(Math.max(1, count));
-  const pieces: Array<readonly [bigint, bigint]> = [];
-  for (let index = 0n; index < parts; index += 1n) {
-    const start = from + (width * index) / parts;
-    const end = from + (width * (index + 1n)) / parts - 1n;
-    if (end >= start) pieces.push([start, end]);
-  }
-  return pieces;
-}
-
-// ---- cursor ---------------------------------------------------------------------------------
-
 const cursorPrefix = 'p1.';
 
 /** An opaque token for "the rest of [from, to]": clients must not build or parse it. */
@@ -151,3 +139,30 @@ export function decodeCursor(cursor: string): { from: bigint; to: bigint } | und
   return { from, to };
 }
 
+
+function nextHref(next: bigint, to: bigint, limit: number): string {
+  return `/v1/primes?cursor=${encodeCursor(next, to)}&limit=${limit}`;
+}
+
+/** Where the page after this one starts, as the `cursor` and `next` of the body (and the `Link` header). */
+export function pageLinks(page: PrimePage, limit: number): { cursor: string | null; next: string | null } {
+  if (page.next === undefined) return { cursor: null, next: null };
+  return { cursor: encodeCursor(page.next, page.to), next: nextHref(page.next, page.to, limit) };
+}
+
+export function renderPrimePage(page: PrimePage, limit: number) {
+  return {
+    from: page.from.toString(),
+    to: page.to.toString(),
+    count: page.primes.length,
+    primes: page.primes.map(String),
+    ...pageLinks(page, limit),
+  };
+}
+
+export const primesList = defineOperation({
+  name: 'primes.list',
+  input: z.object({ from: nonNegativeBigint, to: nonNegativeBigint, limit: z.number().int().positive() }),
+  plan: (input, context) => listPrimesWork(input.from, input.to, input.limit, context.threads),
+  render: (page: PrimePage, input) => renderPrimePage(page, input.limit),
+});

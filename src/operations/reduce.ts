@@ -7,7 +7,9 @@
  * is copied or touched per value on the main thread. Other typed arrays are cut with
  * `slice` (one copy of each shard) and transferred.
  */
+import { z } from 'zod';
 import {
+  intOps,
   type ReduceOp,
   type ReducePartial,
   type ReduceResult,
@@ -19,9 +21,11 @@ import {
   finishReduction,
   reduceAll,
   reduceShard,
-} from '../../compute/reduce/reduce.js';
-import { type Work, shardCount, splitEvenly } from '../../dispatch/dispatcher.js';
-import type { ReduceShardInput } from '../../pool/tasks/reduce.js';
+} from '../compute/reduce/reduce.js';
+import type { Work } from '../dispatch/dispatcher.js';
+import { shardCount, splitEvenly } from '../dispatch/sharding.js';
+import type { ReduceShardInput } from '../pool/tasks/reduce.js';
+import { defineOperation } from './types.js';
 
 /** Posting a shard costs tens of microseconds: give each at least this many values. */
 const minValuesPerShard = 64 * SHARD_ALIGN;
@@ -95,3 +99,29 @@ export function reduceWork(spec: ReduceSpec, threads: number): Work<ReduceResult
     },
   };
 }
+
+/** The JSON form of a result: NaN and the infinities as strings, bigints as decimal strings. */
+export function renderReduceResult(result: ReduceResult): number | string {
+  if (typeof result === 'bigint') return result.toString();
+  if (Number.isFinite(result)) return result;
+  return Number.isNaN(result) ? 'NaN' : result > 0 ? 'Infinity' : '-Infinity';
+}
+
+export interface ReduceInput {
+  readonly op: ReduceOp;
+  readonly type: ReduceType;
+  readonly values: ReduceValues;
+}
+
+const reduceValuesSchema = z.union([
+  z.instanceof(Float64Array),
+  z.instanceof(BigInt64Array),
+  z.array(z.bigint()),
+]) as z.ZodType<ReduceValues>;
+
+export const reduce = defineOperation({
+  name: 'reduce',
+  input: z.object({ op: z.enum(intOps), type: z.enum(['float64', 'int']), values: reduceValuesSchema }) as z.ZodType<ReduceInput>,
+  plan: (input, context) => reduceWork({ ...input, maxBits: context.limits.maxIntegerBits }, context.threads),
+  render: (result: ReduceResult, input) => ({ op: input.op, type: input.type, count: input.values.length, result: renderReduceResult(result) }),
+});

@@ -7,12 +7,17 @@
  *   like to^(2/3) whatever the width; on the pool both values run as `primePiShard` tasks
  *   of their plans at once.
  */
-import { PRIME_PI_MAX, combinePrimePi, estimatePrimePiMicros, planPrimePi, primePi } from '../../compute/primes/prime-pi.js';
-import { countPrimesSieve, estimateSieveMicros } from '../../compute/primes/sieve.js';
-import type { Work } from '../../dispatch/dispatcher.js';
-import { splitRange } from './list-work.js';
+import { z } from 'zod';
+import { PRIME_PI_MAX, combinePrimePi, estimatePrimePiMicros, planPrimePi, primePi } from '../compute/primes/prime-pi.js';
+import { countPrimesSieve, estimateSieveMicros } from '../compute/primes/sieve.js';
+import type { Work } from '../dispatch/dispatcher.js';
+import { TooCostlyError } from '../dispatch/errors.js';
+import { splitRange } from '../dispatch/sharding.js';
+import { nonNegativeBigint } from './inputs.js';
+import { defineOperation } from './types.js';
 
-export type CountMethod = 'sieve' | 'pi';
+export const countMethods = ['sieve', 'pi'] as const;
+export type CountMethod = (typeof countMethods)[number];
 
 export interface PrimeCount {
   readonly count: bigint;
@@ -84,3 +89,40 @@ export function countPrimesWork(from: bigint, to: bigint, method: CountMethod, t
     },
   };
 }
+
+/**
+ * The method for a range: the one asked for, else the cheaper of those within their limits
+ * (the sieve up to `maxSieveWidth` numbers wide, pi(x) up to PRIME_PI_MAX).
+ */
+export function chooseCountMethod(from: bigint, to: bigint, requested: CountMethod | undefined, maxSieveWidth: bigint): CountMethod {
+  const width = to - from + 1n;
+  const sieveFits = width <= maxSieveWidth;
+  const piFits = to <= PRIME_PI_MAX;
+  const limits = `the sieve counts ranges up to ${maxSieveWidth} numbers wide (MAX_SIEVE_WIDTH), pi(x) counts up to to = ${PRIME_PI_MAX}`;
+  const extensions = { maxSieveWidth: maxSieveWidth.toString(), primePiMax: PRIME_PI_MAX.toString() };
+  if (requested === 'sieve' && !sieveFits) {
+    throw new TooCostlyError(`The range is ${width} numbers wide: ${limits}. Narrow the range or leave out method=sieve.`, extensions);
+  }
+  if (requested === 'pi' && !piFits) {
+    throw new TooCostlyError(`to = ${to} is above ${PRIME_PI_MAX}: ${limits}. Lower \`to\` or leave out method=pi.`, extensions);
+  }
+  if (requested !== undefined) return requested;
+  if (!sieveFits && !piFits) {
+    throw new TooCostlyError(`The range [${from}, ${to}] is ${width} numbers wide and ends above ${PRIME_PI_MAX}: ${limits}.`, extensions);
+  }
+  if (!piFits) return 'sieve';
+  if (!sieveFits) return 'pi';
+  return estimateCountMicros(from, to, 'sieve') <= estimateCountMicros(from, to, 'pi') ? 'sieve' : 'pi';
+}
+
+export const primesCount = defineOperation({
+  name: 'primes.count',
+  input: z.object({ from: nonNegativeBigint, to: nonNegativeBigint, method: z.enum(countMethods) }),
+  plan: (input, context) => countPrimesWork(input.from, input.to, input.method, context.threads),
+  render: (result: PrimeCount, input) => ({
+    from: input.from.toString(),
+    to: input.to.toString(),
+    count: result.count.toString(),
+    method: result.method,
+  }),
+});

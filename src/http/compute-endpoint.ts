@@ -1,0 +1,100 @@
+/**
+ * The one way a compute route answers: it names an operation and its validated input, and
+ * this runs it synchronously or, when the client sends `Prefer: respond-async` or
+ * `Prefer: wait=N`, submits it as a job. Both run the same registry entry on the same
+ * input (src/operations/), so a job computes exactly what the synchronous call would.
+ * Only the HTTP parts live here: headers, the idempotency fingerprint, the 202 answer.
+ */
+import { createHash } from 'node:crypto';
+import type { Context } from 'hono';
+import { jobPath, jobView } from '../features/jobs/job-schemas.js';
+import type { JobRecord } from '../jobs/types.js';
+import type { Operation } from '../operations/types.js';
+import type { Services } from '../services.js';
+import { dispatchOptions, requestedPlacement } from './dispatch-options.js';
+import { type Preference, parsePrefer } from './prefer.js';
+import { ProblemError, problemMediaType, problemTypes } from './problems.js';
+import { setOutcomeHeaders } from './timing.js';
+import { releaseUpload } from './upload.js';
+
+export interface ComputeCall<I, V> {
+  readonly operation: Operation<I, V>;
+  readonly input: I;
+  /**
+   * A sync response built differently from the operation's `render`, e.g. streamed for very
+   * large results. Must send the same JSON as `render` would.
+   */
+  readonly respond?: (c: Context, value: V) => Response;
+  /**
+   * The uploaded body the input holds, when the route read it itself (binary, text): it
+   * identifies the request for Idempotency-Key, and its memory is offered for reuse once
+   * a synchronous answer is built (a job keeps it).
+   */
+  readonly upload?: Uint8Array;
+}
+
+export async function respondCompute<I, V>(c: Context, services: Services, call: ComputeCall<I, V>): Promise<Response> {
+  const preference = parsePrefer(c.req.header('prefer'));
+  if (!preference.respondAsync && preference.waitSeconds === undefined) {
+    try {
+      const work = call.operation.plan(call.input, services.planContext);
+      const outcome = await services.dispatcher.run(work, dispatchOptions(c, services));
+      setOutcomeHeaders(c, outcome);
+      if (call.respond !== undefined) return call.respond(c, outcome.value);
+      return c.json(call.operation.render(outcome.value, call.input) as object, 200);
+    } finally {
+      if (call.upload !== undefined) releaseUpload(call.upload);
+    }
+  }
+  return submitJob(c, services, call, preference);
+}
+
+async function submitJob<I, V>(c: Context, services: Services, call: ComputeCall<I, V>, preference: Preference): Promise<Response> {
+  const { jobs } = services;
+  const key = c.req.header('idempotency-key');
+  if (key !== undefined && !/^[\x21-\x7e]{1,200}$/.test(key)) {
+    throw new ProblemError('bad-request', 'Idempotency-Key must be 1 to 200 visible ASCII characters (no spaces).');
+  }
+  const placement = requestedPlacement(c, services);
+  // Refused now, with a 422, rather than accepted and failed later.
+  if (placement !== 'inline') {
+    services.dispatcher.refuseBeyondDeadline(call.operation.plan(call.input, services.planContext), services.config.jobs.timeoutMs);
+  }
+  // A job outlives its request: the client's disconnect must not cancel it, only DELETE does.
+  const { job, created } = await jobs.submit({
+    operation: call.operation.name,
+    input: call.input,
+    ...(placement === undefined ? {} : { placement }),
+    ...(key === undefined ? {} : { idempotency: { key, fingerprint: await fingerprint(c, call.upload) } }),
+  });
+  if (!created) c.header('Idempotent-Replayed', 'true');
+
+  const waitMs = (preference.waitSeconds ?? 0) * 1_000;
+  const current = waitMs > 0 ? await jobs.waitFor(job.id, waitMs, c.req.raw.signal) : job;
+  c.header('Content-Location', jobPath(current.id));
+  if (waitMs > 0 && !preference.respondAsync) c.header('Preference-Applied', `wait=${preference.waitSeconds}`);
+  if (current.status === 'succeeded' && waitMs > 0) return c.json(current.result as object, 200);
+  if (current.status === 'failed' && waitMs > 0) return finishedProblem(current);
+  c.header('Location', jobPath(current.id));
+  c.header('Preference-Applied', preference.respondAsync ? 'respond-async' : `wait=${preference.waitSeconds}`);
+  c.header('Retry-After', '1');
+  return c.json(jobView(current), 202);
+}
+
+function finishedProblem(job: JobRecord): Response {
+  const problem = job.problem ?? { ...problemTypes.internal, type: 'about:blank', detail: 'The job failed.' };
+  return new Response(JSON.stringify(problem), {
+    status: problem.status,
+    headers: { 'Content-Type': problemMediaType, 'Content-Location': jobPath(job.id) },
+  });
+}
+
+/** Identifies the request an Idempotency-Key was used with: method, target, media type and body. */
+async function fingerprint(c: Context, upload: Uint8Array | undefined): Promise<string> {
+  const hash = createHash('sha256');
+  const url = new URL(c.req.url);
+  hash.update(`${c.req.method} ${url.pathname}${url.search}\n${c.req.header('content-type') ?? ''}\n`);
+  if (upload !== undefined) hash.update(upload);
+  else if (c.req.method !== 'GET' && c.req.method !== 'HEAD') hash.update(new Uint8Array(await c.req.arrayBuffer()));
+  return hash.digest('base64url');
+}

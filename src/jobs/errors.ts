@@ -1,0 +1,39 @@
+/**
+ * What the job runner refuses. Plain errors with the facts (ids, states); the HTTP edge
+ * maps them to problems (src/http/errors.ts).
+ */
+import type { JobStatus } from './types.js';
+
+export class JobNotFoundError extends Error {
+  override readonly name = 'JobNotFoundError';
+  constructor(readonly jobId: string) {
+    super(`There is no job ${jobId}. Job ids come from the Location header of a 202 response.`);
+  }
+}
+
+export class JobExpiredError extends Error {
+  override readonly name = 'JobExpiredError';
+  constructor(
+    readonly jobId: string,
+    readonly ttlSeconds: number,
+  ) {
+    super(`Job ${jobId} finished more than ${ttlSeconds} s ago and its result was discarded; submit it again.`);
+  }
+}
+
+export class JobFinishedError extends Error {
+  override readonly name = 'JobFinishedError';
+  constructor(
+    readonly jobId: string,
+    readonly status: JobStatus,
+  ) {
+    super(`Job ${jobId} already ${status}; there is nothing to cancel.`);
+  }
+}
+
+export class IdempotencyConflictError extends Error {
+  override readonly name = 'IdempotencyConflictError';
+  constructor(readonly jobId: string) {
+    super('This Idempotency-Key was already used with a different request. Use a new key for a new request.');
+  }
+}

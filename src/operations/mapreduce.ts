@@ -1,0 +1,44 @@
+/**
+ * The built-in MapReduce jobs as operations, one registry entry per job (`mapreduce.wordcount`,
+ * …). They share one plan (src/features/mapreduce/work.ts) and differ in their options; the
+ * input is the job spec and the text, as documents or as an upload of UTF-8 bytes that the
+ * caller has already checked.
+ */
+import { z } from 'zod';
+import type { JobKind, JobResult, JobSpec } from '../compute/mapreduce/index.js';
+import { type MapReduceInput, mapReduceWork } from '../features/mapreduce/work.js';
+import { type Operation, defineOperation } from './types.js';
+
+export interface MapReduceOperationInput {
+  readonly job: JobSpec;
+  /** UTF-8 text (validated before the input was made) or documents. */
+  readonly text: MapReduceInput;
+}
+
+const inputSchema = z.object({
+  job: z.object({ kind: z.string() }).passthrough(),
+  text: z.union([z.instanceof(Uint8Array), z.array(z.string())]),
+}) as unknown as z.ZodType<MapReduceOperationInput>;
+
+export function renderMapReduceResult(result: JobResult): unknown {
+  const { kind, ...rest } = result;
+  return { job: kind, ...rest };
+}
+
+function mapReduceOperation<K extends JobKind>(kind: K): Operation<MapReduceOperationInput, JobResult> {
+  return defineOperation({
+    name: `mapreduce.${kind}`,
+    input: inputSchema,
+    plan: (input, context) =>
+      mapReduceWork(input.job, input.text, context.threads, { validated: true, loopBudgetMicros: context.loopBudgetMicros }),
+    render: (result: JobResult) => renderMapReduceResult(result),
+  });
+}
+
+export const mapReduceOperations = {
+  'mapreduce.wordcount': mapReduceOperation('wordcount'),
+  'mapreduce.letters': mapReduceOperation('letters'),
+  'mapreduce.index': mapReduceOperation('index'),
+  'mapreduce.grep': mapReduceOperation('grep'),
+  'mapreduce.sumbykey': mapReduceOperation('sumbykey'),
+} as const satisfies Record<`mapreduce.${JobKind}`, Operation<MapReduceOperationInput, JobResult>>;

@@ -1,0 +1,100 @@
+/**
+ * Prime checking as an operation: one cost estimate, and the same kernel run inline, in
+ * yielding slices, or sharded over the pool. Two entries share it: `primes.check` answers a
+ * batch, `primes.is-prime` one number (the bodies differ, the work does not).
+ */
+import { z } from 'zod';
+import { integerBatchOf, sliceIntegerBatch } from '../compute/primes/batch.js';
+import { type IntegerBatch, U64_LIMIT, bitLength } from '../compute/primes/integer.js';
+import { checkPrimesBatch, estimateCheckMicros } from '../compute/primes/is-prime.js';
+import type { Work } from '../dispatch/dispatcher.js';
+import { shardCount, splitEvenly } from '../dispatch/sharding.js';
+import { integerBatchSchema, nonNegativeBigint } from './inputs.js';
+import { defineOperation } from './types.js';
+
+const valuesPerSlice = 256;
+const minValuesPerShard = 4_096;
+
+export function estimateBatchMicros(batch: IntegerBatch): { total: number; largest: number } {
+  const word = estimateCheckMicros(64);
+  let total = word * (batch.count - batch.largeValues.length);
+  let largest = batch.count > batch.largeValues.length ? word : 0;
+  for (const value of batch.largeValues) {
+    const cost = estimateCheckMicros(bitLength(value));
+    total += cost;
+    if (cost > largest) largest = cost;
+  }
+  return { total, largest };
+}
+
+export function checkPrimesWork(batch: IntegerBatch, threads: number): Work<Uint8Array> {
+  const { count } = batch;
+  const cost = estimateBatchMicros(batch);
+  return {
+    operation: 'primes.check',
+    costMicros: cost.total,
+    sliceMicros: cost.largest * Math.min(count, valuesPerSlice),
+    describe: count === 1 ? `checking ${batch.largeValues[0] ?? batch.small[0]}` : `checking ${count} numbers`,
+    inline: () => checkPrimesBatch(batch),
+    sliced: async (yieldNow, progress) => {
+      const flags = new Uint8Array(count);
+      for (let start = 0; start < count; start += valuesPerSlice) {
+        const end = Math.min(count, start + valuesPerSlice);
+        flags.set(checkPrimesBatch(sliceIntegerBatch(batch, start, end)), start);
+        progress({ phase: 'numbers', done: end, total: count });
+        if (end < count) await yieldNow();
+      }
+      return flags;
+    },
+    pool: async (run, _signal, progress) => {
+      const shards = splitEvenly(count, shardCount(threads, count, minValuesPerShard));
+      const flags = new Uint8Array(count);
+      let done = 0;
+      await Promise.all(
+        shards.map(async ([start, end]) => {
+          const shard = sliceIntegerBatch(batch, start, end);
+          flags.set(await run('checkPrimes', shard, { transferList: [shard.small.buffer as ArrayBuffer] }), start);
+          done += end - start;
+          progress({ phase: 'numbers', done, total: count });
+        }),
+      );
+      return flags;
+    },
+  };
+}
+
+export type PrimalityTest = 'deterministic' | 'probable';
+
+export function primalityTestFor(value: bigint): PrimalityTest {
+  return value < U64_LIMIT ? 'deterministic' : 'probable';
+}
+
+/** The decimal of item `index` and which test applies to it, without a BigInt per small item where avoidable. */
+export function batchItems(batch: IntegerBatch): { decimal: (index: number) => string; test: (index: number) => PrimalityTest } {
+  const large = new Map<number, bigint>();
+  batch.largeIndex.forEach((index, position) => large.set(index, batch.largeValues[position] as bigint));
+  return {
+    decimal: (index) => (large.get(index) ?? (batch.small[index] as bigint)).toString(),
+    test: (index) => (large.has(index) ? 'probable' : 'deterministic'),
+  };
+}
+
+export const primesCheck = defineOperation({
+  name: 'primes.check',
+  input: z.object({ batch: integerBatchSchema }),
+  plan: (input, context) => checkPrimesWork(input.batch, context.threads),
+  render: (flags: Uint8Array, input) => {
+    const { decimal, test } = batchItems(input.batch);
+    return {
+      count: input.batch.count,
+      results: Array.from({ length: input.batch.count }, (_, index) => ({ n: decimal(index), prime: flags[index] === 1, test: test(index) })),
+    };
+  },
+});
+
+export const primesIsPrime = defineOperation({
+  name: 'primes.is-prime',
+  input: z.object({ n: nonNegativeBigint }),
+  plan: (input, context) => checkPrimesWork(integerBatchOf([input.n]), context.threads),
+  render: (flags: Uint8Array, input) => ({ n: input.n.toString(), prime: flags[0] === 1, test: primalityTestFor(input.n) }),
+});
