@@ -196,7 +196,7 @@ export interface paths {
                         "application/json": components["schemas"]["Job"];
                     };
                 };
-                /** @description Problem (`validation-failed`, `too-costly`, `deadline-exceeded`, `idempotency-conflict`) */
+                /** @description Problem (`validation-failed`, `too-costly`, `deadline-exceeded`, `result-too-large`, `idempotency-conflict`) */
                 422: {
                     headers: {
                         [name: string]: unknown;
@@ -282,7 +282,7 @@ export interface paths {
                         "application/json": components["schemas"]["Job"];
                     };
                 };
-                /** @description Problem (`validation-failed`, `too-costly`, `deadline-exceeded`, `idempotency-conflict`) */
+                /** @description Problem (`validation-failed`, `too-costly`, `deadline-exceeded`, `result-too-large`, `idempotency-conflict`) */
                 422: {
                     headers: {
                         [name: string]: unknown;
@@ -394,7 +394,7 @@ export interface paths {
                         "application/problem+json": components["schemas"]["Problem"];
                     };
                 };
-                /** @description Problem (`validation-failed`, `too-costly`, `deadline-exceeded`, `idempotency-conflict`) */
+                /** @description Problem (`validation-failed`, `too-costly`, `deadline-exceeded`, `result-too-large`, `idempotency-conflict`) */
                 422: {
                     headers: {
                         [name: string]: unknown;
@@ -474,7 +474,7 @@ export interface paths {
                         "application/json": components["schemas"]["Job"];
                     };
                 };
-                /** @description Problem (`validation-failed`, `too-costly`, `deadline-exceeded`, `idempotency-conflict`) */
+                /** @description Problem (`validation-failed`, `too-costly`, `deadline-exceeded`, `result-too-large`, `idempotency-conflict`) */
                 422: {
                     headers: {
                         [name: string]: unknown;
@@ -586,7 +586,7 @@ export interface paths {
                         "application/problem+json": components["schemas"]["Problem"];
                     };
                 };
-                /** @description Problem (`validation-failed`, `too-costly`, `deadline-exceeded`, `idempotency-conflict`) */
+                /** @description Problem (`validation-failed`, `too-costly`, `deadline-exceeded`, `result-too-large`, `idempotency-conflict`) */
                 422: {
                     headers: {
                         [name: string]: unknown;
@@ -702,7 +702,7 @@ export interface paths {
                         "application/problem+json": components["schemas"]["Problem"];
                     };
                 };
-                /** @description Problem (`validation-failed`, `too-costly`, `deadline-exceeded`, `idempotency-conflict`) */
+                /** @description Problem (`validation-failed`, `too-costly`, `deadline-exceeded`, `result-too-large`, `idempotency-conflict`) */
                 422: {
                     headers: {
                         [name: string]: unknown;
@@ -834,7 +834,7 @@ export interface paths {
                         "application/problem+json": components["schemas"]["Problem"];
                     };
                 };
-                /** @description Problem (`validation-failed`, `too-costly`, `deadline-exceeded`, `idempotency-conflict`) */
+                /** @description Problem (`validation-failed`, `too-costly`, `deadline-exceeded`, `result-too-large`, `idempotency-conflict`) */
                 422: {
                     headers: {
                         [name: string]: unknown;
@@ -892,7 +892,7 @@ export interface paths {
                         "application/json": components["schemas"]["JobList"];
                     };
                 };
-                /** @description Problem (`validation-failed`, `too-costly`, `deadline-exceeded`, `idempotency-conflict`) */
+                /** @description Problem (`validation-failed`, `too-costly`, `deadline-exceeded`, `result-too-large`, `idempotency-conflict`) */
                 422: {
                     headers: {
                         [name: string]: unknown;

@@ -6,7 +6,8 @@
  */
 import { readFile, writeFile } from 'node:fs/promises';
 import openapiTS, { astToString } from 'openapi-typescript';
-import { createApp, openApiDocument } from '../src/app.js';
+import { createApp } from '../src/app.js';
+import { openApiDocument } from '../src/http/openapi.js';
 import { defaultConfig } from '../src/config.js';
 import { closeServices, createServices } from '../src/services.js';
 

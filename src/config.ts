@@ -7,6 +7,7 @@ import { availableParallelism } from 'node:os';
 import { z } from 'zod';
 
 const integer = (min: number, max: number) => z.coerce.number().int().min(min).max(max);
+const MiB = 1024 * 1024;
 
 const environmentSchema = z.object({
   PORT: integer(0, 65535).default(3000),
@@ -33,6 +34,12 @@ const environmentSchema = z.object({
   JOB_TIMEOUT_MS: integer(1, 24 * 3_600_000).default(3_600_000),
   JOB_CONCURRENCY: integer(1, 10_000).optional(),
   JOB_MAX_RETAINED: integer(1, 10_000_000).default(10_000),
+  REQUEST_BODIES_MAX_BYTES: integer(1_024, 2 ** 40).default(384 * MiB),
+  JSON_INLINE_PARSE_BYTES: integer(0, 2 ** 31).default(256 * 1024),
+  JOB_INPUTS_MAX_BYTES: integer(1_024, 2 ** 40).default(384 * MiB),
+  JOB_RESULTS_MAX_BYTES: integer(1_024, 2 ** 40).default(256 * MiB),
+  JOB_RESULT_MAX_BYTES: integer(1_024, 2 ** 40).default(64 * MiB),
+  RESPONSES_MAX_BYTES: integer(1_024, 2 ** 40).default(128 * MiB),
 });
 
 export interface Config {
@@ -60,6 +67,21 @@ export interface Config {
   readonly requestTimeoutMs: number;
   readonly shutdownTimeoutMs: number;
   readonly limits: Limits;
+  /** Memory the server may hold for clients, in bytes (src/budgets.ts). */
+  readonly memory: {
+    /** Request bodies being read or held by synchronous requests. */
+    readonly requestBodies: number;
+    /** Inputs (uploads, parsed bodies) of queued and running jobs. */
+    readonly jobInputs: number;
+    /** Results of finished jobs kept until they expire; the oldest go first. */
+    readonly jobResults: number;
+    /** One job's result; a larger one fails the job with `result-too-large`. */
+    readonly jobResult: number;
+    /** Large responses being written, slow readers included. */
+    readonly responses: number;
+  };
+  /** JSON bodies larger than this are parsed and checked on a pool thread, not on the event loop. */
+  readonly jsonInlineParseBytes: number;
   readonly jobs: {
     readonly ttlSeconds: number;
     readonly maxQueued: number;
@@ -94,6 +116,19 @@ export function loadConfig(environment: Record<string, string | undefined> = pro
     throw new ConfigError(`invalid configuration:\n${lines.join('\n')}`);
   }
   const env = parsed.data;
+  const largestBody = Math.max(env.MAX_BODY_BYTES, env.MAX_BINARY_BODY_BYTES);
+  const tooSmall = [
+    ['REQUEST_BODIES_MAX_BYTES', env.REQUEST_BODIES_MAX_BYTES],
+    ['JOB_INPUTS_MAX_BYTES', env.JOB_INPUTS_MAX_BYTES],
+  ].filter(([, bytes]) => (bytes as number) < largestBody);
+  if (tooSmall.length > 0) {
+    throw new ConfigError(
+      `invalid configuration:\n${tooSmall.map(([name]) => `  ${name}: must be at least the largest body (MAX_BODY_BYTES, MAX_BINARY_BODY_BYTES: ${largestBody}), or no such body could ever be read`).join('\n')}`,
+    );
+  }
+  if (env.JOB_RESULT_MAX_BYTES > env.JOB_RESULTS_MAX_BYTES) {
+    throw new ConfigError('invalid configuration:\n  JOB_RESULT_MAX_BYTES: must be at most JOB_RESULTS_MAX_BYTES, the budget of all results');
+  }
   return {
     port: env.PORT,
     host: env.HOST,
@@ -116,6 +151,14 @@ export function loadConfig(environment: Record<string, string | undefined> = pro
       maxSieveWidth: env.MAX_SIEVE_WIDTH,
       maxReduceValues: env.MAX_REDUCE_VALUES,
     },
+    memory: {
+      requestBodies: env.REQUEST_BODIES_MAX_BYTES,
+      jobInputs: env.JOB_INPUTS_MAX_BYTES,
+      jobResults: env.JOB_RESULTS_MAX_BYTES,
+      jobResult: env.JOB_RESULT_MAX_BYTES,
+      responses: env.RESPONSES_MAX_BYTES,
+    },
+    jsonInlineParseBytes: env.JSON_INLINE_PARSE_BYTES,
     jobs: {
       ttlSeconds: env.JOB_TTL_SECONDS,
       maxQueued: env.JOB_MAX_QUEUED,

@@ -4,6 +4,7 @@
  * from `createApp`, which only wires routes to services and has no side effects.
  */
 import { pino, type Logger } from 'pino';
+import { ByteBudget, type Budgets } from './budgets.js';
 import type { Config } from './config.js';
 import { Admission } from './dispatch/admission.js';
 import { Dispatcher } from './dispatch/dispatcher.js';
@@ -27,6 +28,7 @@ export interface Services {
   readonly dispatcher: Dispatcher;
   readonly planContext: PlanContext;
   readonly metrics: Metrics;
+  readonly budgets: Budgets;
   readonly jobs: JobRunner;
   readonly lifecycle: Lifecycle;
 }
@@ -36,6 +38,12 @@ export const jobLane = `${defaultLane}#jobs`;
 
 export function createServices(config: Config, options: { logger?: Logger } = {}): Services {
   const logger = options.logger ?? pino({ level: config.logLevel, base: { service: 'crunch' } });
+  const budgets: Budgets = {
+    requestBodies: new ByteBudget('request bodies', config.memory.requestBodies),
+    jobInputs: new ByteBudget('job inputs', config.memory.jobInputs),
+    jobResults: new ByteBudget('job results', config.memory.jobResults),
+    responses: new ByteBudget('responses', config.memory.responses),
+  };
   const pool = new WorkerPool({ threads: config.pool.threads, maxQueuedTasks: config.pool.maxQueuedTasks });
   const admission = new Admission({ threads: config.pool.threads, maxBacklogMs: config.pool.maxBacklogMs });
   const dispatcher = new Dispatcher({
@@ -66,7 +74,9 @@ export function createServices(config: Config, options: { logger?: Logger } = {}
     });
     return operation.render(outcome.value, work.input);
   };
-  const jobs = new JobRunner(new MemoryJobStore({ maxFinished: config.jobs.maxRetained }), {
+  const jobs = new JobRunner(new MemoryJobStore({ maxFinished: config.jobs.maxRetained, results: budgets.jobResults }), {
+    inputs: budgets.jobInputs,
+    maxResultBytes: config.memory.jobResult,
     concurrency: config.jobs.concurrency,
     maxQueued: config.jobs.maxQueued,
     ttlSeconds: config.jobs.ttlSeconds,
@@ -78,7 +88,7 @@ export function createServices(config: Config, options: { logger?: Logger } = {}
       return new ProblemError('internal', 'The job failed on our side; submit it again or report its id.').toProblem();
     },
   });
-  return { config, logger, pool, dispatcher, planContext, metrics, jobs, lifecycle: { shuttingDown: false } };
+  return { config, logger, pool, dispatcher, planContext, metrics, budgets, jobs, lifecycle: { shuttingDown: false } };
 }
 
 export async function closeServices(services: Services): Promise<void> {

@@ -12,6 +12,7 @@ import type { JobRecord } from '../jobs/types.js';
 import type { Operation } from '../operations/types.js';
 import type { Services } from '../services.js';
 import { dispatchOptions, requestedPlacement } from './dispatch-options.js';
+import type { AppEnv } from './env.js';
 import { type Preference, parsePrefer } from './prefer.js';
 import { ProblemError, problemMediaType, problemTypes } from './problems.js';
 import { setOutcomeHeaders } from './timing.js';
@@ -26,14 +27,13 @@ export interface ComputeCall<I, V> {
    */
   readonly respond?: (c: Context, value: V) => Response;
   /**
-   * The uploaded body the input holds, when the route read it itself (binary, text): it
-   * identifies the request for Idempotency-Key, and its memory is offered for reuse once
+   * The uploaded body the input holds (binary, text): its memory is offered for reuse once
    * a synchronous answer is built (a job keeps it).
    */
   readonly upload?: Uint8Array;
 }
 
-export async function respondCompute<I, V>(c: Context, services: Services, call: ComputeCall<I, V>): Promise<Response> {
+export async function respondCompute<I, V>(c: Context<AppEnv>, services: Services, call: ComputeCall<I, V>): Promise<Response> {
   const preference = parsePrefer(c.req.header('prefer'));
   if (!preference.respondAsync && preference.waitSeconds === undefined) {
     try {
@@ -43,13 +43,13 @@ export async function respondCompute<I, V>(c: Context, services: Services, call:
       if (call.respond !== undefined) return call.respond(c, outcome.value);
       return c.json(call.operation.render(outcome.value, call.input) as object, 200);
     } finally {
-      if (call.upload !== undefined) releaseUpload(call.upload);
+      if (call.upload !== undefined) releaseUpload(c, call.upload);
     }
   }
   return submitJob(c, services, call, preference);
 }
 
-async function submitJob<I, V>(c: Context, services: Services, call: ComputeCall<I, V>, preference: Preference): Promise<Response> {
+async function submitJob<I, V>(c: Context<AppEnv>, services: Services, call: ComputeCall<I, V>, preference: Preference): Promise<Response> {
   const { jobs } = services;
   const key = c.req.header('idempotency-key');
   if (key !== undefined && !/^[\x21-\x7e]{1,200}$/.test(key)) {
@@ -65,7 +65,7 @@ async function submitJob<I, V>(c: Context, services: Services, call: ComputeCall
     operation: call.operation.name,
     input: call.input,
     ...(placement === undefined ? {} : { placement }),
-    ...(key === undefined ? {} : { idempotency: { key, fingerprint: await fingerprint(c, call.upload) } }),
+    ...(key === undefined ? {} : { idempotency: { key, fingerprint: fingerprint(c) } }),
   });
   if (!created) c.header('Idempotent-Replayed', 'true');
 
@@ -73,7 +73,10 @@ async function submitJob<I, V>(c: Context, services: Services, call: ComputeCall
   const current = waitMs > 0 ? await jobs.waitFor(job.id, waitMs, c.req.raw.signal) : job;
   c.header('Content-Location', jobPath(current.id));
   if (waitMs > 0 && !preference.respondAsync) c.header('Preference-Applied', `wait=${preference.waitSeconds}`);
-  if (current.status === 'succeeded' && waitMs > 0) return c.json(current.result as object, 200);
+  if (current.status === 'succeeded' && waitMs > 0 && current.resultJson !== undefined) {
+    c.header('Content-Type', 'application/json');
+    return c.body(current.resultJson as Uint8Array<ArrayBuffer>, 200);
+  }
   if (current.status === 'failed' && waitMs > 0) return finishedProblem(current);
   c.header('Location', jobPath(current.id));
   c.header('Preference-Applied', preference.respondAsync ? 'respond-async' : `wait=${preference.waitSeconds}`);
@@ -90,11 +93,11 @@ function finishedProblem(job: JobRecord): Response {
 }
 
 /** Identifies the request an Idempotency-Key was used with: method, target, media type and body. */
-async function fingerprint(c: Context, upload: Uint8Array | undefined): Promise<string> {
+function fingerprint(c: Context<AppEnv>): string {
   const hash = createHash('sha256');
   const url = new URL(c.req.url);
   hash.update(`${c.req.method} ${url.pathname}${url.search}\n${c.req.header('content-type') ?? ''}\n`);
-  if (upload !== undefined) hash.update(upload);
-  else if (c.req.method !== 'GET' && c.req.method !== 'HEAD') hash.update(new Uint8Array(await c.req.arrayBuffer()));
+  const body = c.get('body');
+  if (body !== undefined) hash.update(body);
   return hash.digest('base64url');
 }

@@ -2,6 +2,7 @@
 import type { OpenAPIHono } from '@hono/zod-openapi';
 import type { HttpBindings } from '@hono/node-server';
 import type { Logger } from 'pino';
+import type { BodyCharge } from './upload.js';
 
 export interface AppEnv {
   /** Node's request and response under @hono/node-server; absent when the app is called through `fetch`. */
@@ -9,6 +10,10 @@ export interface AppEnv {
   Variables: {
     requestId: string;
     log: Logger;
+    /** Request-body bytes this request holds (src/http/upload.ts); credited when it ends. */
+    bodyCharge: BodyCharge | undefined;
+    /** The request body as read by src/http/upload.ts (it identifies the request for Idempotency-Key). */
+    body: Uint8Array | undefined;
   };
 }
 

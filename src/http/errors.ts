@@ -7,16 +7,23 @@
  */
 import type { Context } from 'hono';
 import { HTTPException } from 'hono/http-exception';
-import type { ZodError } from 'zod';
 import { ComputeInputError } from '../compute/errors.js';
 import { DeadlineExceededError, OverloadedError, ShuttingDownError, TooCostlyError } from '../dispatch/errors.js';
-import { IdempotencyConflictError, JobExpiredError, JobFinishedError, JobNotFoundError } from '../jobs/errors.js';
+import { IdempotencyConflictError, JobExpiredError, JobFinishedError, JobNotFoundError, ResultTooLargeError } from '../jobs/errors.js';
 import type { AppEnv } from './env.js';
-import { type FieldError, type Problem, ProblemError, problemMediaType, validationProblem } from './problems.js';
+import { InputError, MalformedBodyError } from '../inputs/errors.js';
+import { ClientGoneError } from './upload.js';
+import { type Problem, ProblemError, problemMediaType, validationProblem } from './problems.js';
 
 export function problemResponse(c: Context<AppEnv>, problem: ProblemError): Response {
   const body: Problem = problem.toProblem(c.req.path);
   const headers = new Headers({ 'Content-Type': problemMediaType, ...problem.headers });
+  // A body left unread (refused midway: too large, over budget) would otherwise be read to
+  // its end, and thrown away, before the connection could serve another request.
+  const incoming = (c.env as AppEnv['Bindings'] | undefined)?.incoming;
+  if (incoming !== undefined && !incoming.readableEnded && c.req.header('content-length') !== '0' && c.req.method !== 'GET') {
+    headers.set('Connection', 'close');
+  }
   return new Response(JSON.stringify(body), { status: problem.status, headers });
 }
 
@@ -56,8 +63,20 @@ export function toProblemError(error: unknown, context: ErrorContext = 'request'
   if (error instanceof JobFinishedError) {
     return new ProblemError('job-finished', error.message, { extensions: { status: error.status }, cause: error });
   }
+  if (error instanceof ResultTooLargeError) {
+    return new ProblemError('result-too-large', error.message, { extensions: { bytes: error.bytes, maxBytes: error.maxBytes }, cause: error });
+  }
   if (error instanceof IdempotencyConflictError) {
     return new ProblemError('idempotency-conflict', error.message, { extensions: { jobId: error.jobId }, cause: error });
+  }
+  if (error instanceof InputError) {
+    return new ProblemError('validation-failed', error.message, { errors: error.errors, extensions: error.extensions, cause: error });
+  }
+  if (error instanceof MalformedBodyError) {
+    return new ProblemError(error.reason === 'malformed-json' ? 'malformed-json' : 'bad-request', error.message, {
+      extensions: { reason: error.reason, ...(error.offset === undefined ? {} : { offset: error.offset }) },
+      cause: error,
+    });
   }
   if (error instanceof ComputeInputError) {
     return error.pointer === undefined
@@ -86,7 +105,14 @@ export function toProblemError(error: unknown, context: ErrorContext = 'request'
   return undefined;
 }
 
+/** nginx's "client closed request": logged and counted, never sent (nobody is there to read it). */
+const clientClosedStatus = 499;
+
 export function handleError(error: unknown, c: Context<AppEnv>): Response {
+  if (error instanceof ClientGoneError) {
+    c.var.log?.info({ requestId: c.var.requestId, reason: error.message }, 'client closed the connection');
+    return new Response(null, { status: clientClosedStatus });
+  }
   const problem = toProblemError(error);
   if (problem !== undefined) {
     if (problem.status >= 500) c.var.log?.warn({ requestId: c.var.requestId, err: error }, problem.message);
@@ -97,28 +123,4 @@ export function handleError(error: unknown, c: Context<AppEnv>): Response {
     c,
     new ProblemError('internal', `Something went wrong on our side; report request id ${c.var.requestId ?? 'unknown'}.`),
   );
-}
-
-/** Zod issues → field errors with JSON pointers into the request part that failed. */
-export function zodFieldErrors(error: ZodError, target: string): FieldError[] {
-  const prefix = target === 'json' ? '' : `#/${target === 'param' ? 'path' : target}`;
-  return error.issues.slice(0, 20).map((issue) => {
-    const pointer = `${prefix}/${issue.path.map((part) => String(part).replaceAll('~', '~0').replaceAll('/', '~1')).join('/')}`;
-    return { pointer: pointer === '/' ? '' : pointer, message: describeIssue(issue) };
-  });
-}
-
-function describeIssue(issue: ZodError['issues'][number]): string {
-  switch (issue.code) {
-    case 'invalid_union':
-      return 'must be a non-negative integer, as a JSON number or a decimal string';
-    case 'invalid_type':
-      return issue.message.startsWith('Invalid input: expected')
-        ? `${issue.message.replace('Invalid input: e', 'e')}`
-        : issue.message;
-    case 'unrecognized_keys':
-      return `unknown field${issue.keys.length > 1 ? 's' : ''} ${issue.keys.map((key) => JSON.stringify(key)).join(', ')}: remove ${issue.keys.length > 1 ? 'them' : 'it'}`;
-    default:
-      return issue.message;
-  }
 }

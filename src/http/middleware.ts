@@ -1,10 +1,13 @@
-/** Request-scoped middleware: request id, structured access log, request metrics. */
+/** Request-scoped middleware: request id, access log and metrics, the shutdown gate, the declared-length body limit. */
 import { randomUUID } from 'node:crypto';
 import { performance } from 'node:perf_hooks';
 import type { MiddlewareHandler } from 'hono';
 import { routePath } from 'hono/route';
 import type { Logger } from 'pino';
+import type { Config } from '../config.js';
+import type { Lifecycle } from '../services.js';
 import type { AppEnv } from './env.js';
+import { ProblemError } from './problems.js';
 
 const requestIdPattern = /^[A-Za-z0-9._:-]{1,128}$/;
 
@@ -41,5 +44,44 @@ export function accessLog(observe: (method: string, route: string, status: numbe
         'request',
       );
     }
+  };
+}
+
+/** While draining after SIGTERM, everything but the health probes is refused so clients go elsewhere. */
+export function refuseWhileShuttingDown(lifecycle: Lifecycle): MiddlewareHandler<AppEnv> {
+  return async function refuseWhileShuttingDown(c, next) {
+    if (lifecycle.shuttingDown && !c.req.path.endsWith('z')) {
+      c.header('Connection', 'close');
+      throw new ProblemError('shutting-down', 'The server is shutting down; retry on another instance.', {
+        headers: { 'Retry-After': '1', Connection: 'close' },
+      });
+    }
+    await next();
+  };
+}
+
+const streamedMediaTypes = /^(application\/octet-stream|text\/plain)\b/i;
+
+/**
+ * A declared length over the limit is refused before a byte is read. Bodies without one
+ * (chunked) are counted as they arrive by the body reader (src/http/upload.ts), which every
+ * route that takes a body uses.
+ */
+export function limitDeclaredBody(limits: Config['limits']): MiddlewareHandler<AppEnv> {
+  return async function limitDeclaredBody(c, next) {
+    const declared = c.req.header('content-length');
+    if (declared !== undefined) {
+      const streamed = streamedMediaTypes.test(c.req.header('content-type') ?? '');
+      const maxSize = streamed ? limits.maxBinaryBodyBytes : limits.maxBodyBytes;
+      if (Number(declared) > maxSize) {
+        throw new ProblemError(
+          'body-too-large',
+          `The request body is larger than ${maxSize} bytes. Send less per request` +
+            (streamed ? '.' : ', or use the binary or text upload where the endpoint offers one.'),
+          { extensions: { maxBytes: maxSize } },
+        );
+      }
+    }
+    await next();
   };
 }

@@ -4,6 +4,7 @@
  * middleware renders them, and the OpenAPI document describes them from this table.
  */
 import { z } from '@hono/zod-openapi';
+import type { FieldError } from '../inputs/errors.js';
 
 export const problemTypes = {
   'not-found': { status: 404, title: 'Not found' },
@@ -15,6 +16,7 @@ export const problemTypes = {
   'body-too-large': { status: 413, title: 'Request body too large' },
   'too-costly': { status: 422, title: 'Work exceeds the synchronous limit' },
   'deadline-exceeded': { status: 422, title: 'Deadline exceeded' },
+  'result-too-large': { status: 422, title: 'Result too large to keep' },
   'job-not-found': { status: 404, title: 'Job not found' },
   'job-expired': { status: 410, title: 'Job expired' },
   'job-finished': { status: 409, title: 'Job already finished' },
@@ -32,11 +34,7 @@ export function problemTypeUri(type: ProblemType): string {
   return `${problemTypeBase}${type}`;
 }
 
-export interface FieldError {
-  /** JSON Pointer (RFC 6901) into the request: `/numbers/3`, or `#query/from` style for parameters. */
-  readonly pointer: string;
-  readonly message: string;
-}
+export type { FieldError } from '../inputs/errors.js';
 
 export interface Problem {
   readonly type: string;

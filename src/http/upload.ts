@@ -1,58 +1,135 @@
 /**
- * Binary and text uploads, read straight into memory the pool threads can share: one copy
- * per byte as the chunks arrive, and shards reach the workers as views, not copies.
+ * Request bodies read into memory the pool threads can share: one copy per byte as the
+ * chunks arrive, and shards reach the workers as views, not copies.
  *
  * - Under @hono/node-server the body is read from Node's IncomingMessage directly: the
  *   web-stream adapter would cost about as much again as the socket read for large bodies.
- * - Uploads of `sharedFrom` bytes or more land in a SharedArrayBuffer (views are posted to
- *   threads as is); smaller ones in an exact-size ArrayBuffer that can be transferred.
+ * - Bodies of `sharedFrom` bytes or more land in a SharedArrayBuffer (views are posted to
+ *   threads as is); smaller ones in an ArrayBuffer that can be transferred.
+ * - Memory is held only for bytes that arrived: the buffer starts small and doubles as the
+ *   body grows (up to its declared length), and every growth is charged to the request-body
+ *   budget first. A client that declares 256 MiB and sends a trickle holds a trickle; when
+ *   the budget is spent the request gets 503 at once. The charge is credited when the request
+ *   ends (`creditRequestBodies`), whatever happened to it.
  * - Writing tens of megabytes into fresh memory costs several times the copy itself (every
- *   page is faulted in and zeroed first), so one large buffer is kept for reuse: the
- *   compute response hands it back (`releaseUpload`) once a synchronous answer is built.
+ *   page is faulted in and zeroed first), so one large buffer is kept for reuse, charged to
+ *   the same budget while it waits: the compute response hands it back (`releaseUpload`)
+ *   once a synchronous answer is built (a job keeps its upload).
  *
  * The app's body-limit middleware has already refused (413) a declared length over the limit;
  * chunked bodies are counted here.
  */
 import type { IncomingMessage } from 'node:http';
-import type { Context } from 'hono';
+import type { Context, MiddlewareHandler } from 'hono';
+import type { ByteBudget } from '../budgets.js';
+import { OverloadedError } from '../dispatch/errors.js';
 import type { AppEnv } from './env.js';
 import { ProblemError } from './problems.js';
 
+/** The first allocation for a body of unknown or large declared length; then it doubles. */
 const initialBytes = 1 << 16;
+/** Declared lengths up to this are allocated at once: small enough not to matter. */
+const exactUpTo = 1 << 20;
 /** Smaller buffers are cheap to allocate and not worth keeping. */
 const minSpareBytes = 1 << 20;
-let spare: SharedArrayBuffer | undefined;
 
-function allocateShared(bytes: number): SharedArrayBuffer {
-  if (spare !== undefined && spare.byteLength >= bytes && bytes >= spare.byteLength / 2) {
-    const reused = spare;
-    spare = undefined;
-    return reused;
-  }
-  return new SharedArrayBuffer(Math.max(bytes, 1));
+/** The client went away before its body arrived: nobody is left to answer. */
+export class ClientGoneError extends Error {
+  override readonly name = 'ClientGoneError';
 }
 
-/** Offers an upload's memory for reuse; only call once nothing (no thread, no job) reads it any more. */
-export function releaseUpload(bytes: Uint8Array): void {
+interface Spare {
+  readonly buffer: SharedArrayBuffer;
+  readonly budget: ByteBudget;
+}
+let spare: Spare | undefined;
+
+function takeSpare(bytes: number, budget: ByteBudget): SharedArrayBuffer | undefined {
+  if (spare === undefined || spare.budget !== budget) return undefined;
+  if (spare.buffer.byteLength < bytes || bytes < spare.buffer.byteLength / 2) return undefined;
+  const { buffer } = spare;
+  spare = undefined;
+  // The spare's charge becomes the request's.
+  return buffer;
+}
+
+function dropSpare(): void {
+  if (spare === undefined) return;
+  spare.budget.credit(spare.buffer.byteLength);
+  spare = undefined;
+}
+
+/**
+ * Offers an upload's memory for reuse; only call once nothing (no thread, no job) reads it
+ * any more. Its charge moves from the request to the spare.
+ */
+export function releaseUpload(c: Context<AppEnv>, bytes: Uint8Array): void {
   const buffer = bytes.buffer;
-  if (!(buffer instanceof SharedArrayBuffer) || buffer.byteLength < minSpareBytes) return;
-  if (spare === undefined || buffer.byteLength > spare.byteLength) spare = buffer;
+  const charge = c.get('bodyCharge');
+  if (!(buffer instanceof SharedArrayBuffer) || buffer.byteLength < minSpareBytes || charge === undefined) return;
+  if (spare !== undefined && buffer.byteLength <= spare.buffer.byteLength) return;
+  if (charge.bytes < buffer.byteLength) return;
+  dropSpare();
+  charge.bytes -= buffer.byteLength;
+  spare = { buffer, budget: charge.budget };
+}
+
+/** What a request holds of the request-body budget; credited when the request ends. */
+export interface BodyCharge {
+  readonly budget: ByteBudget;
+  bytes: number;
+}
+
+/** Credits every body byte a request was charged for, once it has been answered (or has failed). */
+export function creditRequestBodies(): MiddlewareHandler<AppEnv> {
+  return async function creditRequestBodies(c, next) {
+    try {
+      await next();
+    } finally {
+      const charge = c.get('bodyCharge');
+      if (charge !== undefined) {
+        charge.budget.credit(charge.bytes);
+        charge.bytes = 0;
+      }
+    }
+  };
 }
 
 export interface UploadOptions {
   readonly maxBytes: number;
   /** Uploads at least this big go into shared memory (0: always). */
   readonly sharedFrom: number;
+  readonly budget: ByteBudget;
 }
 
 /** The whole body, as a view of exactly its length. */
 export async function readUpload(c: Context<AppEnv>, options: UploadOptions): Promise<Uint8Array> {
-  const { maxBytes, sharedFrom } = options;
+  const { maxBytes, sharedFrom, budget } = options;
+  let charge = c.get('bodyCharge');
+  if (charge === undefined) {
+    charge = { budget, bytes: 0 };
+    c.set('bodyCharge', charge);
+  }
+  const held = charge;
   const declared = Number(c.req.header('content-length') ?? Number.NaN);
   const known = Number.isSafeInteger(declared) && declared >= 0 && declared <= maxBytes;
-  const allocate = (bytes: number): Uint8Array =>
-    new Uint8Array(bytes >= sharedFrom ? allocateShared(bytes) : new ArrayBuffer(bytes), 0, bytes);
-  let bytes = allocate(known ? declared : initialBytes);
+  const limit = known ? declared : maxBytes;
+  const allocate = (bytes: number): Uint8Array => {
+    const shared = bytes >= sharedFrom;
+    let buffer: ArrayBufferLike | undefined = shared ? takeSpare(bytes, budget) : undefined;
+    if (buffer === undefined) {
+      const size = shared ? Math.max(bytes, 1) : bytes;
+      if (!budget.tryCharge(size)) {
+        // A spare buffer is a cache; a client's body is not.
+        dropSpare();
+        if (!budget.tryCharge(size)) throw bodiesOverBudget(budget);
+      }
+      buffer = shared ? new SharedArrayBuffer(size) : new ArrayBuffer(size);
+    }
+    held.bytes += buffer.byteLength;
+    return new Uint8Array(buffer, 0, bytes);
+  };
+  let bytes = allocate(known && declared <= exactUpTo ? declared : Math.min(limit, initialBytes));
   let length = 0;
   const append = (chunk: Uint8Array): void => {
     if (length + chunk.length > bytes.length) {
@@ -61,9 +138,13 @@ export async function readUpload(c: Context<AppEnv>, options: UploadOptions): Pr
           extensions: { maxBytes },
         });
       }
-      const grown = allocate(Math.min(maxBytes, Math.max(length + chunk.length, bytes.length * 2)));
-      grown.set(bytes.subarray(0, length));
+      const previous = bytes;
+      const grown = allocate(Math.min(Math.max(limit, length + chunk.length), Math.max(length + chunk.length, bytes.length * 2)));
+      grown.set(previous.subarray(0, length));
       bytes = grown;
+      // The old buffer is garbage now: stop charging for it.
+      budget.credit(previous.buffer.byteLength);
+      held.bytes -= previous.buffer.byteLength;
     }
     bytes.set(chunk, length);
     length += chunk.length;
@@ -78,7 +159,7 @@ export async function readUpload(c: Context<AppEnv>, options: UploadOptions): Pr
       try {
         chunk = await reader.read();
       } catch (error) {
-        throw endedEarly(error);
+        throw new ClientGoneError('the client closed the connection before its body arrived', { cause: error });
       }
       if (chunk.done) break;
       try {
@@ -89,11 +170,18 @@ export async function readUpload(c: Context<AppEnv>, options: UploadOptions): Pr
       }
     }
   }
-  return length === bytes.length ? bytes : bytes.subarray(0, length);
+  if (known && length < declared) throw new ClientGoneError(`the body ended after ${length} of ${declared} declared bytes`);
+  const body = length === bytes.length ? bytes : bytes.subarray(0, length);
+  c.set('body', body);
+  return body;
 }
 
-function endedEarly(cause: unknown): ProblemError {
-  return new ProblemError('bad-request', 'The request body ended early: send the whole body with a correct Content-Length.', { cause });
+function bodiesOverBudget(budget: ByteBudget): OverloadedError {
+  return new OverloadedError(
+    `The server is holding ${budget.used} bytes of request bodies, its limit for ${budget.name}; retry after the indicated delay.`,
+    1,
+    { budget: budget.name, limitBytes: budget.limit },
+  );
 }
 
 /** Feeds every chunk to `append`; on an error stops listening (the rest is left unread). */
@@ -104,6 +192,7 @@ function readNodeStream(incoming: IncomingMessage, append: (chunk: Uint8Array) =
       incoming.off('end', onEnd);
       incoming.off('error', onError);
       incoming.off('aborted', onAborted);
+      incoming.off('close', onClose);
     };
     const stop = (error: unknown): void => {
       detach();
@@ -121,11 +210,16 @@ function readNodeStream(incoming: IncomingMessage, append: (chunk: Uint8Array) =
       detach();
       resolve();
     };
-    const onError = (error: unknown): void => stop(endedEarly(error));
-    const onAborted = (): void => stop(endedEarly(new Error('the client aborted the upload')));
+    const gone = (why: string) => (cause?: unknown) => stop(new ClientGoneError(why, { cause }));
+    const onError = gone('the connection failed before the body arrived');
+    const onAborted = gone('the client aborted the upload');
+    const onClose = (): void => {
+      if (!incoming.readableEnded) gone('the client closed the connection before its body arrived')();
+    };
     incoming.on('data', onData);
     incoming.once('end', onEnd);
     incoming.once('error', onError);
     incoming.once('aborted', onAborted);
+    incoming.once('close', onClose);
   });
 }

@@ -37,3 +37,17 @@ export class IdempotencyConflictError extends Error {
     super('This Idempotency-Key was already used with a different request. Use a new key for a new request.');
   }
 }
+
+/** A job's result is larger than one result may be kept (`JOB_RESULT_MAX_BYTES`). */
+export class ResultTooLargeError extends Error {
+  override readonly name = 'ResultTooLargeError';
+  constructor(
+    readonly bytes: number,
+    readonly maxBytes: number,
+  ) {
+    super(
+      `The result is ${bytes} bytes of JSON, above the ${maxBytes} bytes a job may keep (JOB_RESULT_MAX_BYTES). ` +
+        'Ask for less (a smaller page, top or limit), or split the work into several jobs.',
+    );
+  }
+}

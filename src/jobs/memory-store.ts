@@ -1,7 +1,12 @@
 /**
  * The embedded job store: a Map in this process. Jobs die with the process, which is the
  * honest contract of a single-process deployment; the distributed mode swaps the store.
+ *
+ * Finished jobs are bounded twice: in number (`maxFinished`, for the records themselves)
+ * and in bytes of results (`results`, a budget): beyond either, the oldest finished jobs
+ * expire early (410), so a flood of large results cannot fill the heap.
  */
+import type { ByteBudget } from '../budgets.js';
 import { type IdempotencyClaim, isFinished, type JobPatch, type JobRecord, type JobStatus, type JobStore } from './types.js';
 
 /** Expired ids remembered for 410 answers; beyond this many the oldest are forgotten (404). */
@@ -14,9 +19,11 @@ export class MemoryJobStore implements JobStore {
   readonly #maxFinished: number;
   #finished = 0;
 
-  /** `maxFinished` bounds the memory results take: beyond it the oldest finished jobs expire early. */
-  constructor(options: { readonly maxFinished?: number } = {}) {
+  readonly #results: ByteBudget | undefined;
+
+  constructor(options: { readonly maxFinished?: number; readonly results?: ByteBudget } = {}) {
     this.#maxFinished = options.maxFinished ?? Number.POSITIVE_INFINITY;
+    this.#results = options.results;
   }
 
   async insert(job: JobRecord): Promise<void> {
@@ -31,6 +38,13 @@ export class MemoryJobStore implements JobStore {
     const current = this.#jobs.get(id);
     if (current === undefined) return undefined;
     const next: JobRecord = { ...current, ...patch };
+    const resultBytes = next.resultJson?.byteLength ?? 0;
+    if (resultBytes > 0 && current.resultJson === undefined && this.#results !== undefined) {
+      // Room for the new result comes from the oldest finished jobs.
+      while (!this.#results.tryCharge(resultBytes)) {
+        if (!this.#evictOldestFinished()) throw new Error(`a result of ${resultBytes} bytes does not fit the ${this.#results.name} budget`);
+      }
+    }
     this.#jobs.set(id, next);
     if (!isFinished(current.status) && isFinished(next.status)) {
       this.#finished += 1;
@@ -77,18 +91,21 @@ export class MemoryJobStore implements JobStore {
     const job = this.#jobs.get(id);
     if (job === undefined) return;
     if (isFinished(job.status)) this.#finished -= 1;
+    if (job.resultJson !== undefined) this.#results?.credit(job.resultJson.byteLength);
     this.#jobs.delete(id);
     this.#tombstones.add(id);
   }
 
-  #evictOldestFinished(): void {
+  /** Forgets the oldest finished job; false when there is none. */
+  #evictOldestFinished(): boolean {
     // Creation order is close enough to finishing order, and costs nothing to keep.
     for (const [id, job] of this.#jobs) {
       if (isFinished(job.status)) {
         this.#forget(id);
-        return;
+        return true;
       }
     }
+    return false;
   }
 
   async wasExpired(id: string): Promise<boolean> {

@@ -8,11 +8,12 @@
  */
 import { randomBytes } from 'node:crypto';
 import { EventEmitter } from 'node:events';
+import { type ByteBudget, plainDataBytes } from '../budgets.js';
 import type { Progress, ProgressUpdate } from '../dispatch/dispatcher.js';
 import { OverloadedError, ShuttingDownError } from '../dispatch/errors.js';
 import type { Placement } from '../dispatch/placement.js';
 import type { Problem } from '../http/problems.js';
-import { IdempotencyConflictError, JobExpiredError, JobFinishedError, JobNotFoundError } from './errors.js';
+import { IdempotencyConflictError, JobExpiredError, JobFinishedError, JobNotFoundError, ResultTooLargeError } from './errors.js';
 import { isFinished, type JobRecord, type JobStatus, type JobStore } from './types.js';
 
 /** What a job runs: plain data, so it can be stored anywhere and run by any process. */
@@ -39,13 +40,23 @@ export interface JobRunnerOptions {
   readonly execute: JobExecutor;
   /** Turns whatever a run threw into the problem the job reports. */
   readonly toProblem: (error: unknown) => Problem;
+  /** Bytes of inputs held by queued and running jobs: an upload waiting its turn is memory too. */
+  readonly inputs: ByteBudget;
+  /** The largest result, in bytes of JSON, a job may keep. */
+  readonly maxResultBytes: number;
 }
 
-export type JobEvent = { readonly type: 'progress' | 'status'; readonly job: JobRecord };
+/**
+ * A change of a job, published to every subscriber as the same object (so what is made of it
+ * — an SSE frame — can be made once). `sequence` numbers the job's events from 1.
+ */
+export type JobEvent = { readonly type: 'progress' | 'status'; readonly job: JobRecord; readonly sequence: number };
 
 interface Pending {
   readonly id: string;
   readonly work: JobWork;
+  /** Charged to the inputs budget until the job settles. */
+  readonly inputBytes: number;
 }
 
 interface Running {
@@ -63,6 +74,7 @@ export class JobRunner {
   readonly #queue: Pending[] = [];
   readonly #running = new Map<string, Running>();
   readonly #events = new EventEmitter();
+  readonly #sequences = new Map<string, number>();
   readonly #sweeper: NodeJS.Timeout;
   #closed = false;
 
@@ -92,6 +104,16 @@ export class JobRunner {
         queuedJobs: this.#queue.length,
       });
     }
+    const inputBytes = plainDataBytes(work.input);
+    const { inputs } = this.#options;
+    if (!inputs.tryCharge(inputBytes)) {
+      throw new OverloadedError(
+        `Queued and running jobs hold ${inputs.used} bytes of input; this one needs ${inputBytes} more, beyond the limit of ` +
+          `${inputs.limit} (JOB_INPUTS_MAX_BYTES). Retry when some have finished.`,
+        5,
+        { budget: inputs.name, limitBytes: inputs.limit },
+      );
+    }
     const job: JobRecord = {
       id,
       operation: work.operation,
@@ -103,7 +125,7 @@ export class JobRunner {
       expiresAt: null,
     };
     await this.store.insert(job);
-    this.#queue.push({ id, work });
+    this.#queue.push({ id, work, inputBytes });
     this.#pump();
     return { job: (await this.store.get(id)) ?? job, created: true };
   }
@@ -129,7 +151,8 @@ export class JobRunner {
     if (isFinished(job.status)) throw new JobFinishedError(id, job.status);
     const queuedAt = this.#queue.findIndex((pending) => pending.id === id);
     if (queuedAt >= 0) {
-      this.#queue.splice(queuedAt, 1);
+      const [pending] = this.#queue.splice(queuedAt, 1);
+      this.#options.inputs.credit(pending?.inputBytes ?? 0);
       return this.#finish(id, 'cancelled', {});
     }
     const running = this.#running.get(id);
@@ -195,7 +218,10 @@ export class JobRunner {
   async close(): Promise<void> {
     this.#closed = true;
     clearInterval(this.#sweeper);
-    for (const pending of this.#queue.splice(0)) await this.#finish(pending.id, 'cancelled', {});
+    for (const pending of this.#queue.splice(0)) {
+      this.#options.inputs.credit(pending.inputBytes);
+      await this.#finish(pending.id, 'cancelled', {});
+    }
     await Promise.all([...this.#running.keys()].map((id) => this.cancel(id).catch(() => undefined)));
   }
 
@@ -206,12 +232,13 @@ export class JobRunner {
     }
   }
 
-  #start({ id, work }: Pending): void {
+  #start({ id, work, inputBytes }: Pending): void {
     const controller = new AbortController();
     let resolveSettled!: () => void;
     const running: Running = { controller, settled: new Promise((resolve) => (resolveSettled = resolve)), cancelRequested: false };
     this.#running.set(id, running);
     void this.#execute(id, work, running).finally(() => {
+      this.#options.inputs.credit(inputBytes);
       this.#running.delete(id);
       resolveSettled();
       this.#pump();
@@ -231,14 +258,20 @@ export class JobRunner {
     };
     try {
       const result = await this.#options.execute(work, running.controller.signal, progress);
-      await this.#finish(id, 'succeeded', { result, progress: latest });
+      const resultJson = Buffer.from(JSON.stringify(result));
+      if (resultJson.byteLength > this.#options.maxResultBytes) throw new ResultTooLargeError(resultJson.byteLength, this.#options.maxResultBytes);
+      await this.#finish(id, 'succeeded', { resultJson, progress: latest });
     } catch (error) {
       if (running.cancelRequested) await this.#finish(id, 'cancelled', { progress: latest });
       else await this.#finish(id, 'failed', { problem: this.#options.toProblem(error), progress: latest });
     }
   }
 
-  async #finish(id: string, status: JobStatus, patch: { result?: unknown; problem?: Problem; progress?: ProgressUpdate | null }): Promise<JobRecord> {
+  async #finish(
+    id: string,
+    status: JobStatus,
+    patch: { resultJson?: Uint8Array; problem?: Problem; progress?: ProgressUpdate | null },
+  ): Promise<JobRecord> {
     const finishedAt = new Date();
     const job = await this.store.update(id, {
       ...patch,
@@ -252,6 +285,10 @@ export class JobRunner {
   }
 
   #publish(type: JobEvent['type'], job: JobRecord | undefined): void {
-    if (job !== undefined) this.#events.emit(job.id, { type, job } satisfies JobEvent);
+    if (job === undefined) return;
+    const sequence = (this.#sequences.get(job.id) ?? 0) + 1;
+    if (isFinished(job.status)) this.#sequences.delete(job.id);
+    else this.#sequences.set(job.id, sequence);
+    this.#events.emit(job.id, { type, job, sequence } satisfies JobEvent);
   }
 }

@@ -24,8 +24,13 @@ export interface JobRecord {
   readonly finishedAt: string | null;
   /** When a finished job is forgotten; null until it finishes. */
   readonly expiresAt: string | null;
-  /** The rendered result, exactly the body the synchronous call would have returned. */
-  readonly result?: unknown;
+  /**
+   * The rendered result as UTF-8 JSON, exactly the body the synchronous call would have
+   * returned. Kept serialised: its size is known to the byte for the results budget, it
+   * lives outside the JavaScript heap, and every reader (GET, each event stream) sends the
+   * same bytes instead of serialising it again.
+   */
+  readonly resultJson?: Uint8Array;
   readonly problem?: Problem;
 }
 

@@ -18,8 +18,8 @@
 import { performance } from 'node:perf_hooks';
 import type { TransferListItem } from 'node:worker_threads';
 import { Piscina } from 'piscina';
-import { ComputeInputError } from '../compute/errors.js';
 import { OverloadedError, ShuttingDownError } from '../dispatch/errors.js';
+import { reviveTaskError } from './task-errors.js';
 import type { TaskInput, TaskName, TaskOutput } from './tasks.js';
 import type { TaskEnvelope, TaskRequest } from './worker.js';
 
@@ -146,10 +146,7 @@ export class WorkerPool {
     }
     const queueMs = Math.max(0, envelope.startedAt - submittedAt);
     const computeMs = envelope.finishedAt - envelope.startedAt;
-    if (!envelope.ok) {
-      if (envelope.error.kind === 'input') throw new ComputeInputError(envelope.error.message, envelope.error.pointer);
-      throw new Error(`pool task ${task} failed: ${envelope.error.message}`);
-    }
+    if (!envelope.ok) throw reviveTaskError(task, envelope.error);
     return { value: envelope.value as TaskOutput<K>, queueMs, computeMs };
   }
 

@@ -4,12 +4,14 @@
  * are checked at both ends.
  */
 import * as mapreduce from './tasks/mapreduce.js';
+import * as parse from './tasks/parse.js';
 import * as primes from './tasks/primes.js';
 import * as primePi from './tasks/prime-pi.js';
 import * as reduce from './tasks/reduce.js';
 
 export const tasks = {
   ...mapreduce,
+  ...parse,
   ...primes,
   ...primePi,
   ...reduce,

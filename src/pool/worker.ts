@@ -2,10 +2,11 @@
  * The entry of every pool thread. It runs one named task from the task table and wraps
  * the answer with the thread's own clock readings, so the main thread can tell queue wait
  * from compute time. Errors come back as data: a kernel's input error stays a client
- * error, and nothing a task throws can take the thread down with it.
+ * error, and nothing a task throws can take the thread down with it
+ * (src/pool/task-errors.ts).
  */
 import { performance } from 'node:perf_hooks';
-import { ComputeInputError } from '../compute/errors.js';
+import { type TaskErrorData, taskErrorData } from './task-errors.js';
 import { tasks, type TaskName } from './tasks.js';
 
 export interface TaskRequest {
@@ -15,12 +16,7 @@ export interface TaskRequest {
 
 export type TaskEnvelope =
   | { readonly ok: true; readonly value: unknown; readonly startedAt: number; readonly finishedAt: number }
-  | {
-      readonly ok: false;
-      readonly error: { readonly kind: 'input' | 'internal'; readonly message: string; readonly pointer?: string };
-      readonly startedAt: number;
-      readonly finishedAt: number;
-    };
+  | { readonly ok: false; readonly error: TaskErrorData; readonly startedAt: number; readonly finishedAt: number };
 
 const now = (): number => performance.timeOrigin + performance.now();
 
@@ -31,16 +27,6 @@ export default async function runTask(request: TaskRequest): Promise<TaskEnvelop
     const value = await run(request.input);
     return { ok: true, value, startedAt, finishedAt: now() };
   } catch (error) {
-    const finishedAt = now();
-    if (error instanceof ComputeInputError) {
-      return {
-        ok: false,
-        error: { kind: 'input', message: error.message, ...(error.pointer === undefined ? {} : { pointer: error.pointer }) },
-        startedAt,
-        finishedAt,
-      };
-    }
-    const message = error instanceof Error ? `${error.name}: ${error.message}` : String(error);
-    return { ok: false, error: { kind: 'internal', message }, startedAt, finishedAt };
+    return { ok: false, error: taskErrorData(error), startedAt, finishedAt: now() };
   }
 }

@@ -3,11 +3,40 @@ import { createRoute } from '@hono/zod-openapi';
 import { streamSSE } from 'hono/streaming';
 import type { AppHono } from '../../http/env.js';
 import { problemResponses } from '../../http/problems.js';
+import type { JobEvent } from '../../jobs/runner.js';
 import { isFinished, type JobRecord } from '../../jobs/types.js';
 import type { Services } from '../../services.js';
-import { JobListQuerySchema, JobListSchema, JobParamsSchema, JobSchema, jobView } from './job-schemas.js';
+import { JobListQuerySchema, JobListSchema, JobParamsSchema, JobSchema, jobJson, jobView } from './job-schemas.js';
 
 const keepAliveMs = 15_000;
+
+/**
+ * One SSE frame per published event, shared by every stream that follows the job: 2 000
+ * subscribers to a job with a megabyte result hold one copy of it, not 2 000.
+ */
+const frames = new WeakMap<JobEvent, Uint8Array>();
+
+function sseFrame(type: JobEvent['type'], job: JobRecord, sequence: number | undefined): Uint8Array {
+  // JSON never holds a raw newline, so the data is one `data:` line.
+  const data = jobJson(job, { withResult: type === 'status' });
+  const head = `event: ${type}\n${sequence === undefined ? '' : `id: ${job.id}.${sequence}\n`}data: `;
+  return Buffer.concat([Buffer.from(head), data, frameEnd]);
+}
+
+const frameEnd = Buffer.from('\n\n');
+
+function sharedFrame(event: JobEvent): Uint8Array {
+  let frame = frames.get(event);
+  if (frame === undefined) {
+    frame = sseFrame(event.type, event.job, event.sequence);
+    frames.set(event, frame);
+  }
+  return frame;
+}
+
+function jsonBody(bytes: Uint8Array, status: 200 | 202, headers: Record<string, string> = {}): Response {
+  return new Response(bytes, { status, headers: { 'Content-Type': 'application/json', ...headers } });
+}
 
 export function registerJobRoutes(app: AppHono, services: Services): void {
   const { jobs } = services;
@@ -28,7 +57,7 @@ export function registerJobRoutes(app: AppHono, services: Services): void {
     async (c) => {
       const { status, limit } = c.req.valid('query');
       const found = await jobs.list({ limit, ...(status === undefined ? {} : { status }) });
-      return c.json({ jobs: found.map((job) => jobView(job, { withResult: false })) }, 200);
+      return c.json({ jobs: found.map((job) => jobView(job)) }, 200);
     },
   );
 
@@ -46,8 +75,7 @@ export function registerJobRoutes(app: AppHono, services: Services): void {
     }),
     async (c) => {
       const job = await jobs.get(c.req.valid('param').id);
-      if (!isFinished(job.status)) c.header('Retry-After', '1');
-      return c.json(jobView(job), 200);
+      return jsonBody(jobJson(job), 200, isFinished(job.status) ? {} : { 'Retry-After': '1' }) as never;
     },
   );
 
@@ -64,7 +92,7 @@ export function registerJobRoutes(app: AppHono, services: Services): void {
         ...problemResponses(404, 409, 410),
       },
     }),
-    async (c) => c.json(jobView(await jobs.cancel(c.req.valid('param').id)), 200),
+    async (c) => jsonBody(jobJson(await jobs.cancel(c.req.valid('param').id)), 200) as never,
   );
 
   app.openapi(
@@ -91,23 +119,24 @@ export function registerJobRoutes(app: AppHono, services: Services): void {
       const { id } = c.req.valid('param');
       await jobs.get(id); // 404/410 as a problem, before the stream starts
       return streamSSE(c, async (stream) => {
-        let sequence = 0;
         let writing = Promise.resolve();
         let finish!: () => void;
         const finished = new Promise<void>((resolve) => (finish = resolve));
-        const send = (event: 'status' | 'progress', job: JobRecord): void => {
-          const data = JSON.stringify(jobView(job, { withResult: event === 'status' }));
-          const id = String(sequence++);
-          writing = writing.then(() => stream.writeSSE({ event, id, data })).then(() => {
+        let done = false;
+        const send = (frame: Uint8Array, job: JobRecord): void => {
+          if (done) return;
+          if (isFinished(job.status)) done = true;
+          writing = writing.then(() => stream.write(frame)).then(() => {
             if (isFinished(job.status)) finish();
           });
         };
         // Subscribe before reading the state, so no change falls between the two.
-        const unsubscribe = jobs.subscribe(id, (event) => send(event.type, event.job));
+        const unsubscribe = jobs.subscribe(id, (event) => send(sharedFrame(event), event.job));
         const keepAlive = setInterval(() => void stream.write(': keep-alive\n\n'), keepAliveMs);
         stream.onAbort(() => finish());
         try {
-          send('status', await jobs.get(id));
+          const current = await jobs.get(id);
+          send(sseFrame('status', current, undefined), current);
           await finished;
           await writing;
         } finally {

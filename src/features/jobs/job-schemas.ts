@@ -53,15 +53,27 @@ export function jobPath(id: string): string {
   return `/v1/jobs/${id}`;
 }
 
-export function jobView(job: JobRecord, options: { readonly withResult?: boolean } = {}): JobView {
-  const { result, problem, ...rest } = job;
+/** The job as the API shows it, without its result (see `jobJson`). */
+export function jobView(job: JobRecord): JobView {
+  const { resultJson: _result, problem, ...rest } = job;
   return {
     ...rest,
-    ...(options.withResult === false || result === undefined ? {} : { result }),
     ...(problem === undefined ? {} : { problem: problem as z.infer<typeof ProblemSchema> }),
     links: { self: jobPath(job.id), events: `${jobPath(job.id)}/events` },
   };
 }
+
+/**
+ * The job as JSON bytes, with its result spliced in as the stored bytes: a result is never
+ * parsed or serialised again, however many clients read it.
+ */
+export function jobJson(job: JobRecord, options: { readonly withResult?: boolean } = {}): Uint8Array {
+  const view = JSON.stringify(jobView(job));
+  if (options.withResult === false || job.resultJson === undefined) return Buffer.from(view);
+  return Buffer.concat([Buffer.from(`${view.slice(0, -1)},"result":`), job.resultJson, closingBrace]);
+}
+
+const closingBrace = Buffer.from('}');
 
 export const JobParamsSchema = z.object({
   id: z.string().min(1).max(64).openapi({ param: { name: 'id', in: 'path' }, example: exampleId }),

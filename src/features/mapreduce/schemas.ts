@@ -62,9 +62,10 @@ export const jobOptionShapes = {
   },
 } as const;
 
-export function mapReduceRequestSchema(limits: Limits) {
+/** `document`: the schema of each document; the parser checks items itself (see primeCheckBatchRequestSchema). */
+export function mapReduceRequestSchema(limits: Limits, document: z.ZodType<string> = z.string()) {
   const documents = z
-    .array(z.string())
+    .array(document)
     .min(1)
     .max(limits.maxBatchItems)
     .openapi({

@@ -2,7 +2,9 @@
 import { respondCompute } from '../../http/compute-endpoint.js';
 import { computeResponseHeaders, computeRoute } from '../../http/compute-route.js';
 import type { AppHono } from '../../http/env.js';
-import { parseIntegerBatch, parseIntegerInput } from '../../http/integer-input.js';
+import { readJsonInput } from '../../http/json-body.js';
+import { ownBodyRoute } from '../../http/own-body-route.js';
+import { parseIntegerInput } from '../../inputs/integers.js';
 import { jsonArrayResponse } from '../../http/json-stream.js';
 import { problemResponses, validationProblem } from '../../http/problems.js';
 import type { Services } from '../../services.js';
@@ -12,7 +14,7 @@ import {
   PrimeParamsSchema,
   primeCheckBatchRequestSchema,
 } from './check-schemas.js';
-import { primesCheck, primesIsPrime } from '../../operations/primes-check.js';
+import { batchItems, primesCheck, primesIsPrime } from '../../operations/primes-check.js';
 
 export function registerPrimeCheckRoutes(app: AppHono, services: Services): void {
   const { config } = services;
@@ -65,26 +67,21 @@ export function registerPrimeCheckRoutes(app: AppHono, services: Services): void
     },
   });
 
-  app.openapi(checkMany, async (c) => {
-    const { numbers } = c.req.valid('json');
-    const batch = parseIntegerBatch(numbers, '/numbers', limits.maxIntegerBits);
-    const { count } = batch;
-    const probable = new Uint8Array(count);
-    for (const index of batch.largeIndex) probable[index] = 1;
-    // Validated canonical: a string item is already the decimal the response carries.
-    const decimal = (index: number): string => String(numbers[index]);
-    const testAt = (index: number) => (probable[index] === 1 ? 'probable' : 'deterministic');
-    // Typed as the schema for the contract; the sync body itself is streamed in slices.
+  ownBodyRoute(app, checkMany, async (c) => {
+    const input = await readJsonInput(c, services, 'primes.check');
+    const { count } = input.batch;
+    const { decimal, test } = batchItems(input.batch);
+    // The same JSON as the operation's render, streamed in slices.
     return respondCompute(c, services, {
       operation: primesCheck,
-      input: { batch },
+      input,
       respond: (context, flags) =>
         jsonArrayResponse(context, {
           head: `{"count":${count},"results":[`,
           count,
-          renderItem: (index) => `{"n":"${decimal(index)}","prime":${flags[index] === 1},"test":"${testAt(index)}"}`,
+          renderItem: (index) => `{"n":"${decimal(index)}","prime":${flags[index] === 1},"test":"${test(index)}"}`,
           tail: ']}',
         }),
-    }) as never;
+    });
   });
 }

@@ -2,7 +2,7 @@
 import { respondCompute } from '../../http/compute-endpoint.js';
 import { computeResponseHeaders, computeRoute } from '../../http/compute-route.js';
 import type { AppHono } from '../../http/env.js';
-import { parseIntegerInput } from '../../http/integer-input.js';
+import { parseIntegerInput } from '../../inputs/integers.js';
 import { type FieldError, problemResponses, validationProblem } from '../../http/problems.js';
 import { PRIME_PI_MAX, chooseCountMethod, primesCount } from '../../operations/primes-count.js';
 import type { Services } from '../../services.js';

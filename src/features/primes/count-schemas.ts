@@ -1,6 +1,6 @@
 /** Contract of the prime-counting endpoint. */
 import { z } from '@hono/zod-openapi';
-import { IntegerStringSchema } from '../../http/integer-input.js';
+import { IntegerStringSchema } from '../../inputs/integers.js';
 
 export const CountMethodSchema = z.enum(['sieve', 'pi']).openapi('PrimeCountMethod', {
   description:

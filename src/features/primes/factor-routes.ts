@@ -2,8 +2,9 @@
 import { respondCompute } from '../../http/compute-endpoint.js';
 import { computeResponseHeaders, computeRoute } from '../../http/compute-route.js';
 import type { AppHono } from '../../http/env.js';
-import { parseIntegerList } from '../../http/integer-input.js';
-import { problemResponses, validationProblem } from '../../http/problems.js';
+import { readJsonInput } from '../../http/json-body.js';
+import { ownBodyRoute } from '../../http/own-body-route.js';
+import { problemResponses } from '../../http/problems.js';
 import type { Services } from '../../services.js';
 import { FactorResponseSchema, factorRequestSchema } from './factor-schemas.js';
 import { primesFactor } from '../../operations/primes-factor.js';
@@ -35,15 +36,7 @@ export function registerPrimeFactorRoutes(app: AppHono, services: Services): voi
     },
   });
 
-  app.openapi(factor, async (c) => {
-    const { numbers } = c.req.valid('json');
-    const { values, errors } = parseIntegerList(numbers, '/numbers', limits.maxFactorBits);
-    values.forEach((value, index) => {
-      if (value === 0n && errors.length < 20) {
-        errors.push({ pointer: `/numbers/${index}`, message: '0 has no prime factorization (every integer divides it): send an integer >= 1' });
-      }
-    });
-    if (errors.length > 0) throw validationProblem(errors.sort((a, b) => a.pointer.localeCompare(b.pointer, 'en', { numeric: true })));
-    return respondCompute(c, services, { operation: primesFactor, input: { values } }) as never;
-  });
+  ownBodyRoute(app, factor, async (c) =>
+    respondCompute(c, services, { operation: primesFactor, input: await readJsonInput(c, services, 'primes.factor') }),
+  );
 }

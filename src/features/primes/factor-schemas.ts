@@ -1,14 +1,15 @@
 /** Contract of the factoring endpoint. */
 import { z } from '@hono/zod-openapi';
 import type { Limits } from '../../config.js';
-import { IntegerInputSchema, IntegerStringSchema } from '../../http/integer-input.js';
+import { IntegerInputSchema, IntegerStringSchema } from '../../inputs/integers.js';
 import { PrimalityTestSchema } from './check-schemas.js';
 
-export function factorRequestSchema(limits: Limits) {
+/** `item`: see primeCheckBatchRequestSchema. */
+export function factorRequestSchema(limits: Limits, item: z.ZodType = IntegerInputSchema) {
   return z
     .object({
       numbers: z
-        .array(IntegerInputSchema)
+        .array(item)
         .min(1)
         .max(limits.maxBatchItems)
         .openapi({

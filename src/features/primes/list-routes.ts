@@ -3,7 +3,7 @@ import type { Context } from 'hono';
 import { respondCompute } from '../../http/compute-endpoint.js';
 import { computeResponseHeaders, computeRoute } from '../../http/compute-route.js';
 import type { AppHono } from '../../http/env.js';
-import { parseIntegerInput } from '../../http/integer-input.js';
+import { parseIntegerInput } from '../../inputs/integers.js';
 import { jsonArrayResponse } from '../../http/json-stream.js';
 import { type FieldError, problemResponses, validationProblem } from '../../http/problems.js';
 import type { Services } from '../../services.js';

@@ -1,7 +1,7 @@
 /** Contract of the prime-listing endpoint. */
 import { z } from '@hono/zod-openapi';
 import type { Limits } from '../../config.js';
-import { IntegerStringSchema } from '../../http/integer-input.js';
+import { IntegerStringSchema } from '../../inputs/integers.js';
 
 const decimalQuery = (name: string, description: string, example?: string) =>
   z

@@ -1,9 +1,7 @@
 /** Contract of POST /v1/reduce, and the parsing of JSON values into the kernels' arrays. */
 import { z } from '@hono/zod-openapi';
 import { floatOps, intOps } from '../../compute/reduce/reduce.js';
-import type { ReduceType } from '../../compute/reduce/reduce.js';
 import type { Limits } from '../../config.js';
-import type { FieldError } from '../../http/problems.js';
 
 export const ReduceOpSchema = z.enum(intOps).openapi('ReduceOp', {
   description: `For \`float64\`: ${floatOps.join(', ')}. For \`int\` also gcd, lcm, and, or, xor.`,
@@ -70,63 +68,3 @@ export const ReduceResponseSchema = z
     }),
   })
   .openapi('ReduceResponse', { example: { op: 'sum', type: 'float64', count: 3, result: 0.6 } });
-
-const specials: Record<string, number> = { NaN: Number.NaN, Infinity: Number.POSITIVE_INFINITY, '-Infinity': Number.NEGATIVE_INFINITY };
-const signedDecimal = /^-?(0|[1-9][0-9]*)$/;
-const maxErrors = 20;
-
-export type ParsedValues =
-  | { readonly ok: true; readonly floats: Float64Array }
-  | { readonly ok: true; readonly ints: bigint[] }
-  | { readonly ok: false; readonly errors: FieldError[] };
-
-/** Float values go straight into a SharedArrayBuffer so pool shards are views, not copies. */
-export function parseFloatValues(raws: readonly unknown[]): ParsedValues {
-  const floats = new Float64Array(new SharedArrayBuffer(raws.length * 8));
-  const errors: FieldError[] = [];
-  for (let i = 0; i < raws.length; i += 1) {
-    const raw = raws[i];
-    if (typeof raw === 'number') floats[i] = raw;
-    else if (typeof raw === 'string' && raw in specials) floats[i] = specials[raw] as number;
-    else {
-      errors.push({
-        pointer: `/values/${i}`,
-        message: `${JSON.stringify(raw)?.slice(0, 40) ?? String(raw)} is not a float64: send a JSON number, or "NaN", "Infinity" or "-Infinity"`,
-      });
-      if (errors.length >= maxErrors) break;
-    }
-  }
-  return errors.length > 0 ? { ok: false, errors } : { ok: true, floats };
-}
-
-export function parseIntValues(raws: readonly unknown[], maxBits: number): ParsedValues {
-  const ints = new Array<bigint>(raws.length);
-  const errors: FieldError[] = [];
-  const fail = (i: number, message: string) => errors.push({ pointer: `/values/${i}`, message });
-  for (let i = 0; i < raws.length && errors.length < maxErrors; i += 1) {
-    const raw = raws[i];
-    if (typeof raw === 'number') {
-      if (!Number.isInteger(raw)) fail(i, `${raw} is not an integer: send a whole number, e.g. 42`);
-      else if (!Number.isSafeInteger(raw)) {
-        fail(i, `${raw} is beyond 2^53 - 1 in magnitude, where JSON numbers lose precision: send the exact value as a decimal string, e.g. "-18446744073709551617"`);
-      } else ints[i] = BigInt(raw);
-    } else if (typeof raw === 'string' && signedDecimal.test(raw)) {
-      if (raw.length > Math.ceil(maxBits / 3.3219) + 2) {
-        fail(i, `has ${raw.length} digits, above the limit of ${maxBits} bits`);
-        continue;
-      }
-      const value = BigInt(raw);
-      const magnitude = value < 0n ? -value : value;
-      if (magnitude.toString(2).length > maxBits) fail(i, `has more than ${maxBits} bits, above the limit`);
-      else ints[i] = value;
-    } else {
-      const shown = JSON.stringify(raw)?.slice(0, 40) ?? String(raw);
-      fail(i, `${shown} is not an integer: send a JSON number or a decimal string of digits with an optional minus sign, e.g. "-42"`);
-    }
-  }
-  return errors.length > 0 ? { ok: false, errors } : { ok: true, ints };
-}
-
-export function parseValues(type: ReduceType, raws: readonly unknown[], maxBits: number): ParsedValues {
-  return type === 'float64' ? parseFloatValues(raws) : parseIntValues(raws, maxBits);
-}

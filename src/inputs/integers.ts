@@ -5,7 +5,7 @@
  */
 import { z } from '@hono/zod-openapi';
 import { type IntegerBatch, U64_LIMIT, bitLength } from '../compute/primes/integer.js';
-import { type FieldError, validationProblem } from './problems.js';
+import { type FieldError, InputError } from './errors.js';
 
 const decimalPattern = /^(0|[1-9][0-9]*)$/;
 
@@ -193,5 +193,5 @@ function packDecimal(text: string, words: Uint32Array, at: number): boolean {
 
 function refuse(raws: readonly unknown[], pointerBase: string, maxBits: number): never {
   const { errors } = parseIntegerList(raws, pointerBase, maxBits);
-  throw validationProblem(errors.length > 0 ? errors : [{ pointer: pointerBase, message: 'contains an invalid integer' }]);
+  throw new InputError(errors.length > 0 ? errors : [{ pointer: pointerBase, message: 'contains an invalid integer' }]);
 }

@@ -1,8 +1,8 @@
 import assert from 'node:assert/strict';
 import { describe, test } from 'node:test';
 import fc from 'fast-check';
-import { parseIntegerBatch } from '../../src/http/integer-input.js';
-import { ProblemError } from '../../src/http/problems.js';
+import { parseIntegerBatch } from '../../src/inputs/integers.js';
+import { InputError } from '../../src/inputs/errors.js';
 
 /** The batch's values, read back as bigints in input order. */
 function valuesOf(batch: ReturnType<typeof parseIntegerBatch>): bigint[] {
@@ -52,16 +52,16 @@ describe('parseIntegerBatch', () => {
     for (const raw of bad) {
       assert.throws(
         () => parseIntegerBatch([7, raw], '/numbers', 4096),
-        (error: unknown) => error instanceof ProblemError && error.errors?.[0]?.pointer === '/numbers/1',
+        (error: unknown) => error instanceof InputError && error.errors[0]?.pointer === '/numbers/1',
         `accepted ${JSON.stringify(raw)}`,
       );
     }
   });
 
   test('the bit limit holds on every path', () => {
-    assert.throws(() => parseIntegerBatch([(1n << 64n).toString()], '/numbers', 64), ProblemError);
+    assert.throws(() => parseIntegerBatch([(1n << 64n).toString()], '/numbers', 64), InputError);
     assert.deepEqual(valuesOf(parseIntegerBatch([((1n << 64n) - 1n).toString()], '/numbers', 64)), [(1n << 64n) - 1n]);
-    assert.throws(() => parseIntegerBatch([256], '/numbers', 8), ProblemError);
+    assert.throws(() => parseIntegerBatch([256], '/numbers', 8), InputError);
     assert.deepEqual(valuesOf(parseIntegerBatch([255, '255'], '/numbers', 8)), [255n, 255n]);
   });
 });
