@@ -14,6 +14,7 @@ import { registerPrimeListRoutes } from './features/primes/list-routes.js';
 import { registerReduceRoutes } from './features/reduce/routes.js';
 import { registerDocsRoutes } from './features/system/docs-routes.js';
 import { registerHealthRoutes } from './features/system/health-routes.js';
+import { corsPolicy } from './http/cors.js';
 import type { AppEnv, AppHono } from './http/env.js';
 import { handleError, problemResponse, zodFieldErrors } from './http/errors.js';
 import { accessLog, requestContext } from './http/middleware.js';
@@ -34,6 +35,8 @@ export function createApp(services: Services): AppHono {
 
   app.use(requestContext(services.logger));
   app.use(accessLog((method, route, status, seconds) => services.metrics.observeRequest(method, route, status, seconds)));
+  // Before anything that can refuse a request, so that refusals are readable cross-origin too.
+  if (config.corsOrigins === '*' || config.corsOrigins.length > 0) app.use(corsPolicy(config.corsOrigins));
   app.use(async function refuseWhileShuttingDown(c, next) {
     if (lifecycle.shuttingDown && !c.req.path.endsWith('z')) {
       c.header('Connection', 'close');
@@ -136,7 +139,9 @@ export function openApiDocument(app: AppHono) {
         `(<= 2^53 - 1) and as decimal strings beyond. Errors are RFC 9457 \`${problemMediaType}\`.`,
       license: { name: 'MIT' },
     },
-    servers: [{ url: 'http://localhost:3000', description: 'Local (npm start)' }],
+    // Relative: resolved against wherever the document was fetched from, so /docs "Try it out"
+    // calls the server that served it, on any host and port.
+    servers: [{ url: '/', description: 'The server that serves this document' }],
     tags: [
       { name: 'primes', description: 'Prime checking, listing, counting and factoring' },
       { name: 'jobs', description: 'Asynchronous jobs: any compute call with `Prefer: respond-async`' },

@@ -8,6 +8,36 @@ import { z } from 'zod';
 
 const integer = (min: number, max: number) => z.coerce.number().int().min(min).max(max);
 
+/** `*`, or a comma-separated list of exact origins (`scheme://host[:port]`, as browsers send them). */
+const corsOrigins = z
+  .string()
+  .default('')
+  .transform((value, context): '*' | string[] => {
+    if (value.trim() === '*') return '*';
+    const origins = value
+      .split(',')
+      .map((origin) => origin.trim())
+      .filter((origin) => origin.length > 0);
+    for (const origin of origins) {
+      let parsed: URL | undefined;
+      try {
+        parsed = new URL(origin);
+      } catch {
+        parsed = undefined;
+      }
+      if (parsed === undefined || (parsed.protocol !== 'http:' && parsed.protocol !== 'https:') || parsed.origin !== origin) {
+        context.addIssue({
+          code: 'custom',
+          message:
+            `${JSON.stringify(origin)} is not an origin: write scheme://host[:port] in lower case with no path or trailing ` +
+            'slash (e.g. http://localhost:8080), separate several with commas, or give * alone for any origin',
+        });
+        return z.NEVER;
+      }
+    }
+    return origins;
+  });
+
 const environmentSchema = z.object({
   PORT: integer(0, 65535).default(3000),
   HOST: z.string().min(1).default('0.0.0.0'),
@@ -32,6 +62,7 @@ const environmentSchema = z.object({
   JOB_TIMEOUT_MS: integer(1, 24 * 3_600_000).default(3_600_000),
   JOB_CONCURRENCY: integer(1, 10_000).optional(),
   JOB_MAX_RETAINED: integer(1, 10_000_000).default(10_000),
+  CORS_ORIGINS: corsOrigins,
 });
 
 export type Route = 'inline' | 'sliced' | 'pool';
@@ -65,6 +96,8 @@ export interface Config {
     /** Finished jobs kept; beyond it the oldest expire before their TTL. */
     readonly maxRetained: number;
   };
+  /** Origins whose pages may call the API (CORS): `*` for any, none (the default) turns CORS off. */
+  readonly corsOrigins: '*' | readonly string[];
 }
 
 export interface Limits {
@@ -119,6 +152,7 @@ export function loadConfig(environment: Record<string, string | undefined> = pro
       concurrency: env.JOB_CONCURRENCY ?? env.POOL_THREADS * 2,
       maxRetained: env.JOB_MAX_RETAINED,
     },
+    corsOrigins: env.CORS_ORIGINS,
   };
 }
 

@@ -44,6 +44,26 @@ describe('contract and reference', () => {
     }
   });
 
+  test('the server URL is relative and no header that changes what a call does has an example to prefill', async () => {
+    const document = (await app.request.get('/openapi.json').expect(200)).body as {
+      servers: Array<{ url: string }>;
+      paths: Record<string, Record<string, { parameters?: Array<{ name: string; in: string; example?: unknown; examples?: unknown; schema?: { example?: unknown; default?: unknown } }> }>>;
+    };
+    assert.deepEqual(document.servers.map((server) => server.url), ['/']);
+    let checked = 0;
+    for (const operations of Object.values(document.paths)) {
+      for (const operation of Object.values(operations)) {
+        for (const parameter of operation.parameters ?? []) {
+          if (parameter.in !== 'header') continue;
+          checked += 1;
+          const prefilled = parameter.example ?? parameter.examples ?? parameter.schema?.example ?? parameter.schema?.default;
+          assert.equal(prefilled, undefined, `header ${parameter.name} would be prefilled with ${JSON.stringify(prefilled)}`);
+        }
+      }
+    }
+    assert.ok(checked > 0);
+  });
+
   test('/docs is a self-contained page whose assets are served locally', async () => {
     const page = await app.request.get('/docs').expect(200);
     assert.match(String(page.headers['content-type']), /^text\/html/);
