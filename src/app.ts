@@ -14,6 +14,7 @@ import { registerPrimeListRoutes } from './features/primes/list-routes.js';
 import { registerReduceRoutes } from './features/reduce/routes.js';
 import { registerDocsRoutes } from './features/system/docs-routes.js';
 import { registerHealthRoutes } from './features/system/health-routes.js';
+import { registerPoolRoutes } from './features/system/pool-routes.js';
 import { corsPolicy } from './http/cors.js';
 import type { AppEnv, AppHono } from './http/env.js';
 import { handleError, problemResponse, zodFieldErrors } from './http/errors.js';
@@ -73,6 +74,7 @@ export function createApp(services: Services): AppHono {
   });
 
   registerHealthRoutes(app, services);
+  registerPoolRoutes(app, services);
   // Before the check routes: /v1/primes/{n} would otherwise take /v1/primes/count and /factor.
   registerPrimeListRoutes(app, services);
   registerPrimeCountRoutes(app, services);

@@ -44,6 +44,8 @@ const environmentSchema = z.object({
   LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
   POOL_THREADS: integer(1, 256).default(availableParallelism()),
   POOL_MAX_QUEUE: integer(0, 1_000_000).optional(),
+  POOL_SAMPLE_INTERVAL_MS: integer(100, 60_000).default(2_000),
+  POOL_SAMPLE_HISTORY: integer(2, 100_000).default(150),
   INLINE_BUDGET_US: integer(0, 10_000_000).default(1_000),
   SLICED_BUDGET_US: integer(0, 10_000_000).default(10_000),
   ALLOW_ROUTE_OVERRIDE: z.enum(['true', 'false']).default('false'),
@@ -75,6 +77,10 @@ export interface Config {
     readonly threads: number;
     /** Tasks allowed to wait for a thread; beyond it requests get 503 + Retry-After. */
     readonly maxQueue: number;
+    /** How often the pool's load is sampled (the utilization gauge's window). */
+    readonly sampleIntervalMs: number;
+    /** Samples of the pool's load kept for GET /v1/system/pool (about 100 bytes each). */
+    readonly sampleHistory: number;
   };
   readonly dispatch: {
     /** Estimated cost up to which work runs on the event loop in one go. */
@@ -127,7 +133,12 @@ export function loadConfig(environment: Record<string, string | undefined> = pro
     port: env.PORT,
     host: env.HOST,
     logLevel: env.LOG_LEVEL,
-    pool: { threads: env.POOL_THREADS, maxQueue: env.POOL_MAX_QUEUE ?? env.POOL_THREADS * 64 },
+    pool: {
+      threads: env.POOL_THREADS,
+      maxQueue: env.POOL_MAX_QUEUE ?? env.POOL_THREADS * 64,
+      sampleIntervalMs: env.POOL_SAMPLE_INTERVAL_MS,
+      sampleHistory: env.POOL_SAMPLE_HISTORY,
+    },
     dispatch: {
       inlineBudgetMicros: env.INLINE_BUDGET_US,
       slicedBudgetMicros: env.SLICED_BUDGET_US,

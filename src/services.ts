@@ -12,6 +12,7 @@ import { MemoryJobStore } from './jobs/memory-store.js';
 import { JobRunner } from './jobs/runner.js';
 import { createMetrics, type Metrics } from './metrics.js';
 import { WorkerPool } from './pool/pool.js';
+import { PoolSampler } from './pool/pool-sampler.js';
 
 export interface Lifecycle {
   shuttingDown: boolean;
@@ -21,6 +22,7 @@ export interface Services {
   readonly config: Config;
   readonly logger: Logger;
   readonly pool: WorkerPool;
+  readonly poolSampler: PoolSampler;
   readonly dispatcher: Dispatcher;
   readonly metrics: Metrics;
   readonly jobs: JobRunner;
@@ -36,7 +38,8 @@ export function createServices(config: Config, options: { logger?: Logger } = {}
     slicedBudgetMicros: config.dispatch.slicedBudgetMicros,
     deadlineMs: config.requestTimeoutMs,
   });
-  const metrics = createMetrics(pool);
+  const poolSampler = new PoolSampler(pool, { intervalMs: config.pool.sampleIntervalMs, history: config.pool.sampleHistory });
+  const metrics = createMetrics(pool, poolSampler);
   dispatcher.onDispatch((operation, route, totalMs) => metrics.observeDispatch(operation, route, totalMs / 1000));
   const jobs = new JobRunner(new MemoryJobStore({ maxFinished: config.jobs.maxRetained }), {
     concurrency: config.jobs.concurrency,
@@ -49,11 +52,12 @@ export function createServices(config: Config, options: { logger?: Logger } = {}
       return new ProblemError('internal', 'The job failed on our side; submit it again or report its id.').toProblem();
     },
   });
-  return { config, logger, pool, dispatcher, metrics, jobs, lifecycle: { shuttingDown: false } };
+  return { config, logger, pool, poolSampler, dispatcher, metrics, jobs, lifecycle: { shuttingDown: false } };
 }
 
 export async function closeServices(services: Services): Promise<void> {
   services.lifecycle.shuttingDown = true;
   await services.jobs.close();
+  services.poolSampler.close();
   await services.pool.close();
 }

@@ -43,6 +43,9 @@ export class WorkerPool {
   #piscina: Piscina<TaskRequest, TaskEnvelope>;
   #closed = false;
   #inFlight = 0;
+  #busyThreadMs = 0;
+  #accountedAt = performance.now();
+  #peakQueueSize = 0;
 
   constructor(options: PoolOptions) {
     this.threads = options.threads;
@@ -66,8 +69,29 @@ export class WorkerPool {
     return Math.max(0, this.#inFlight - this.threads);
   }
 
-  get utilization(): number {
-    return this.#piscina.utilization;
+  /**
+   * Thread-milliseconds spent on tasks since start: the integral of busy threads over time, a
+   * task counting from submission whenever a thread is free for it. Its growth over a window is
+   * the pool's utilization then (src/pool/pool-sampler.ts); Piscina's own `utilization` averages
+   * over the pool's whole life and sees a task only once it has finished.
+   */
+  get busyThreadMs(): number {
+    this.#account();
+    return this.#busyThreadMs;
+  }
+
+  /** The most tasks that waited for a thread at once since the last call (at least the current count). */
+  takePeakQueueSize(): number {
+    const peak = Math.max(this.#peakQueueSize, this.queueSize);
+    this.#peakQueueSize = this.queueSize;
+    return peak;
+  }
+
+  /** Books the busy time since the last change of the in-flight count; called before each change. */
+  #account(): void {
+    const at = performance.now();
+    this.#busyThreadMs += Math.min(this.#inFlight, this.threads) * (at - this.#accountedAt);
+    this.#accountedAt = at;
   }
 
   /** Tasks submitted and not yet settled: running or waiting for a thread. */
@@ -86,7 +110,9 @@ export class WorkerPool {
     if (this.#inFlight >= this.threads + this.maxQueue) throw this.#overloaded();
     const submittedAt = now();
     let envelope: TaskEnvelope;
+    this.#account();
     this.#inFlight += 1;
+    this.#peakQueueSize = Math.max(this.#peakQueueSize, this.queueSize);
     try {
       envelope = await this.#piscina.run(
         { task, input },
@@ -98,6 +124,7 @@ export class WorkerPool {
     } catch (error) {
       throw this.#translate(error, options.signal);
     } finally {
+      this.#account();
       this.#inFlight -= 1;
     }
     const queueMs = Math.max(0, envelope.startedAt - submittedAt);
