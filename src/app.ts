@@ -15,6 +15,7 @@ import { registerReduceRoutes } from './features/reduce/routes.js';
 import { registerDocsRoutes } from './features/system/docs-routes.js';
 import { registerHealthRoutes } from './features/system/health-routes.js';
 import { registerPoolRoutes } from './features/system/pool-routes.js';
+import { registerUiRoutes } from './features/ui/ui-routes.js';
 import { corsPolicy } from './http/cors.js';
 import type { AppEnv, AppHono } from './http/env.js';
 import { handleError, problemResponse, zodFieldErrors } from './http/errors.js';
@@ -84,6 +85,7 @@ export function createApp(services: Services): AppHono {
   registerMapReduceRoutes(app, services);
   registerJobRoutes(app, services);
   registerDocsRoutes(app, () => openApiDocument(app));
+  registerUiRoutes(app);
 
   app.notFound((c) => {
     const allowed = allowedMethods(app, c.req.path);

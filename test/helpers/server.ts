@@ -26,6 +26,10 @@ export async function startServerProcess(environment: Record<string, string> = {
     env: { ...process.env, PORT: '0', HOST: '127.0.0.1', POOL_THREADS: '2', ...environment, LOG_LEVEL: 'info' },
     stdio: ['ignore', 'pipe', 'inherit'],
   });
+  // If the test process dies without stopping it, the server goes too rather than linger.
+  const killOnExit = (): void => void child.kill('SIGKILL');
+  process.once('exit', killOnExit);
+  child.once('exit', () => process.off('exit', killOnExit));
   const log: string[] = [];
   const lines = createInterface({ input: child.stdout! });
   const port = await new Promise<number>((resolve, reject) => {
