@@ -161,6 +161,7 @@ if (missing.length > 0) {
     lines.push('', `${what} was not found on PATH. Install it with:`, `    ${install}`);
     if (!inCi) lines.push(`Tests that need ${needs} will be SKIPPED.`);
   }
+  lines.push('', 'Or install whatever is missing with: npm run test:install-services');
   if (inCi) lines.push('', 'CI=true: a missing test service fails the run (.ci/run installs them).');
   banner(lines);
   if (inCi) {

@@ -1,7 +1,8 @@
 /**
  * Where the throwaway services that `npm test` (scripts/test.mjs) started are, or why a test
- * that needs one skips. Use the `skip` of a service in `describe(name, { skip }, ...)` and read
- * its address inside. Under CI=true nothing skips: a missing service fails the tests that need it.
+ * that needs one skips. Give each test the service's `skip` (`test(name, { skip }, ...)`, so the
+ * run counts them as skipped), return early from hooks when it is set, and read the address
+ * inside. Under CI=true nothing skips: a missing service fails the tests that need it.
  */
 
 export interface TestService {
