@@ -62,6 +62,12 @@ describe('CORS_ORIGINS with a list of origins', () => {
     const missing = await app.request.get('/v1/jobs/nope').set('Origin', allowed).expect(404);
     assert.equal(missing.headers['access-control-allow-origin'], allowed);
 
+    // An event stream too (EventSource from another origin).
+    const accepted = await app.request.get('/v1/primes/97').set('Prefer', 'respond-async').expect(202);
+    const events = await app.request.get(`${accepted.headers['location']}/events`).set('Origin', allowed).expect(200);
+    assert.match(String(events.headers['content-type']), /^text\/event-stream/);
+    assert.equal(events.headers['access-control-allow-origin'], allowed);
+
     const other = await app.request.get('/v1/primes/97').set('Origin', 'http://evil.example.test').expect(200);
     assert.equal(other.headers['access-control-allow-origin'], undefined);
   });

@@ -4,9 +4,10 @@
 
 const listEveryMs = 1000;
 const listLimit = 50;
-// A browser opens at most 6 HTTP/1.1 connections to an origin and each event stream holds one:
-// beyond this many, unfinished jobs are refreshed by the list polling instead of a stream.
-const maxStreams = 4;
+// A browser opens at most 6 HTTP/1.1 connections to a host, for all its tabs, and each event
+// stream holds one: beyond this many per page (leaving room for its own requests and another
+// tab), unfinished jobs are refreshed by the list polling instead of a stream.
+const maxStreams = 3;
 const previewChars = 100;
 const shownResultChars = 20_000;
 
