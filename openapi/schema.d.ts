@@ -132,6 +132,54 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/v1/system/pool": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * The worker pool’s load: now, and sampled over the last minutes
+         * @description Utilization is measured over each sampling interval (not averaged since start), so it shows what the pool is doing now. The jobs page (/ui) charts these samples.
+         */
+        get: {
+            parameters: {
+                query?: never;
+                header?: never;
+                path?: never;
+                cookie?: never;
+            };
+            requestBody?: never;
+            responses: {
+                /** @description Threads, queue and utilization */
+                200: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["PoolLoad"];
+                    };
+                };
+                /** @description Problem (`overloaded`, `shutting-down`) */
+                503: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/problem+json": components["schemas"]["Problem"];
+                    };
+                };
+            };
+        };
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/v1/primes": {
         parameters: {
             query?: never;
@@ -158,9 +206,9 @@ export interface paths {
                     cursor?: string;
                 };
                 header?: {
-                    /** @description RFC 7240. `respond-async`: answer 202 with a job at once. `wait=N` (seconds, at most 60): wait up to N s for the result, then answer 202 if it is not ready. Without it the call is synchronous. */
+                    /** @description RFC 7240. `respond-async`: answer 202 with a job at once. `wait=N` (seconds, at most 60): wait up to N s for the result, then answer 202 if it is not ready. Without it the call is synchronous. For example `respond-async`, or `respond-async, wait=5`. */
                     prefer?: string;
-                    /** @description With `Prefer: respond-async` or `wait`: a repeated submission with the same key and the same request returns the same job; the same key with a different request is a 422. 1 to 200 visible ASCII characters. */
+                    /** @description With `Prefer: respond-async` or `wait`: a repeated submission with the same key and the same request returns the same job; the same key with a different request is a 422. 1 to 200 visible ASCII characters, for example a UUID: a new one for each new request. */
                     "idempotency-key"?: string;
                 };
                 path?: never;
@@ -246,9 +294,9 @@ export interface paths {
                     method?: components["schemas"]["PrimeCountMethod"] & unknown;
                 };
                 header?: {
-                    /** @description RFC 7240. `respond-async`: answer 202 with a job at once. `wait=N` (seconds, at most 60): wait up to N s for the result, then answer 202 if it is not ready. Without it the call is synchronous. */
+                    /** @description RFC 7240. `respond-async`: answer 202 with a job at once. `wait=N` (seconds, at most 60): wait up to N s for the result, then answer 202 if it is not ready. Without it the call is synchronous. For example `respond-async`, or `respond-async, wait=5`. */
                     prefer?: string;
-                    /** @description With `Prefer: respond-async` or `wait`: a repeated submission with the same key and the same request returns the same job; the same key with a different request is a 422. 1 to 200 visible ASCII characters. */
+                    /** @description With `Prefer: respond-async` or `wait`: a repeated submission with the same key and the same request returns the same job; the same key with a different request is a 422. 1 to 200 visible ASCII characters, for example a UUID: a new one for each new request. */
                     "idempotency-key"?: string;
                 };
                 path?: never;
@@ -327,9 +375,9 @@ export interface paths {
             parameters: {
                 query?: never;
                 header?: {
-                    /** @description RFC 7240. `respond-async`: answer 202 with a job at once. `wait=N` (seconds, at most 60): wait up to N s for the result, then answer 202 if it is not ready. Without it the call is synchronous. */
+                    /** @description RFC 7240. `respond-async`: answer 202 with a job at once. `wait=N` (seconds, at most 60): wait up to N s for the result, then answer 202 if it is not ready. Without it the call is synchronous. For example `respond-async`, or `respond-async, wait=5`. */
                     prefer?: string;
-                    /** @description With `Prefer: respond-async` or `wait`: a repeated submission with the same key and the same request returns the same job; the same key with a different request is a 422. 1 to 200 visible ASCII characters. */
+                    /** @description With `Prefer: respond-async` or `wait`: a repeated submission with the same key and the same request returns the same job; the same key with a different request is a 422. 1 to 200 visible ASCII characters, for example a UUID: a new one for each new request. */
                     "idempotency-key"?: string;
                 };
                 path?: never;
@@ -435,9 +483,9 @@ export interface paths {
             parameters: {
                 query?: never;
                 header?: {
-                    /** @description RFC 7240. `respond-async`: answer 202 with a job at once. `wait=N` (seconds, at most 60): wait up to N s for the result, then answer 202 if it is not ready. Without it the call is synchronous. */
+                    /** @description RFC 7240. `respond-async`: answer 202 with a job at once. `wait=N` (seconds, at most 60): wait up to N s for the result, then answer 202 if it is not ready. Without it the call is synchronous. For example `respond-async`, or `respond-async, wait=5`. */
                     prefer?: string;
-                    /** @description With `Prefer: respond-async` or `wait`: a repeated submission with the same key and the same request returns the same job; the same key with a different request is a 422. 1 to 200 visible ASCII characters. */
+                    /** @description With `Prefer: respond-async` or `wait`: a repeated submission with the same key and the same request returns the same job; the same key with a different request is a 422. 1 to 200 visible ASCII characters, for example a UUID: a new one for each new request. */
                     "idempotency-key"?: string;
                 };
                 path: {
@@ -519,9 +567,9 @@ export interface paths {
             parameters: {
                 query?: never;
                 header?: {
-                    /** @description RFC 7240. `respond-async`: answer 202 with a job at once. `wait=N` (seconds, at most 60): wait up to N s for the result, then answer 202 if it is not ready. Without it the call is synchronous. */
+                    /** @description RFC 7240. `respond-async`: answer 202 with a job at once. `wait=N` (seconds, at most 60): wait up to N s for the result, then answer 202 if it is not ready. Without it the call is synchronous. For example `respond-async`, or `respond-async, wait=5`. */
                     prefer?: string;
-                    /** @description With `Prefer: respond-async` or `wait`: a repeated submission with the same key and the same request returns the same job; the same key with a different request is a 422. 1 to 200 visible ASCII characters. */
+                    /** @description With `Prefer: respond-async` or `wait`: a repeated submission with the same key and the same request returns the same job; the same key with a different request is a 422. 1 to 200 visible ASCII characters, for example a UUID: a new one for each new request. */
                     "idempotency-key"?: string;
                 };
                 path?: never;
@@ -634,9 +682,9 @@ export interface paths {
                     type?: components["schemas"]["ReduceType"] & unknown;
                 };
                 header?: {
-                    /** @description RFC 7240. `respond-async`: answer 202 with a job at once. `wait=N` (seconds, at most 60): wait up to N s for the result, then answer 202 if it is not ready. Without it the call is synchronous. */
+                    /** @description RFC 7240. `respond-async`: answer 202 with a job at once. `wait=N` (seconds, at most 60): wait up to N s for the result, then answer 202 if it is not ready. Without it the call is synchronous. For example `respond-async`, or `respond-async, wait=5`. */
                     prefer?: string;
-                    /** @description With `Prefer: respond-async` or `wait`: a repeated submission with the same key and the same request returns the same job; the same key with a different request is a 422. 1 to 200 visible ASCII characters. */
+                    /** @description With `Prefer: respond-async` or `wait`: a repeated submission with the same key and the same request returns the same job; the same key with a different request is a 422. 1 to 200 visible ASCII characters, for example a UUID: a new one for each new request. */
                     "idempotency-key"?: string;
                 };
                 path?: never;
@@ -766,9 +814,9 @@ export interface paths {
                     maxKeys?: string;
                 };
                 header?: {
-                    /** @description RFC 7240. `respond-async`: answer 202 with a job at once. `wait=N` (seconds, at most 60): wait up to N s for the result, then answer 202 if it is not ready. Without it the call is synchronous. */
+                    /** @description RFC 7240. `respond-async`: answer 202 with a job at once. `wait=N` (seconds, at most 60): wait up to N s for the result, then answer 202 if it is not ready. Without it the call is synchronous. For example `respond-async`, or `respond-async, wait=5`. */
                     prefer?: string;
-                    /** @description With `Prefer: respond-async` or `wait`: a repeated submission with the same key and the same request returns the same job; the same key with a different request is a 422. 1 to 200 visible ASCII characters. */
+                    /** @description With `Prefer: respond-async` or `wait`: a repeated submission with the same key and the same request returns the same job; the same key with a different request is a 422. 1 to 200 visible ASCII characters, for example a UUID: a new one for each new request. */
                     "idempotency-key"?: string;
                 };
                 path?: never;
@@ -1092,6 +1140,7 @@ export interface components {
             pool: {
                 threads: number;
                 queued: number;
+                /** @description Share of thread time spent on tasks over the last few seconds, 0 to 1. */
                 utilization: number;
             };
             shuttingDown: boolean;
@@ -1116,6 +1165,59 @@ export interface components {
             }[];
         } & {
             [key: string]: unknown;
+        };
+        PoolLoad: {
+            /** @example 2 */
+            threads: number;
+            /**
+             * @description Estimated milliseconds of admitted synchronous work per thread now (admission).
+             * @example 120
+             */
+            backlogMs: number;
+            /**
+             * @description The backlog per thread beyond which synchronous pool requests get 503 (POOL_MAX_BACKLOG_MS).
+             * @example 5000
+             */
+            maxBacklogMs: number;
+            /**
+             * @description Time between samples (POOL_SAMPLE_INTERVAL_MS).
+             * @example 2000
+             */
+            intervalMs: number;
+            /**
+             * @description Samples kept at most (POOL_SAMPLE_HISTORY).
+             * @example 150
+             */
+            history: number;
+            current: {
+                /**
+                 * @description Share of the threads’ time spent on tasks over the last interval or so.
+                 * @example 0.42
+                 */
+                utilization: number;
+                /** @description Tasks waiting for a thread now. */
+                queued: number;
+                /** @description Tasks running or waiting now. */
+                inFlight: number;
+            };
+            /** @description Oldest first. */
+            samples: components["schemas"]["PoolSample"][];
+        };
+        PoolSample: {
+            /**
+             * Format: date-time
+             * @description End of the interval.
+             */
+            at: string;
+            /**
+             * @description Share of the threads’ time spent on tasks during the interval.
+             * @example 0.42
+             */
+            utilization: number;
+            /** @description The most tasks waiting for a thread at once during the interval. */
+            maxQueued: number;
+            /** @description Tasks running or waiting at the end of the interval. */
+            inFlight: number;
         };
         /**
          * @example {

@@ -13,6 +13,9 @@ import { registerPrimeListRoutes } from './features/primes/list-routes.js';
 import { registerReduceRoutes } from './features/reduce/routes.js';
 import { registerDocsRoutes } from './features/system/docs-routes.js';
 import { registerHealthRoutes } from './features/system/health-routes.js';
+import { registerPoolRoutes } from './features/system/pool-routes.js';
+import { registerUiRoutes } from './features/ui/ui-routes.js';
+import { corsPolicy } from './http/cors.js';
 import type { AppEnv, AppHono } from './http/env.js';
 import { handleError } from './http/errors.js';
 import { notFound } from './http/not-found.js';
@@ -33,11 +36,14 @@ export function createApp(services: Services): AppHono {
 
   app.use(requestContext(services.logger));
   app.use(accessLog((method, route, status, seconds) => services.metrics.observeRequest(method, route, status, seconds)));
+  // Before anything that can refuse a request, so that refusals are readable cross-origin too.
+  if (config.corsOrigins === '*' || config.corsOrigins.length > 0) app.use(corsPolicy(config.corsOrigins));
   app.use(refuseWhileShuttingDown(lifecycle));
   app.use(limitDeclaredBody(config.limits));
   app.use(creditRequestBodies());
 
   registerHealthRoutes(app, services);
+  registerPoolRoutes(app, services);
   // Before the check routes: /v1/primes/{n} would otherwise take /v1/primes/count and /factor.
   registerPrimeListRoutes(app, services);
   registerPrimeCountRoutes(app, services);
@@ -47,6 +53,7 @@ export function createApp(services: Services): AppHono {
   registerMapReduceRoutes(app, services);
   registerJobRoutes(app, services);
   registerDocsRoutes(app, () => openApiDocument(app));
+  registerUiRoutes(app);
 
   app.notFound(notFound(app));
   app.onError(handleError);

@@ -9,6 +9,36 @@ import { z } from 'zod';
 const integer = (min: number, max: number) => z.coerce.number().int().min(min).max(max);
 const MiB = 1024 * 1024;
 
+/** `*`, or a comma-separated list of exact origins (`scheme://host[:port]`, as browsers send them). */
+const corsOrigins = z
+  .string()
+  .default('')
+  .transform((value, context): '*' | string[] => {
+    if (value.trim() === '*') return '*';
+    const origins = value
+      .split(',')
+      .map((origin) => origin.trim())
+      .filter((origin) => origin.length > 0);
+    for (const origin of origins) {
+      let parsed: URL | undefined;
+      try {
+        parsed = new URL(origin);
+      } catch {
+        parsed = undefined;
+      }
+      if (parsed === undefined || (parsed.protocol !== 'http:' && parsed.protocol !== 'https:') || parsed.origin !== origin) {
+        context.addIssue({
+          code: 'custom',
+          message:
+            `${JSON.stringify(origin)} is not an origin: write scheme://host[:port] in lower case with no path or trailing ` +
+            'slash (e.g. http://localhost:8080), separate several with commas, or give * alone for any origin',
+        });
+        return z.NEVER;
+      }
+    }
+    return origins;
+  });
+
 const environmentSchema = z.object({
   PORT: integer(0, 65535).default(3000),
   HOST: z.string().min(1).default('0.0.0.0'),
@@ -16,6 +46,8 @@ const environmentSchema = z.object({
   POOL_THREADS: integer(1, 256).default(availableParallelism()),
   POOL_MAX_BACKLOG_MS: integer(0, 3_600_000).default(5_000),
   POOL_MAX_QUEUED_TASKS: integer(1, 10_000_000).default(100_000),
+  POOL_SAMPLE_INTERVAL_MS: integer(100, 60_000).default(2_000),
+  POOL_SAMPLE_HISTORY: integer(2, 100_000).default(150),
   INLINE_BUDGET_US: integer(0, 10_000_000).default(1_000),
   SLICED_BUDGET_US: integer(0, 10_000_000).default(10_000),
   ALLOW_ROUTE_OVERRIDE: z.enum(['true', 'false']).default('false'),
@@ -40,6 +72,7 @@ const environmentSchema = z.object({
   JOB_RESULTS_MAX_BYTES: integer(1_024, 2 ** 40).default(256 * MiB),
   JOB_RESULT_MAX_BYTES: integer(1_024, 2 ** 40).default(64 * MiB),
   RESPONSES_MAX_BYTES: integer(1_024, 2 ** 40).default(128 * MiB),
+  CORS_ORIGINS: corsOrigins,
 });
 
 export interface Config {
@@ -55,6 +88,10 @@ export interface Config {
     readonly maxBacklogMs: number;
     /** Tasks allowed to wait for a thread: a backstop behind admission. */
     readonly maxQueuedTasks: number;
+    /** How often the pool's load is sampled (the utilization gauge's window). */
+    readonly sampleIntervalMs: number;
+    /** Samples of the pool's load kept for GET /v1/system/pool (about 100 bytes each). */
+    readonly sampleHistory: number;
   };
   readonly dispatch: {
     /** Estimated cost up to which work runs on the event loop in one go. */
@@ -91,6 +128,8 @@ export interface Config {
     /** Finished jobs kept; beyond it the oldest expire before their TTL. */
     readonly maxRetained: number;
   };
+  /** Origins whose pages may call the API (CORS): `*` for any, none (the default) turns CORS off. */
+  readonly corsOrigins: '*' | readonly string[];
 }
 
 export interface Limits {
@@ -133,7 +172,13 @@ export function loadConfig(environment: Record<string, string | undefined> = pro
     port: env.PORT,
     host: env.HOST,
     logLevel: env.LOG_LEVEL,
-    pool: { threads: env.POOL_THREADS, maxBacklogMs: env.POOL_MAX_BACKLOG_MS, maxQueuedTasks: env.POOL_MAX_QUEUED_TASKS },
+    pool: {
+      threads: env.POOL_THREADS,
+      maxBacklogMs: env.POOL_MAX_BACKLOG_MS,
+      maxQueuedTasks: env.POOL_MAX_QUEUED_TASKS,
+      sampleIntervalMs: env.POOL_SAMPLE_INTERVAL_MS,
+      sampleHistory: env.POOL_SAMPLE_HISTORY,
+    },
     dispatch: {
       inlineBudgetMicros: env.INLINE_BUDGET_US,
       slicedBudgetMicros: env.SLICED_BUDGET_US,
@@ -166,6 +211,7 @@ export function loadConfig(environment: Record<string, string | undefined> = pro
       concurrency: env.JOB_CONCURRENCY ?? env.POOL_THREADS * 2,
       maxRetained: env.JOB_MAX_RETAINED,
     },
+    corsOrigins: env.CORS_ORIGINS,
   };
 }
 

@@ -4,6 +4,7 @@
  */
 import { Counter, Gauge, Histogram, Registry, collectDefaultMetrics } from 'prom-client';
 import type { WorkerPool } from './pool/pool.js';
+import type { PoolSampler } from './pool/pool-sampler.js';
 
 export interface Metrics {
   readonly registry: Registry;
@@ -11,7 +12,7 @@ export interface Metrics {
   observeDispatch(operation: string, route: string, seconds: number): void;
 }
 
-export function createMetrics(pool: WorkerPool): Metrics {
+export function createMetrics(pool: WorkerPool, poolSampler: PoolSampler): Metrics {
   const registry = new Registry();
   collectDefaultMetrics({ register: registry, eventLoopMonitoringPrecision: 10 });
   const requests = new Histogram({
@@ -38,10 +39,10 @@ export function createMetrics(pool: WorkerPool): Metrics {
   });
   new Gauge({
     name: 'crunch_pool_utilization_ratio',
-    help: 'Share of worker thread time spent running tasks since start (Piscina utilization).',
+    help: 'Share of worker thread time spent running tasks over the last sampling interval (POOL_SAMPLE_INTERVAL_MS).',
     registers: [registry],
     collect() {
-      this.set(pool.closed ? 0 : pool.utilization);
+      this.set(poolSampler.current().utilization);
     },
   });
   new Gauge({

@@ -16,6 +16,7 @@ import { createMetrics, type Metrics } from './metrics.js';
 import { operationNamed } from './operations/registry.js';
 import type { PlanContext } from './operations/types.js';
 import { WorkerPool, defaultLane } from './pool/pool.js';
+import { PoolSampler } from './pool/pool-sampler.js';
 
 export interface Lifecycle {
   shuttingDown: boolean;
@@ -25,6 +26,7 @@ export interface Services {
   readonly config: Config;
   readonly logger: Logger;
   readonly pool: WorkerPool;
+  readonly poolSampler: PoolSampler;
   readonly dispatcher: Dispatcher;
   readonly planContext: PlanContext;
   readonly metrics: Metrics;
@@ -59,7 +61,8 @@ export function createServices(config: Config, options: { logger?: Logger } = {}
     loopDeadlineMs: config.requestTimeoutMs,
     loopBudgetMicros: Math.max(config.dispatch.inlineBudgetMicros, config.dispatch.slicedBudgetMicros),
   };
-  const metrics = createMetrics(pool);
+  const poolSampler = new PoolSampler(pool, { intervalMs: config.pool.sampleIntervalMs, history: config.pool.sampleHistory });
+  const metrics = createMetrics(pool, poolSampler);
   dispatcher.onDispatch((operation, placement, totalMs) => metrics.observeDispatch(operation, placement, totalMs / 1000));
   const execute: JobExecutor = async (work, signal, progress) => {
     const operation = operationNamed(work.operation);
@@ -88,11 +91,12 @@ export function createServices(config: Config, options: { logger?: Logger } = {}
       return new ProblemError('internal', 'The job failed on our side; submit it again or report its id.').toProblem();
     },
   });
-  return { config, logger, pool, dispatcher, planContext, metrics, budgets, jobs, lifecycle: { shuttingDown: false } };
+  return { config, logger, pool, poolSampler, dispatcher, planContext, metrics, budgets, jobs, lifecycle: { shuttingDown: false } };
 }
 
 export async function closeServices(services: Services): Promise<void> {
   services.lifecycle.shuttingDown = true;
   await services.jobs.close();
+  services.poolSampler.close();
   await services.pool.close();
 }

@@ -16,7 +16,9 @@ export function openApiDocument(app: AppHono) {
         `(<= 2^53 - 1) and as decimal strings beyond. Errors are RFC 9457 \`${problemMediaType}\`.`,
       license: { name: 'MIT' },
     },
-    servers: [{ url: 'http://localhost:3000', description: 'Local (npm start)' }],
+    // Relative: resolved against wherever the document was fetched from, so /docs "Try it out"
+    // calls the server that served it, on any host and port.
+    servers: [{ url: '/', description: 'The server that serves this document' }],
     tags: [
       { name: 'primes', description: 'Prime checking, listing, counting and factoring' },
       { name: 'jobs', description: 'Asynchronous jobs: any compute call with `Prefer: respond-async`' },

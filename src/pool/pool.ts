@@ -73,6 +73,9 @@ export class WorkerPool {
   #closed = false;
   /** The lane that was last given a thread: it goes to the back when others are waiting. */
   #lastLane: string | undefined;
+  #busyThreadMs = 0;
+  #accountedAt = performance.now();
+  #peakQueueSize = 0;
 
   constructor(options: PoolOptions) {
     this.threads = options.threads;
@@ -108,13 +111,34 @@ export class WorkerPool {
     return this.#running;
   }
 
+  /**
+   * Thread-milliseconds spent on tasks since start: the integral of busy threads over time.
+   * Its growth over a window is the pool's utilization then (src/pool/pool-sampler.ts);
+   * Piscina's own `utilization` averages over the pool's whole life and sees a task only once
+   * it has finished.
+   */
+  get busyThreadMs(): number {
+    this.#account();
+    return this.#busyThreadMs;
+  }
+
+  /** The most tasks that waited for a thread at once since the last call (at least the current count). */
+  takePeakQueueSize(): number {
+    const peak = Math.max(this.#peakQueueSize, this.#queued);
+    this.#peakQueueSize = this.#queued;
+    return peak;
+  }
+
+  /** Books the busy time since the last change of the running count; called before each change. */
+  #account(): void {
+    const at = performance.now();
+    this.#busyThreadMs += Math.min(this.#running, this.threads) * (at - this.#accountedAt);
+    this.#accountedAt = at;
+  }
+
   /** Tasks submitted and not yet settled: running or waiting for a thread. */
   get inFlight(): number {
     return this.#running + this.#queued;
-  }
-
-  get utilization(): number {
-    return this.#piscina.utilization;
   }
 
   get completed(): number {
@@ -129,6 +153,7 @@ export class WorkerPool {
     // A waiting task is handed its thread by #startNext, which counts it as running.
     if (this.#running >= this.threads || this.#queued > 0) await this.#wait(request, options);
     else {
+      this.#account();
       this.#running += 1;
       this.#lastLane = options.lane ?? defaultLane;
     }
@@ -141,6 +166,7 @@ export class WorkerPool {
     } catch (error) {
       throw options.signal?.aborted === true ? (options.signal.reason ?? error) : error;
     } finally {
+      this.#account();
       this.#running -= 1;
       this.#startNext();
     }
@@ -187,6 +213,7 @@ export class WorkerPool {
       if (waiting === undefined) this.#lanes.set(lane, [entry]);
       else waiting.push(entry);
       this.#queued += 1;
+      this.#peakQueueSize = Math.max(this.#peakQueueSize, this.#queued);
     });
   }
 
@@ -206,6 +233,7 @@ export class WorkerPool {
       this.#queued -= 1;
       // Claimed here, not when `next` resumes: a task finishing in between must not hand
       // out the same thread again.
+      this.#account();
       this.#running += 1;
       this.#lastLane = lane;
       next.start();

@@ -21,6 +21,32 @@ describe('health and readiness', () => {
     assert.equal(response.body.status, 'ready');
     assert.equal(response.body.pool.threads, app.config.pool.threads);
     assert.equal(response.body.shuttingDown, false);
+    const { utilization } = response.body.pool as { utilization: number };
+    assert.ok(utilization >= 0 && utilization <= 1, `utilization ${utilization}`);
+  });
+});
+
+describe('/v1/system/pool', () => {
+  test('reports the threads, the load now and the samples kept, oldest first', async () => {
+    const { poolSampler } = app.services;
+    const taken = [poolSampler.sample(), poolSampler.sample()];
+    const response = await app.request.get('/v1/system/pool').expect(200);
+    const body = response.body as {
+      threads: number;
+      intervalMs: number;
+      history: number;
+      current: { utilization: number; queued: number; inFlight: number };
+      samples: Array<{ at: string; utilization: number; maxQueued: number; inFlight: number }>;
+    };
+    assert.equal(body.threads, app.config.pool.threads);
+    assert.equal(body.intervalMs, app.config.pool.sampleIntervalMs);
+    assert.equal(body.history, app.config.pool.sampleHistory);
+    assert.ok(body.current.utilization >= 0 && body.current.utilization <= 1);
+    assert.deepEqual(
+      body.samples.slice(-2).map((sample) => Date.parse(sample.at)),
+      taken.map((sample) => sample.at),
+    );
+    for (const sample of body.samples) assert.ok(sample.utilization >= 0 && sample.utilization <= 1);
   });
 });
 
@@ -32,6 +58,8 @@ describe('/metrics', () => {
     assert.match(response.text, /crunch_http_request_duration_seconds_count\{[^}]*route="\/v1\/primes\/:n"[^}]*\} [1-9]/);
     assert.match(response.text, /crunch_dispatch_duration_seconds_count\{[^}]*operation="primes.check"[^}]*route="inline"[^}]*\} [1-9]/);
     assert.match(response.text, /crunch_pool_threads \d/);
+    const utilization = Number(/^crunch_pool_utilization_ratio (\S+)$/m.exec(response.text)?.[1]);
+    assert.ok(utilization >= 0 && utilization <= 1, `crunch_pool_utilization_ratio ${utilization}`);
   });
 });
 
@@ -42,6 +70,26 @@ describe('contract and reference', () => {
     for (const path of ['/v1/primes/{n}', '/v1/primes/check', '/v1/jobs', '/v1/jobs/{id}', '/v1/jobs/{id}/events', '/healthz', '/readyz']) {
       assert.ok(response.body.paths[path], `missing ${path}`);
     }
+  });
+
+  test('the server URL is relative and no header that changes what a call does has an example to prefill', async () => {
+    const document = (await app.request.get('/openapi.json').expect(200)).body as {
+      servers: Array<{ url: string }>;
+      paths: Record<string, Record<string, { parameters?: Array<{ name: string; in: string; example?: unknown; examples?: unknown; schema?: { example?: unknown; default?: unknown } }> }>>;
+    };
+    assert.deepEqual(document.servers.map((server) => server.url), ['/']);
+    let checked = 0;
+    for (const operations of Object.values(document.paths)) {
+      for (const operation of Object.values(operations)) {
+        for (const parameter of operation.parameters ?? []) {
+          if (parameter.in !== 'header') continue;
+          checked += 1;
+          const prefilled = parameter.example ?? parameter.examples ?? parameter.schema?.example ?? parameter.schema?.default;
+          assert.equal(prefilled, undefined, `header ${parameter.name} would be prefilled with ${JSON.stringify(prefilled)}`);
+        }
+      }
+    }
+    assert.ok(checked > 0);
   });
 
   test('/docs is a self-contained page whose assets are served locally', async () => {

@@ -86,7 +86,10 @@ export const JobListQuerySchema = z.object({
 
 export const JobListSchema = z.object({ jobs: z.array(JobSchema) }).openapi('JobList');
 
-/** Headers every compute route accepts. */
+/**
+ * Headers every compute route accepts. No `example`s: Swagger UI prefills them into "Try it
+ * out", which would turn every try into a job and the second one into an idempotency conflict.
+ */
 export const ComputeRequestHeadersSchema = z.object({
   prefer: z
     .string()
@@ -95,8 +98,8 @@ export const ComputeRequestHeadersSchema = z.object({
       param: { name: 'prefer', in: 'header' },
       description:
         'RFC 7240. `respond-async`: answer 202 with a job at once. `wait=N` (seconds, at most 60): wait up to N s for ' +
-        'the result, then answer 202 if it is not ready. Without it the call is synchronous.',
-      example: 'respond-async, wait=5',
+        'the result, then answer 202 if it is not ready. Without it the call is synchronous. ' +
+        'For example `respond-async`, or `respond-async, wait=5`.',
     }),
   'idempotency-key': z
     .string()
@@ -105,8 +108,8 @@ export const ComputeRequestHeadersSchema = z.object({
       param: { name: 'idempotency-key', in: 'header' },
       description:
         'With `Prefer: respond-async` or `wait`: a repeated submission with the same key and the same request returns ' +
-        'the same job; the same key with a different request is a 422. 1 to 200 visible ASCII characters.',
-      example: 'count-2026-11-23-001',
+        'the same job; the same key with a different request is a 422. 1 to 200 visible ASCII characters, ' +
+        'for example a UUID: a new one for each new request.',
     }),
 });
 

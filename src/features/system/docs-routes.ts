@@ -32,8 +32,10 @@ const docsPage = `<!doctype html>
 </html>
 `;
 
+// validatorUrl: null, or Swagger UI fetches a badge from validator.swagger.io. The document's
+// URL is relative and so is its server, so "Try it out" calls whichever host and port served /docs.
 const initScript = `window.ui = SwaggerUIBundle({ url: '/openapi.json', dom_id: '#reference', deepLinking: true,
-  presets: [SwaggerUIBundle.presets.apis, SwaggerUIStandalonePreset], layout: 'StandaloneLayout' });
+  validatorUrl: null, presets: [SwaggerUIBundle.presets.apis, SwaggerUIStandalonePreset], layout: 'StandaloneLayout' });
 `;
 
 export function registerDocsRoutes(app: AppHono, document: () => unknown): void {

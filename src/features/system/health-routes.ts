@@ -8,13 +8,17 @@ const HealthSchema = z.object({ status: z.literal('ok') }).openapi('Health');
 const ReadinessSchema = z
   .object({
     status: z.enum(['ready', 'not-ready']),
-    pool: z.object({ threads: z.number().int(), queued: z.number().int(), utilization: z.number() }),
+    pool: z.object({
+      threads: z.number().int(),
+      queued: z.number().int(),
+      utilization: z.number().openapi({ description: 'Share of thread time spent on tasks over the last few seconds, 0 to 1.' }),
+    }),
     shuttingDown: z.boolean(),
   })
   .openapi('Readiness');
 
 export function registerHealthRoutes(app: AppHono, services: Services): void {
-  const { pool, lifecycle, metrics } = services;
+  const { pool, poolSampler, lifecycle, metrics } = services;
 
   app.openapi(
     createRoute({
@@ -42,7 +46,7 @@ export function registerHealthRoutes(app: AppHono, services: Services): void {
       const ready = !lifecycle.shuttingDown && !pool.closed;
       const body = {
         status: ready ? ('ready' as const) : ('not-ready' as const),
-        pool: { threads: pool.threads, queued: pool.closed ? 0 : pool.queueSize, utilization: pool.closed ? 0 : pool.utilization },
+        pool: { threads: pool.threads, queued: pool.queueSize, utilization: poolSampler.current().utilization },
         shuttingDown: lifecycle.shuttingDown,
       };
       return ready ? c.json(body, 200) : c.json(body, 503);
