@@ -46,7 +46,10 @@ export interface paths {
             path?: never;
             cookie?: never;
         };
-        /** Readiness: the pool is up and the server is not shutting down */
+        /**
+         * Readiness: the pool is up, not saturated, and the server is not shutting down
+         * @description Not ready (503) while draining after SIGTERM, and while the pool is saturated: admitted synchronous work has reached the backlog limit (POOL_MAX_BACKLOG_MS), so new pool requests would be refused; a load balancer should send them to another replica until it drains.
+         */
         get: {
             parameters: {
                 query?: never;
@@ -65,7 +68,7 @@ export interface paths {
                         "application/json": components["schemas"]["Readiness"];
                     };
                 };
-                /** @description Not ready (shutting down) */
+                /** @description Not ready: shutting down or saturated */
                 503: {
                     headers: {
                         [name: string]: unknown;
@@ -1137,9 +1140,18 @@ export interface components {
         Readiness: {
             /** @enum {string} */
             status: "ready" | "not-ready";
+            /**
+             * @description Why the instance is not ready (empty when ready), e.g. that the pool is saturated or the server is draining.
+             * @example [
+             *       "the pool is saturated: 5120 ms of admitted work per thread, the limit is 5000 ms (POOL_MAX_BACKLOG_MS)"
+             *     ]
+             */
+            reasons: string[];
             pool: {
                 threads: number;
                 queued: number;
+                /** @description Estimated milliseconds of admitted synchronous work per thread. */
+                backlogMs: number;
                 /** @description Share of thread time spent on tasks over the last few seconds, 0 to 1. */
                 utilization: number;
             };

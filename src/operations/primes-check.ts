@@ -13,7 +13,10 @@ import { integerBatchSchema, nonNegativeBigint } from './inputs.js';
 import { defineOperation } from './types.js';
 
 const valuesPerSlice = 256;
+/** Posting a shard costs tens of microseconds: cheap values go at least this many to a shard. */
 const minValuesPerShard = 4_096;
+/** ...unless they are costly: forty 3 000-bit numbers are 12 s of work and must use every thread. */
+const minShardMicros = 2_000;
 
 export function estimateBatchMicros(batch: IntegerBatch): { total: number; largest: number } {
   const word = estimateCheckMicros(64);
@@ -47,7 +50,8 @@ export function checkPrimesWork(batch: IntegerBatch, threads: number): Work<Uint
       return flags;
     },
     pool: async (run, _signal, progress) => {
-      const shards = splitEvenly(count, shardCount(threads, count, minValuesPerShard));
+      const byCost = Math.floor(cost.total / minShardMicros);
+      const shards = splitEvenly(count, Math.max(shardCount(threads, count, minValuesPerShard), Math.min(threads * 2, byCost)));
       const flags = new Uint8Array(count);
       let done = 0;
       await Promise.all(

@@ -151,3 +151,35 @@ describe('job inputs', () => {
     await until(() => budget.used === 0, 'the inputs to be credited');
   });
 });
+
+describe('responses to slow readers', () => {
+  let app: TestApp;
+  before(() => {
+    app = startTestApp({ RESPONSES_MAX_BYTES: String(50 * MiB), MAX_LIST_PAGE: '1000000' });
+  });
+  after(async () => {
+    await closeMirror(app);
+    await app.close();
+  });
+
+  test('large responses not yet read are bounded in bytes: beyond the budget a request gets 503, and the charge returns on hang-up', async () => {
+    const budget = app.services.budgets.responses;
+    // 10^6 primes: about 40 MB held per response until its client has read it, and about
+    // 10 MB of JSON, more than the kernel's socket buffers take off its hands.
+    const path = '/v1/primes?to=100000000&limit=1000000';
+    const reader = connect(await portOf(app), '127.0.0.1');
+    await new Promise((resolve) => reader.once('connect', resolve));
+    reader.pause();
+    reader.write(`GET ${path} HTTP/1.1\r\nHost: x\r\n\r\n`);
+    await until(() => budget.used > 0, 'the slow response to be charged');
+    const refused = await app.request.get(path).expect(503);
+    assert.match(problemOf(refused).detail, /RESPONSES_MAX_BYTES/);
+    // Small answers are not held back.
+    await app.request.get('/v1/primes?to=1000&limit=10').expect(200);
+    reader.destroy();
+    await until(() => budget.used === 0, 'the charge to be credited');
+    const served = await app.request.get(path).expect(200);
+    assert.equal(served.body.count, 1_000_000);
+    assert.ok(budget.peak <= budget.limit);
+  });
+});

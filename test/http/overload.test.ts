@@ -19,3 +19,15 @@ test('when the admitted backlog is full, pool requests get 503 with Retry-After 
   await app.request.get('/v1/primes/97').expect(200);
   assert.equal(await busy, 200);
 });
+
+test('/readyz answers 503 while the admitted backlog is full, says why, and 200 again once it drains', async () => {
+  const n = (2n ** 3217n - 1n).toString();
+  const busy = app.request.get(`/v1/primes/${n}`).then((response) => response.status);
+  while (app.services.dispatcher.admission.admitted === 0) await new Promise((resolve) => setTimeout(resolve, 5));
+  const saturated = await app.request.get('/readyz').expect(503);
+  assert.equal(saturated.body.status, 'not-ready');
+  assert.match(saturated.body.reasons[0], /the pool is saturated: .*POOL_MAX_BACKLOG_MS/);
+  assert.equal(await busy, 200);
+  const ready = await app.request.get('/readyz').expect(200);
+  assert.deepEqual(ready.body.reasons, []);
+});

@@ -6,7 +6,7 @@ import { problemResponses } from '../../http/problems.js';
 import type { JobEvent } from '../../jobs/runner.js';
 import { isFinished, type JobRecord } from '../../jobs/types.js';
 import type { Services } from '../../services.js';
-import { JobListQuerySchema, JobListSchema, JobParamsSchema, JobSchema, jobJson, jobView } from './job-schemas.js';
+import { JobListQuerySchema, JobListSchema, JobParamsSchema, JobSchema, jobJson, jobJsonParts, jobView } from './job-schemas.js';
 
 const keepAliveMs = 15_000;
 
@@ -34,8 +34,23 @@ function sharedFrame(event: JobEvent): Uint8Array {
   return frame;
 }
 
-function jsonBody(bytes: Uint8Array, status: 200 | 202, headers: Record<string, string> = {}): Response {
-  return new Response(bytes, { status, headers: { 'Content-Type': 'application/json', ...headers } });
+/** A job as the response body, written piece by piece (see jobJsonParts). */
+function jobResponse(job: JobRecord, headers: Record<string, string> = {}): Response {
+  const parts = jobJsonParts(job);
+  const length = parts.reduce((total, part) => total + part.byteLength, 0);
+  const body =
+    parts.length === 1
+      ? (parts[0] as Uint8Array<ArrayBuffer>)
+      : new ReadableStream<Uint8Array>({
+          start(controller) {
+            for (const part of parts) controller.enqueue(part);
+            controller.close();
+          },
+        });
+  return new Response(body, {
+    status: 200,
+    headers: { 'Content-Type': 'application/json', 'Content-Length': String(length), ...headers },
+  });
 }
 
 export function registerJobRoutes(app: AppHono, services: Services): void {
@@ -75,7 +90,7 @@ export function registerJobRoutes(app: AppHono, services: Services): void {
     }),
     async (c) => {
       const job = await jobs.get(c.req.valid('param').id);
-      return jsonBody(jobJson(job), 200, isFinished(job.status) ? {} : { 'Retry-After': '1' }) as never;
+      return jobResponse(job, isFinished(job.status) ? {} : { 'Retry-After': '1' }) as never;
     },
   );
 
@@ -92,7 +107,7 @@ export function registerJobRoutes(app: AppHono, services: Services): void {
         ...problemResponses(404, 409, 410),
       },
     }),
-    async (c) => jsonBody(jobJson(await jobs.cancel(c.req.valid('param').id)), 200) as never,
+    async (c) => jobResponse(await jobs.cancel(c.req.valid('param').id)) as never,
   );
 
   app.openapi(

@@ -64,13 +64,20 @@ export function jobView(job: JobRecord): JobView {
 }
 
 /**
- * The job as JSON bytes, with its result spliced in as the stored bytes: a result is never
- * parsed or serialised again, however many clients read it.
+ * The job as JSON, in pieces: the view, then the result as its stored bytes. A result is
+ * never parsed, serialised or copied again, however many clients read it; a response writes
+ * the pieces one after the other and every socket refers to the same result bytes.
  */
-export function jobJson(job: JobRecord, options: { readonly withResult?: boolean } = {}): Uint8Array {
+export function jobJsonParts(job: JobRecord, options: { readonly withResult?: boolean } = {}): Uint8Array[] {
   const view = JSON.stringify(jobView(job));
-  if (options.withResult === false || job.resultJson === undefined) return Buffer.from(view);
-  return Buffer.concat([Buffer.from(`${view.slice(0, -1)},"result":`), job.resultJson, closingBrace]);
+  if (options.withResult === false || job.resultJson === undefined) return [Buffer.from(view)];
+  return [Buffer.from(`${view.slice(0, -1)},"result":`), job.resultJson, closingBrace];
+}
+
+/** The same JSON in one buffer, for an SSE frame (built once per event and shared). */
+export function jobJson(job: JobRecord, options: { readonly withResult?: boolean } = {}): Uint8Array {
+  const parts = jobJsonParts(job, options);
+  return parts.length === 1 ? (parts[0] as Uint8Array) : Buffer.concat(parts);
 }
 
 const closingBrace = Buffer.from('}');

@@ -80,6 +80,9 @@ export function registerPrimeCheckRoutes(app: AppHono, services: Services): void
           head: `{"count":${count},"results":[`,
           count,
           renderItem: (index) => `{"n":"${decimal(index)}","prime":${flags[index] === 1},"test":"${test(index)}"}`,
+          // The input's 8 bytes, its flag, and about 60 bytes of JSON.
+          itemBytes: 70,
+          budget: services.budgets.responses,
           tail: ']}',
         }),
     });

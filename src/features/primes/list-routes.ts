@@ -117,6 +117,9 @@ export function registerPrimeListRoutes(app: AppHono, services: Services): void 
           head: `${head.slice(0, -1)},"primes":[`,
           count: page.primes.length,
           renderItem: (index) => `"${String(page.primes[index])}"`,
+          // A number in the page (16 bytes, boxed beyond 2^31) and its quoted decimal.
+          itemBytes: 40,
+          budget: services.budgets.responses,
           tail: `],"cursor":${JSON.stringify(links.cursor)},"next":${JSON.stringify(links.next)}}`,
         });
       },

@@ -8,9 +8,14 @@ const HealthSchema = z.object({ status: z.literal('ok') }).openapi('Health');
 const ReadinessSchema = z
   .object({
     status: z.enum(['ready', 'not-ready']),
+    reasons: z.array(z.string()).openapi({
+      description: 'Why the instance is not ready (empty when ready), e.g. that the pool is saturated or the server is draining.',
+      example: ['the pool is saturated: 5120 ms of admitted work per thread, the limit is 5000 ms (POOL_MAX_BACKLOG_MS)'],
+    }),
     pool: z.object({
       threads: z.number().int(),
       queued: z.number().int(),
+      backlogMs: z.number().openapi({ description: 'Estimated milliseconds of admitted synchronous work per thread.' }),
       utilization: z.number().openapi({ description: 'Share of thread time spent on tasks over the last few seconds, 0 to 1.' }),
     }),
     shuttingDown: z.boolean(),
@@ -36,20 +41,40 @@ export function registerHealthRoutes(app: AppHono, services: Services): void {
       method: 'get',
       path: '/readyz',
       tags: ['system'],
-      summary: 'Readiness: the pool is up and the server is not shutting down',
+      summary: 'Readiness: the pool is up, not saturated, and the server is not shutting down',
+      description:
+        'Not ready (503) while draining after SIGTERM, and while the pool is saturated: admitted synchronous work ' +
+        'has reached the backlog limit (POOL_MAX_BACKLOG_MS), so new pool requests would be refused; a load ' +
+        'balancer should send them to another replica until it drains.',
       responses: {
         200: { description: 'Ready', content: { 'application/json': { schema: ReadinessSchema } } },
-        503: { description: 'Not ready (shutting down)', content: { 'application/json': { schema: ReadinessSchema } } },
+        503: { description: 'Not ready: shutting down or saturated', content: { 'application/json': { schema: ReadinessSchema } } },
       },
     }),
     (c) => {
-      const ready = !lifecycle.shuttingDown && !pool.closed;
+      const { admission } = services.dispatcher;
+      const { maxBacklogMs } = services.config.pool;
+      const reasons: string[] = [];
+      if (lifecycle.shuttingDown) reasons.push('the server is shutting down');
+      if (pool.closed) reasons.push('the worker pool is closed');
+      // Saturated: the next request of even a millisecond would be refused.
+      if (!admission.wouldAdmit(1_000)) {
+        reasons.push(
+          `the pool is saturated: ${Math.round(admission.backlogMs)} ms of admitted work per thread, the limit is ${maxBacklogMs} ms (POOL_MAX_BACKLOG_MS)`,
+        );
+      }
       const body = {
-        status: ready ? ('ready' as const) : ('not-ready' as const),
-        pool: { threads: pool.threads, queued: pool.queueSize, utilization: poolSampler.current().utilization },
+        status: reasons.length === 0 ? ('ready' as const) : ('not-ready' as const),
+        reasons,
+        pool: {
+          threads: pool.threads,
+          queued: pool.queueSize,
+          backlogMs: Math.round(admission.backlogMs),
+          utilization: poolSampler.current().utilization,
+        },
         shuttingDown: lifecycle.shuttingDown,
       };
-      return ready ? c.json(body, 200) : c.json(body, 503);
+      return reasons.length === 0 ? c.json(body, 200) : c.json(body, 503);
     },
   );
 
