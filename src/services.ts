@@ -14,6 +14,7 @@ import { MemoryJobStore } from './jobs/memory-store.js';
 import { type JobExecutor, JobRunner } from './jobs/runner.js';
 import { createMetrics, type Metrics } from './metrics.js';
 import { operationNamed } from './operations/registry.js';
+import { encodeJsonArray } from './operations/json-array.js';
 import type { PlanContext } from './operations/types.js';
 import { WorkerPool, defaultLane } from './pool/pool.js';
 import { PoolSampler } from './pool/pool-sampler.js';
@@ -75,7 +76,9 @@ export function createServices(config: Config, options: { logger?: Logger } = {}
       lane: jobLane,
       ...(work.placement === undefined ? {} : { placement: work.placement }),
     });
-    return operation.render(outcome.value, work.input);
+    return operation.encode === undefined
+      ? Buffer.from(JSON.stringify(operation.render(outcome.value, work.input)))
+      : encodeJsonArray(operation.encode(outcome.value, work.input));
   };
   const jobs = new JobRunner(new MemoryJobStore({ maxFinished: config.jobs.maxRetained, results: budgets.jobResults }), {
     inputs: budgets.jobInputs,

@@ -13,6 +13,7 @@ import type { Operation } from '../operations/types.js';
 import type { Services } from '../services.js';
 import { dispatchOptions, requestedPlacement } from './dispatch-options.js';
 import type { AppEnv } from './env.js';
+import { jsonArrayResponse } from './json-stream.js';
 import { type Preference, parsePrefer } from './prefer.js';
 import { ProblemError, problemMediaType, problemTypes } from './problems.js';
 import { setOutcomeHeaders } from './timing.js';
@@ -21,11 +22,8 @@ import { releaseUpload } from './upload.js';
 export interface ComputeCall<I, V> {
   readonly operation: Operation<I, V>;
   readonly input: I;
-  /**
-   * A sync response built differently from the operation's `render`, e.g. streamed for very
-   * large results. Must send the same JSON as `render` would.
-   */
-  readonly respond?: (c: Context, value: V) => Response;
+  /** Response headers that depend on the value, e.g. `Link` to the next page. */
+  readonly headers?: (value: V) => Readonly<Record<string, string>>;
   /**
    * The uploaded body the input holds (binary, text): its memory is offered for reuse once
    * a synchronous answer is built (a job keeps it).
@@ -40,7 +38,9 @@ export async function respondCompute<I, V>(c: Context<AppEnv>, services: Service
       const work = call.operation.plan(call.input, services.planContext);
       const outcome = await services.dispatcher.run(work, dispatchOptions(c, services));
       setOutcomeHeaders(c, outcome);
-      if (call.respond !== undefined) return call.respond(c, outcome.value);
+      for (const [name, value] of Object.entries(call.headers?.(outcome.value) ?? {})) c.header(name, value);
+      const { encode } = call.operation;
+      if (encode !== undefined) return jsonArrayResponse(c, encode(outcome.value, call.input), services.budgets.responses);
       return c.json(call.operation.render(outcome.value, call.input) as object, 200);
     } finally {
       if (call.upload !== undefined) releaseUpload(c, call.upload);

@@ -11,10 +11,8 @@
 import type { Context } from 'hono';
 import type { ByteBudget } from '../budgets.js';
 import { OverloadedError } from '../dispatch/errors.js';
+import { type JsonArrayEncoding, itemsPerSlice, jsonArraySlices } from '../operations/json-array.js';
 import type { AppEnv } from './env.js';
-
-/** About 2 ms of rendering for the simplest items. */
-const itemsPerSlice = 16_384;
 
 /** Responses estimated below this are not worth accounting. */
 const accountedFrom = 64 * 1024;
@@ -38,49 +36,19 @@ export function holdForResponse(c: Context<AppEnv>, budget: ByteBudget, bytes: n
   else outgoing.once('close', () => budget.credit(bytes));
 }
 
-export function jsonArrayResponse(
-  c: Context<AppEnv>,
-  options: {
-    readonly head: string;
-    readonly count: number;
-    readonly renderItem: (index: number) => string;
-    readonly tail: string;
-    /** About how many bytes one item takes, rendered and in the value behind it. */
-    readonly itemBytes: number;
-    readonly budget: ByteBudget;
-  },
-): Response {
-  holdForResponse(c, options.budget, options.count * options.itemBytes);
+/** A large JSON array result as the response body: one slice per pull, charged to the responses budget. */
+export function jsonArrayResponse(c: Context<AppEnv>, encoding: JsonArrayEncoding, budget: ByteBudget): Response {
+  holdForResponse(c, budget, encoding.count * encoding.itemBytes);
   c.header('Content-Type', 'application/json');
-  // One slice's worth is rendered at once: a plain string body is written to the socket
-  // directly, far cheaper than encoding stream chunks.
-  if (options.count <= itemsPerSlice) {
-    let text = options.head;
-    for (let index = 0; index < options.count; index += 1) text += index === 0 ? options.renderItem(index) : `,${options.renderItem(index)}`;
-    return c.body(text + options.tail, 200);
-  }
-  const encoder = new TextEncoder();
-  let next = 0;
-  let headSent = false;
+  const slices = jsonArraySlices(encoding);
+  // One slice's worth is sent as a plain string: written to the socket directly, far cheaper
+  // than encoding stream chunks.
+  if (encoding.count <= itemsPerSlice) return c.body(slices.next().value ?? '', 200);
   const stream = new ReadableStream<Uint8Array>({
     pull(controller) {
-      let text = '';
-      if (!headSent) {
-        text += options.head;
-        headSent = true;
-      }
-      const end = Math.min(options.count, next + itemsPerSlice);
-      for (let index = next; index < end; index += 1) {
-        text += index === 0 ? options.renderItem(index) : `,${options.renderItem(index)}`;
-      }
-      next = end;
-      if (next >= options.count) {
-        text += options.tail;
-        controller.enqueue(encoder.encode(text));
-        controller.close();
-        return;
-      }
-      controller.enqueue(encoder.encode(text));
+      const next = slices.next();
+      if (next.done === true) controller.close();
+      else controller.enqueue(Buffer.from(next.value));
     },
   });
   return c.body(stream, 200);

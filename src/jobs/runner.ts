@@ -30,8 +30,11 @@ export interface JobSubmission extends JobWork {
   readonly idempotency?: { readonly key: string; readonly fingerprint: string };
 }
 
-/** Plans and runs a job's operation; resolves with the rendered result (the body the synchronous call returns). */
-export type JobExecutor = (work: JobWork, signal: AbortSignal, progress: Progress) => Promise<unknown>;
+/**
+ * Plans and runs a job's operation; resolves with the result as UTF-8 JSON, the body the
+ * synchronous call returns.
+ */
+export type JobExecutor = (work: JobWork, signal: AbortSignal, progress: Progress) => Promise<Uint8Array>;
 
 export interface JobRunnerOptions {
   readonly concurrency: number;
@@ -257,8 +260,7 @@ export class JobRunner {
       void this.store.update(id, { progress: update }).then((job) => this.#publish('progress', job));
     };
     try {
-      const result = await this.#options.execute(work, running.controller.signal, progress);
-      const resultJson = Buffer.from(JSON.stringify(result));
+      const resultJson = await this.#options.execute(work, running.controller.signal, progress);
       if (resultJson.byteLength > this.#options.maxResultBytes) throw new ResultTooLargeError(resultJson.byteLength, this.#options.maxResultBytes);
       await this.#finish(id, 'succeeded', { resultJson, progress: latest });
     } catch (error) {

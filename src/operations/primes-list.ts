@@ -165,4 +165,16 @@ export const primesList = defineOperation({
   input: z.object({ from: nonNegativeBigint, to: nonNegativeBigint, limit: z.number().int().positive() }),
   plan: (input, context) => listPrimesWork(input.from, input.to, input.limit, context.threads),
   render: (page: PrimePage, input) => renderPrimePage(page, input.limit),
+  encode: (page: PrimePage, input) => {
+    const links = pageLinks(page, input.limit);
+    const head = JSON.stringify({ from: page.from.toString(), to: page.to.toString(), count: page.primes.length });
+    return {
+      head: `${head.slice(0, -1)},"primes":[`,
+      count: page.primes.length,
+      item: (index) => `"${String(page.primes[index])}"`,
+      tail: `],"cursor":${JSON.stringify(links.cursor)},"next":${JSON.stringify(links.next)}}`,
+      // A number in the page (16 bytes, boxed beyond 2^31) and its quoted decimal.
+      itemBytes: 40,
+    };
+  },
 });

@@ -13,6 +13,7 @@
 import type { z } from 'zod';
 import type { Limits } from '../config.js';
 import type { Work } from '../dispatch/dispatcher.js';
+import type { JsonArrayEncoding } from './json-array.js';
 
 /** What a plan may depend on besides its input: the machine running it and the limits. */
 export interface PlanContext {
@@ -31,6 +32,11 @@ export interface Operation<I, V> {
   plan(input: I, context: PlanContext): Work<V>;
   /** The JSON body of the result: the synchronous response and a job's `result` alike. */
   render(value: V, input: I): unknown;
+  /**
+   * The same JSON as `render`, as a large array encoded in slices (src/operations/json-array.ts),
+   * for results too large to serialise in one go on the event loop.
+   */
+  encode?(value: V, input: I): JsonArrayEncoding;
 }
 
 /** An operation with its types erased, as the registry and the job runner hold it. */

@@ -32,3 +32,24 @@ test('planning and rendering an input gives the body the synchronous route answe
     test: 'probable',
   });
 });
+
+test('an encoded result is the JSON of the rendered one, in one slice or many', async () => {
+  const { encodeJsonArray } = await import('../../src/operations/json-array.js');
+  const check = operations['primes.check'];
+  for (const count of [0, 1, 3, 16_384, 16_385, 40_000]) {
+    const values = Array.from({ length: count }, (_, index) => (index % 7 === 0 ? 2n ** 80n + BigInt(index) : BigInt(index)));
+    const input = { batch: integerBatchOf(values) };
+    const flags = check.plan(input, context).inline();
+    const encode = check.encode;
+    assert.ok(encode !== undefined);
+    const bytes = await encodeJsonArray(encode(flags, input));
+    assert.deepEqual(JSON.parse(Buffer.from(bytes).toString('utf8')), check.render(flags, input), `count ${count}`);
+  }
+  const list = operations['primes.list'];
+  for (const limit of [1, 16_384, 20_000]) {
+    const input = { from: 2n ** 40n, to: 2n ** 41n, limit };
+    const page = list.plan(input, context).inline();
+    const bytes = await encodeJsonArray(list.encode!(page, input));
+    assert.deepEqual(JSON.parse(Buffer.from(bytes).toString('utf8')), list.render(page, input), `limit ${limit}`);
+  }
+});

@@ -5,7 +5,6 @@ import type { AppHono } from '../../http/env.js';
 import { readJsonInput } from '../../http/json-body.js';
 import { ownBodyRoute } from '../../http/own-body-route.js';
 import { parseIntegerInput } from '../../inputs/integers.js';
-import { jsonArrayResponse } from '../../http/json-stream.js';
 import { problemResponses, validationProblem } from '../../http/problems.js';
 import type { Services } from '../../services.js';
 import {
@@ -14,7 +13,7 @@ import {
   PrimeParamsSchema,
   primeCheckBatchRequestSchema,
 } from './check-schemas.js';
-import { batchItems, primesCheck, primesIsPrime } from '../../operations/primes-check.js';
+import { primesCheck, primesIsPrime } from '../../operations/primes-check.js';
 
 export function registerPrimeCheckRoutes(app: AppHono, services: Services): void {
   const { config } = services;
@@ -69,22 +68,6 @@ export function registerPrimeCheckRoutes(app: AppHono, services: Services): void
 
   ownBodyRoute(app, checkMany, async (c) => {
     const input = await readJsonInput(c, services, 'primes.check');
-    const { count } = input.batch;
-    const { decimal, test } = batchItems(input.batch);
-    // The same JSON as the operation's render, streamed in slices.
-    return respondCompute(c, services, {
-      operation: primesCheck,
-      input,
-      respond: (context, flags) =>
-        jsonArrayResponse(context, {
-          head: `{"count":${count},"results":[`,
-          count,
-          renderItem: (index) => `{"n":"${decimal(index)}","prime":${flags[index] === 1},"test":"${test(index)}"}`,
-          // The input's 8 bytes, its flag, and about 60 bytes of JSON.
-          itemBytes: 70,
-          budget: services.budgets.responses,
-          tail: ']}',
-        }),
-    });
+    return respondCompute(c, services, { operation: primesCheck, input });
   });
 }

@@ -1,10 +1,8 @@
 /** GET /v1/primes: the primes of a range, one bounded page at a time. */
-import type { Context } from 'hono';
 import { respondCompute } from '../../http/compute-endpoint.js';
 import { computeResponseHeaders, computeRoute } from '../../http/compute-route.js';
 import type { AppHono } from '../../http/env.js';
 import { parseIntegerInput } from '../../inputs/integers.js';
-import { jsonArrayResponse } from '../../http/json-stream.js';
 import { type FieldError, problemResponses, validationProblem } from '../../http/problems.js';
 import type { Services } from '../../services.js';
 import { PrimeListSchema, primeListQuerySchema } from './list-schemas.js';
@@ -108,20 +106,9 @@ export function registerPrimeListRoutes(app: AppHono, services: Services): void 
     return respondCompute(c, services, {
       operation: primesList,
       input: { from, to, limit },
-      // The same JSON as `render`, streamed in slices: a page can hold 10^5 primes or more.
-      respond: (context: Context, page: PrimePage) => {
-        const links = pageLinks(page, limit);
-        if (links.next !== null) context.header('Link', `<${links.next}>; rel="next"`);
-        const head = JSON.stringify({ from: page.from.toString(), to: page.to.toString(), count: page.primes.length });
-        return jsonArrayResponse(context, {
-          head: `${head.slice(0, -1)},"primes":[`,
-          count: page.primes.length,
-          renderItem: (index) => `"${String(page.primes[index])}"`,
-          // A number in the page (16 bytes, boxed beyond 2^31) and its quoted decimal.
-          itemBytes: 40,
-          budget: services.budgets.responses,
-          tail: `],"cursor":${JSON.stringify(links.cursor)},"next":${JSON.stringify(links.next)}}`,
-        });
+      headers: (page: PrimePage): Record<string, string> => {
+        const { next } = pageLinks(page, limit);
+        return next === null ? {} : { Link: `<${next}>; rel="next"` };
       },
     }) as never;
   });
