@@ -23,7 +23,7 @@ test('closing the connection aborts the request’s pool task', async () => {
     for (let attempt = 0; attempt < 200 && !condition(); attempt += 1) await new Promise((resolve) => setTimeout(resolve, 10));
     assert.ok(condition(), what);
   };
-  await waitFor(() => app.services.pool.inFlight === 1, 'the task never reached the pool');
+  await waitFor(() => app.services.pool.inFlight > 0, 'the task never reached the pool');
   const hungUpAt = performance.now();
   req.destroy();
   await waitFor(() => app.services.pool.inFlight === 0, 'the pool task kept running after the client left');
