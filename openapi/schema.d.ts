@@ -164,7 +164,7 @@ export interface paths {
                         "application/json": components["schemas"]["PoolLoad"];
                     };
                 };
-                /** @description Problem (`overloaded`, `shutting-down`) */
+                /** @description Problem (`overloaded`, `shutting-down`, `jobs-unavailable`) */
                 503: {
                     headers: {
                         [name: string]: unknown;
@@ -256,7 +256,7 @@ export interface paths {
                         "application/problem+json": components["schemas"]["Problem"];
                     };
                 };
-                /** @description Problem (`overloaded`, `shutting-down`) */
+                /** @description Problem (`overloaded`, `shutting-down`, `jobs-unavailable`) */
                 503: {
                     headers: {
                         [name: string]: unknown;
@@ -342,7 +342,7 @@ export interface paths {
                         "application/problem+json": components["schemas"]["Problem"];
                     };
                 };
-                /** @description Problem (`overloaded`, `shutting-down`) */
+                /** @description Problem (`overloaded`, `shutting-down`, `jobs-unavailable`) */
                 503: {
                     headers: {
                         [name: string]: unknown;
@@ -454,7 +454,7 @@ export interface paths {
                         "application/problem+json": components["schemas"]["Problem"];
                     };
                 };
-                /** @description Problem (`overloaded`, `shutting-down`) */
+                /** @description Problem (`overloaded`, `shutting-down`, `jobs-unavailable`) */
                 503: {
                     headers: {
                         [name: string]: unknown;
@@ -534,7 +534,7 @@ export interface paths {
                         "application/problem+json": components["schemas"]["Problem"];
                     };
                 };
-                /** @description Problem (`overloaded`, `shutting-down`) */
+                /** @description Problem (`overloaded`, `shutting-down`, `jobs-unavailable`) */
                 503: {
                     headers: {
                         [name: string]: unknown;
@@ -646,7 +646,7 @@ export interface paths {
                         "application/problem+json": components["schemas"]["Problem"];
                     };
                 };
-                /** @description Problem (`overloaded`, `shutting-down`) */
+                /** @description Problem (`overloaded`, `shutting-down`, `jobs-unavailable`) */
                 503: {
                     headers: {
                         [name: string]: unknown;
@@ -762,7 +762,7 @@ export interface paths {
                         "application/problem+json": components["schemas"]["Problem"];
                     };
                 };
-                /** @description Problem (`overloaded`, `shutting-down`) */
+                /** @description Problem (`overloaded`, `shutting-down`, `jobs-unavailable`) */
                 503: {
                     headers: {
                         [name: string]: unknown;
@@ -894,7 +894,7 @@ export interface paths {
                         "application/problem+json": components["schemas"]["Problem"];
                     };
                 };
-                /** @description Problem (`overloaded`, `shutting-down`) */
+                /** @description Problem (`overloaded`, `shutting-down`, `jobs-unavailable`) */
                 503: {
                     headers: {
                         [name: string]: unknown;

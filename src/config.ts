@@ -73,6 +73,15 @@ const environmentSchema = z.object({
   JOB_RESULT_MAX_BYTES: integer(1_024, 2 ** 40).default(64 * MiB),
   RESPONSES_MAX_BYTES: integer(1_024, 2 ** 40).default(128 * MiB),
   CORS_ORIGINS: corsOrigins,
+  REDIS_URL: z
+    .string()
+    .regex(/^rediss?:\/\/\S+$/, 'must be a redis:// or rediss:// URL, e.g. redis://127.0.0.1:6379')
+    .optional(),
+  REDIS_PREFIX: z.string().regex(/^[A-Za-z0-9_.-]{1,64}$/, 'letters, digits, _ . - only (1 to 64)').default('crunch'),
+  WORKER_LOCK_DURATION_MS: integer(1_000, 600_000).default(10_000),
+  WORKER_STALLED_INTERVAL_MS: integer(500, 600_000).default(5_000),
+  WORKER_MAX_STALLED: integer(0, 100).default(3),
+  DISTRIBUTED_FANOUT_MIN_MS: integer(0, 3_600_000).default(200),
 });
 
 export interface Config {
@@ -119,6 +128,8 @@ export interface Config {
   };
   /** JSON bodies larger than this are parsed and checked on a pool thread, not on the event loop. */
   readonly jsonInlineParseBytes: number;
+  /** The distributed mode (BullMQ on Redis); absent in the embedded default. */
+  readonly distributed: DistributedConfig | undefined;
   readonly jobs: {
     readonly ttlSeconds: number;
     readonly maxQueued: number;
@@ -130,6 +141,20 @@ export interface Config {
   };
   /** Origins whose pages may call the API (CORS): `*` for any, none (the default) turns CORS off. */
   readonly corsOrigins: '*' | readonly string[];
+}
+
+export interface DistributedConfig {
+  readonly redisUrl: string;
+  /** Prefix of every Redis key and BullMQ queue of this deployment. */
+  readonly prefix: string;
+  /** How long a worker's claim on a job lasts without renewal: a dead worker's job runs again after about this. */
+  readonly lockDurationMs: number;
+  /** How often workers look for jobs whose worker stopped renewing its claim. */
+  readonly stalledIntervalMs: number;
+  /** How many times a job may be picked up again after its worker died before it fails. */
+  readonly maxStalled: number;
+  /** Jobs estimated under this run on the worker's own threads; above, their shards fan out over every worker. */
+  readonly fanOutMinMs: number;
 }
 
 export interface Limits {
@@ -204,6 +229,17 @@ export function loadConfig(environment: Record<string, string | undefined> = pro
       responses: env.RESPONSES_MAX_BYTES,
     },
     jsonInlineParseBytes: env.JSON_INLINE_PARSE_BYTES,
+    distributed:
+      env.REDIS_URL === undefined
+        ? undefined
+        : {
+            redisUrl: env.REDIS_URL,
+            prefix: env.REDIS_PREFIX,
+            lockDurationMs: env.WORKER_LOCK_DURATION_MS,
+            stalledIntervalMs: env.WORKER_STALLED_INTERVAL_MS,
+            maxStalled: env.WORKER_MAX_STALLED,
+            fanOutMinMs: env.DISTRIBUTED_FANOUT_MIN_MS,
+          },
     jobs: {
       ttlSeconds: env.JOB_TTL_SECONDS,
       maxQueued: env.JOB_MAX_QUEUED,

@@ -11,7 +11,7 @@ import { createApp } from './app.js';
 import { ConfigError, loadConfig } from './config.js';
 import { closeServices, createServices } from './services.js';
 
-function main(): void {
+async function main(): Promise<void> {
   let config;
   try {
     config = loadConfig();
@@ -24,6 +24,12 @@ function main(): void {
   }
   const services = createServices(config);
   const { logger } = services;
+  try {
+    await services.ready;
+  } catch (error) {
+    console.error(`crunch: ${error instanceof Error ? error.message : String(error)}`);
+    process.exit(2);
+  }
   const app = createApp(services);
   const server = serve({ fetch: app.fetch, port: config.port, hostname: config.host }, (info: AddressInfo) => {
     logger.info({ port: info.port, host: info.address, threads: config.pool.threads }, 'listening');
@@ -67,4 +73,4 @@ function main(): void {
   process.on('SIGINT', shutdown);
 }
 
-main();
+void main();

@@ -8,13 +8,14 @@ import { ByteBudget, type Budgets } from './budgets.js';
 import type { Config } from './config.js';
 import { Admission } from './dispatch/admission.js';
 import { Dispatcher } from './dispatch/dispatcher.js';
-import { toProblemError } from './http/errors.js';
-import { ProblemError } from './http/problems.js';
+import { DistributedJobs, DistributedState } from './distributed/jobs.js';
+import { checkRedis, commandConnection, whenReady } from './distributed/redis.js';
+import { jobProblem } from './http/errors.js';
 import { MemoryJobStore } from './jobs/memory-store.js';
-import { type JobExecutor, JobRunner } from './jobs/runner.js';
+import { jobExecutor } from './jobs/execute.js';
+import { JobRunner } from './jobs/runner.js';
+import type { JobService } from './jobs/types.js';
 import { createMetrics, type Metrics } from './metrics.js';
-import { operationNamed } from './operations/registry.js';
-import { encodeJsonArray } from './operations/json-array.js';
 import type { PlanContext } from './operations/types.js';
 import { WorkerPool, defaultLane } from './pool/pool.js';
 import { PoolSampler } from './pool/pool-sampler.js';
@@ -32,8 +33,12 @@ export interface Services {
   readonly planContext: PlanContext;
   readonly metrics: Metrics;
   readonly budgets: Budgets;
-  readonly jobs: JobRunner;
+  readonly jobs: JobService;
+  /** Resolves once the services can serve (in the distributed mode: Redis answered and passed its checks). */
+  readonly ready: Promise<void>;
   readonly lifecycle: Lifecycle;
+  /** Drops external connections (Redis), last. */
+  readonly disconnect: () => void;
 }
 
 /** The lane job tasks wait in: apart from synchronous ones, so the two take turns on the threads. */
@@ -65,41 +70,57 @@ export function createServices(config: Config, options: { logger?: Logger } = {}
   const poolSampler = new PoolSampler(pool, { intervalMs: config.pool.sampleIntervalMs, history: config.pool.sampleHistory });
   const metrics = createMetrics(pool, poolSampler);
   dispatcher.onDispatch((operation, placement, totalMs) => metrics.observeDispatch(operation, placement, totalMs / 1000));
-  const execute: JobExecutor = async (work, signal, progress) => {
-    const operation = operationNamed(work.operation);
-    if (operation === undefined) throw new Error(`job names an unknown operation ${JSON.stringify(work.operation)}`);
-    const outcome = await dispatcher.run(operation.plan(work.input, planContext), {
-      signal,
-      progress,
-      deadlineMs: config.jobs.timeoutMs,
-      admission: 'bounded',
-      lane: jobLane,
-      ...(work.placement === undefined ? {} : { placement: work.placement }),
-    });
-    return operation.encode === undefined
-      ? Buffer.from(JSON.stringify(operation.render(outcome.value, work.input)))
-      : encodeJsonArray(operation.encode(outcome.value, work.input));
-  };
-  const jobs = new JobRunner(new MemoryJobStore({ maxFinished: config.jobs.maxRetained, results: budgets.jobResults }), {
-    inputs: budgets.jobInputs,
-    maxResultBytes: config.memory.jobResult,
-    concurrency: config.jobs.concurrency,
-    maxQueued: config.jobs.maxQueued,
-    ttlSeconds: config.jobs.ttlSeconds,
-    execute,
-    toProblem: (error) => {
-      const problem = toProblemError(error, 'job');
-      if (problem !== undefined) return problem.toProblem();
-      logger.error({ err: error }, 'job failed unexpectedly');
-      return new ProblemError('internal', 'The job failed on our side; submit it again or report its id.').toProblem();
-    },
+  const execute = jobExecutor({
+    planContext: () => planContext,
+    dispatcherFor: () => dispatcher,
+    timeoutMs: config.jobs.timeoutMs,
+    lane: jobLane,
+    checkInputs: false,
   });
-  return { config, logger, pool, poolSampler, dispatcher, planContext, metrics, budgets, jobs, lifecycle: { shuttingDown: false } };
+  let jobs: JobService;
+  let ready: Promise<void> = Promise.resolve();
+  let disconnect = (): void => undefined;
+  if (config.distributed === undefined) {
+    jobs = new JobRunner(new MemoryJobStore({ maxFinished: config.jobs.maxRetained, results: budgets.jobResults }), {
+      inputs: budgets.jobInputs,
+      maxResultBytes: config.memory.jobResult,
+      concurrency: config.jobs.concurrency,
+      maxQueued: config.jobs.maxQueued,
+      ttlSeconds: config.jobs.ttlSeconds,
+      execute,
+      toProblem: (error) => jobProblem(error, (unexpected) => logger.error({ err: unexpected }, 'job failed unexpectedly')),
+    });
+  } else {
+    // An API replica: synchronous work on its own pool as always, jobs on the workers.
+    const redis = commandConnection(config.distributed, 'api');
+    redis.on('error', (error: Error) => logger.warn({ err: error.message }, 'redis connection error'));
+    jobs = new DistributedJobs(new DistributedState(redis, config.distributed, config));
+    ready = whenReady(redis).then(() => checkRedis(redis)).then(() => undefined);
+    disconnect = () => redis.disconnect();
+  }
+  // Awaited by the server before it listens; a failure must not also surface as an unhandled rejection.
+  ready.catch(() => undefined);
+  return {
+    config,
+    logger,
+    pool,
+    poolSampler,
+    dispatcher,
+    planContext,
+    metrics,
+    budgets,
+    jobs,
+    ready,
+    lifecycle: { shuttingDown: false },
+    disconnect,
+  };
 }
+
 
 export async function closeServices(services: Services): Promise<void> {
   services.lifecycle.shuttingDown = true;
   await services.jobs.close();
   services.poolSampler.close();
   await services.pool.close();
+  services.disconnect();
 }

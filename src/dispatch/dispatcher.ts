@@ -15,11 +15,21 @@
  * ones are dropped, running ones have their threads terminated.
  */
 import { performance } from 'node:perf_hooks';
-import type { RunOptions, TaskResult, WorkerPool } from '../pool/pool.js';
+import type { RunOptions, TaskResult } from '../pool/pool.js';
 import type { TaskInput, TaskName, TaskOutput } from '../pool/tasks.js';
 import type { Admission, AdmissionTicket } from './admission.js';
 import { DeadlineExceededError, TooCostlyError } from './errors.js';
 import type { Placement } from './placement.js';
+
+/**
+ * Where pool tasks run: this process's worker threads (src/pool/pool.ts), or, on a worker of
+ * the distributed mode, child jobs spread over every worker process (src/distributed/).
+ * `threads` is how many run at once, which is what sharding aims to fill.
+ */
+export interface TaskRunner {
+  readonly threads: number;
+  run<K extends TaskName>(task: K, input: TaskInput<K>, options?: RunOptions): Promise<TaskResult<TaskOutput<K>>>;
+}
 
 /** Runs one pool task within a dispatch, accounting its queue and compute time. */
 export type PoolRunner = <K extends TaskName>(
@@ -84,7 +94,7 @@ export interface Outcome<T> {
 }
 
 export interface DispatcherOptions {
-  readonly pool: WorkerPool;
+  readonly pool: TaskRunner;
   readonly admission: Admission;
   readonly inlineBudgetMicros: number;
   readonly slicedBudgetMicros: number;
@@ -99,7 +109,7 @@ export interface DispatchListener {
 const tasksInFlightPerThread = 2;
 
 export class Dispatcher {
-  readonly pool: WorkerPool;
+  readonly pool: TaskRunner;
   readonly admission: Admission;
   readonly #options: DispatcherOptions;
   readonly #listeners: DispatchListener[] = [];

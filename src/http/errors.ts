@@ -9,7 +9,14 @@ import type { Context } from 'hono';
 import { HTTPException } from 'hono/http-exception';
 import { ComputeInputError } from '../compute/errors.js';
 import { DeadlineExceededError, OverloadedError, ShuttingDownError, TooCostlyError } from '../dispatch/errors.js';
-import { IdempotencyConflictError, JobExpiredError, JobFinishedError, JobNotFoundError, ResultTooLargeError } from '../jobs/errors.js';
+import {
+  IdempotencyConflictError,
+  JobExpiredError,
+  JobFinishedError,
+  JobNotFoundError,
+  JobsUnavailableError,
+  ResultTooLargeError,
+} from '../jobs/errors.js';
 import type { AppEnv } from './env.js';
 import { InputError, MalformedBodyError } from '../inputs/errors.js';
 import { ClientGoneError } from './upload.js';
@@ -57,6 +64,9 @@ export function toProblemError(error: unknown, context: ErrorContext = 'request'
   }
   if (error instanceof ShuttingDownError) {
     return new ProblemError('shutting-down', error.message, { headers: { 'Retry-After': '1', Connection: 'close' }, cause: error });
+  }
+  if (error instanceof JobsUnavailableError) {
+    return new ProblemError('jobs-unavailable', error.message, { headers: { 'Retry-After': '2' }, cause: error });
   }
   if (error instanceof JobNotFoundError) return new ProblemError('job-not-found', error.message, { cause: error });
   if (error instanceof JobExpiredError) return new ProblemError('job-expired', error.message, { cause: error });
@@ -123,4 +133,12 @@ export function handleError(error: unknown, c: Context<AppEnv>): Response {
     c,
     new ProblemError('internal', `Something went wrong on our side; report request id ${c.var.requestId ?? 'unknown'}.`),
   );
+}
+
+/** The problem a failed job reports: its mapped error, or an internal one (the error is passed on for logging). */
+export function jobProblem(error: unknown, onUnexpected: (error: unknown) => void): Problem {
+  const problem = toProblemError(error, 'job');
+  if (problem !== undefined) return problem.toProblem();
+  onUnexpected(error);
+  return new ProblemError('internal', 'The job failed on our side; submit it again or report its id.').toProblem();
 }

@@ -23,6 +23,7 @@ export const problemTypes = {
   'idempotency-conflict': { status: 422, title: 'Idempotency key reused with a different request' },
   'overloaded': { status: 503, title: 'Server overloaded' },
   'shutting-down': { status: 503, title: 'Server shutting down' },
+  'jobs-unavailable': { status: 503, title: 'Job queue unavailable' },
   'internal': { status: 500, title: 'Internal server error' },
 } as const satisfies Record<string, { status: number; title: string }>;
 

@@ -51,3 +51,11 @@ export class ResultTooLargeError extends Error {
     );
   }
 }
+
+/** The job store (Redis, in the distributed mode) cannot be reached: jobs are unavailable, synchronous calls are not. */
+export class JobsUnavailableError extends Error {
+  override readonly name = 'JobsUnavailableError';
+  constructor(options?: { cause?: unknown }) {
+    super('The job queue is unreachable right now; retry shortly. Synchronous calls (without `Prefer: respond-async`) still work.', options);
+  }
+}

@@ -11,30 +11,20 @@ import { EventEmitter } from 'node:events';
 import { type ByteBudget, plainDataBytes } from '../budgets.js';
 import type { Progress, ProgressUpdate } from '../dispatch/dispatcher.js';
 import { OverloadedError, ShuttingDownError } from '../dispatch/errors.js';
-import type { Placement } from '../dispatch/placement.js';
 import type { Problem } from '../http/problems.js';
+import type { JobExecutor } from './execute.js';
+import { waitForJob } from './wait.js';
 import { IdempotencyConflictError, JobExpiredError, JobFinishedError, JobNotFoundError, ResultTooLargeError } from './errors.js';
-import { isFinished, type JobRecord, type JobStatus, type JobStore } from './types.js';
-
-/** What a job runs: plain data, so it can be stored anywhere and run by any process. */
-export interface JobWork {
-  /** An operation of the registry (src/operations/registry.ts). */
-  readonly operation: string;
-  /** Its validated input. */
-  readonly input: unknown;
-  /** A placement forced by the submitter (tests, benchmarks), when allowed. */
-  readonly placement?: Placement;
-}
-
-export interface JobSubmission extends JobWork {
-  readonly idempotency?: { readonly key: string; readonly fingerprint: string };
-}
-
-/**
- * Plans and runs a job's operation; resolves with the result as UTF-8 JSON, the body the
- * synchronous call returns.
- */
-export type JobExecutor = (work: JobWork, signal: AbortSignal, progress: Progress) => Promise<Uint8Array>;
+import {
+  isFinished,
+  type JobEvent,
+  type JobRecord,
+  type JobService,
+  type JobStatus,
+  type JobStore,
+  type JobSubmission,
+  type JobWork,
+} from './types.js';
 
 export interface JobRunnerOptions {
   readonly concurrency: number;
@@ -48,12 +38,6 @@ export interface JobRunnerOptions {
   /** The largest result, in bytes of JSON, a job may keep. */
   readonly maxResultBytes: number;
 }
-
-/**
- * A change of a job, published to every subscriber as the same object (so what is made of it
- * — an SSE frame — can be made once). `sequence` numbers the job's events from 1.
- */
-export type JobEvent = { readonly type: 'progress' | 'status'; readonly job: JobRecord; readonly sequence: number };
 
 interface Pending {
   readonly id: string;
@@ -71,7 +55,7 @@ interface Running {
 /** Progress writes closer together than this are coalesced; the final state always lands. */
 const progressIntervalMs = 50;
 
-export class JobRunner {
+export class JobRunner implements JobService {
   readonly store: JobStore;
   readonly #options: JobRunnerOptions;
   readonly #queue: Pending[] = [];
@@ -173,32 +157,8 @@ export class JobRunner {
     return () => this.#events.off(id, listener);
   }
 
-  /** Resolves with the job once finished, or as it is when `timeoutMs` passes. */
-  async waitFor(id: string, timeoutMs: number, signal?: AbortSignal): Promise<JobRecord> {
-    // Subscribe before reading, so a job finishing in between is not missed.
-    let latest: JobRecord | undefined;
-    let settle: (() => void) | undefined;
-    const unsubscribe = this.subscribe(id, (event) => {
-      latest = event.job;
-      if (isFinished(event.job.status)) settle?.();
-    });
-    try {
-      const job = await this.get(id);
-      if (latest === undefined || !isFinished(latest.status)) latest = job;
-      if (isFinished(latest.status) || timeoutMs <= 0) return latest;
-      await new Promise<void>((resolve) => {
-        const timer = setTimeout(resolve, timeoutMs);
-        settle = () => {
-          clearTimeout(timer);
-          resolve();
-        };
-        signal?.addEventListener('abort', settle, { once: true });
-      });
-      return latest;
-    } finally {
-      unsubscribe();
-      if (settle !== undefined) signal?.removeEventListener('abort', settle);
-    }
+  waitFor(id: string, timeoutMs: number, signal?: AbortSignal): Promise<JobRecord> {
+    return waitForJob(this, id, timeoutMs, signal);
   }
 
   /**
@@ -260,7 +220,7 @@ export class JobRunner {
       void this.store.update(id, { progress: update }).then((job) => this.#publish('progress', job));
     };
     try {
-      const resultJson = await this.#options.execute(work, running.controller.signal, progress);
+      const resultJson = await this.#options.execute(work, { id, signal: running.controller.signal, progress });
       if (resultJson.byteLength > this.#options.maxResultBytes) throw new ResultTooLargeError(resultJson.byteLength, this.#options.maxResultBytes);
       await this.#finish(id, 'succeeded', { resultJson, progress: latest });
     } catch (error) {

@@ -4,6 +4,7 @@
  * lives in the runner, which does not care where records are kept.
  */
 import type { ProgressUpdate } from '../dispatch/dispatcher.js';
+import type { Placement } from '../dispatch/placement.js';
 import type { Problem } from '../http/problems.js';
 
 export const jobStatuses = ['queued', 'running', 'succeeded', 'failed', 'cancelled'] as const;
@@ -55,4 +56,44 @@ export interface JobStore {
   removeExpired(now: Date): Promise<number>;
   /** True for an id that existed and expired (410 rather than 404). */
   wasExpired(id: string): Promise<boolean>;
+}
+
+/**
+ * A change of a job, published to every subscriber as the same object (so what is made of it
+ * — an SSE frame — can be made once). `sequence` numbers the job's events from 1.
+ */
+export type JobEvent = { readonly type: 'progress' | 'status'; readonly job: JobRecord; readonly sequence: number };
+
+/** What a job runs: plain data, so it can be stored anywhere and run by any process. */
+export interface JobWork {
+  /** An operation of the registry (src/operations/registry.ts). */
+  readonly operation: string;
+  /** Its validated input. */
+  readonly input: unknown;
+  /** A placement forced by the submitter (tests, benchmarks), when allowed. */
+  readonly placement?: Placement;
+}
+
+export interface JobSubmission extends JobWork {
+  readonly idempotency?: { readonly key: string; readonly fingerprint: string };
+}
+
+/**
+ * Jobs as the HTTP routes see them, whichever mode runs them: in this process (JobRunner,
+ * src/jobs/runner.ts) or on BullMQ workers (DistributedJobs, src/distributed/jobs.ts).
+ */
+export interface JobService {
+  submit(submission: JobSubmission): Promise<{ job: JobRecord; created: boolean }>;
+  /** The job, or JobNotFoundError / JobExpiredError. */
+  get(id: string): Promise<JobRecord>;
+  list(options: { readonly limit: number; readonly status?: JobStatus }): Promise<JobRecord[]>;
+  /** Cancels a queued or running job and resolves with it once it has stopped. */
+  cancel(id: string): Promise<JobRecord>;
+  /** Calls `listener` on every change of the job until the returned function is called. */
+  subscribe(id: string, listener: (event: JobEvent) => void): () => void;
+  /** Resolves with the job once finished, or as it is when `timeoutMs` passes. */
+  waitFor(id: string, timeoutMs: number, signal?: AbortSignal): Promise<JobRecord>;
+  /** Stops taking submissions; lets running work finish for up to `timeoutMs`. */
+  drain(timeoutMs: number): Promise<void>;
+  close(): Promise<void>;
 }

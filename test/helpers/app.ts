@@ -4,7 +4,12 @@ import { createAdaptorServer } from '@hono/node-server';
 import supertest from 'supertest';
 import { createApp } from '../../src/app.js';
 import { type Config, loadConfig } from '../../src/config.js';
+import { randomBytes } from 'node:crypto';
+import { pino } from 'pino';
+import { Redis } from 'ioredis';
+import { DistributedWorker } from '../../src/distributed/worker.js';
 import { type Services, closeServices, createServices } from '../../src/services.js';
+import { testRedis } from './services.js';
 
 export interface TestApp {
   readonly services: Services;
@@ -33,6 +38,53 @@ export function startTestApp(overrides: Record<string, string> = {}): TestApp {
       await closeServices(services);
     },
   };
+}
+
+/** The two ways jobs run: in this process, or on BullMQ workers through a real Redis. */
+export const jobModes = ['embedded', 'distributed'] as const;
+export type JobMode = (typeof jobModes)[number];
+
+/** Why a mode cannot be tested here (distributed needs the test Redis), or false. */
+export function skipMode(mode: JobMode): string | false {
+  return mode === 'distributed' ? testRedis.skip : false;
+}
+
+/**
+ * An app whose jobs run in `mode`. Distributed: an API replica and a worker (in this process,
+ * each with its own pool) on the test Redis, under a prefix of their own that is deleted on close.
+ */
+export async function startModeApp(mode: JobMode, overrides: Record<string, string> = {}): Promise<TestApp & { worker?: DistributedWorker }> {
+  if (mode === 'embedded') return startTestApp(overrides);
+  const prefix = `test-${randomBytes(6).toString('hex')}`;
+  // Every pool run fans out over the tasks queue, so the tests exercise the distributed path, not the worker's local one.
+  const settings = { REDIS_URL: testRedis.address(), REDIS_PREFIX: prefix, POOL_THREADS: '1', DISTRIBUTED_FANOUT_MIN_MS: '0', ...overrides };
+  const app = startTestApp(settings);
+  await app.services.ready;
+  const worker = new DistributedWorker(testConfig(settings), pino({ level: 'silent' }));
+  await worker.start();
+  return {
+    ...app,
+    worker,
+    async close() {
+      await app.close();
+      await worker.close(1_000);
+      await deletePrefix(testRedis.address(), prefix);
+    },
+  };
+}
+
+async function deletePrefix(url: string, prefix: string): Promise<void> {
+  const redis = new Redis(url);
+  try {
+    let cursor = '0';
+    do {
+      const [next, keys] = await redis.scan(cursor, 'MATCH', `${prefix}:*`, 'COUNT', 1_000);
+      cursor = next;
+      if (keys.length > 0) await redis.del(...keys);
+    } while (cursor !== '0');
+  } finally {
+    redis.disconnect();
+  }
 }
 
 /** Asserts the common shape of an RFC 9457 problem response and returns its body. */

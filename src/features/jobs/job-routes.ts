@@ -3,8 +3,7 @@ import { createRoute } from '@hono/zod-openapi';
 import { streamSSE } from 'hono/streaming';
 import type { AppHono } from '../../http/env.js';
 import { problemResponses } from '../../http/problems.js';
-import type { JobEvent } from '../../jobs/runner.js';
-import { isFinished, type JobRecord } from '../../jobs/types.js';
+import { isFinished, type JobEvent, type JobRecord } from '../../jobs/types.js';
 import type { Services } from '../../services.js';
 import { JobListQuerySchema, JobListSchema, JobParamsSchema, JobSchema, jobJson, jobJsonParts, jobView } from './job-schemas.js';
 

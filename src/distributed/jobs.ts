@@ -1,0 +1,267 @@
+/**
+ * Jobs on BullMQ, as an API replica sees them: submissions go to the `jobs` queue with their
+ * input encoded as JSON (bulk bytes as blobs), records live in Redis (src/distributed/records.ts),
+ * and every change any worker publishes reaches this replica's event streams. Any replica
+ * answers any request about any job; none of them runs jobs (src/distributed/worker.ts does).
+ */
+import { randomBytes } from 'node:crypto';
+import { EventEmitter } from 'node:events';
+import { Queue } from 'bullmq';
+import type { Redis } from 'ioredis';
+import { plainDataBytes } from '../budgets.js';
+import type { Config, DistributedConfig } from '../config.js';
+import { OverloadedError, ShuttingDownError } from '../dispatch/errors.js';
+import {
+  IdempotencyConflictError,
+  JobExpiredError,
+  JobFinishedError,
+  JobNotFoundError,
+  JobsUnavailableError,
+} from '../jobs/errors.js';
+import { isFinished, type JobEvent, type JobRecord, type JobService, type JobStatus, type JobSubmission } from '../jobs/types.js';
+import { waitForJob } from '../jobs/wait.js';
+import { RedisBlobs } from './blobs.js';
+import { DataCodec, type Json } from './codec.js';
+import { RedisChannels } from './events.js';
+import { RedisJobRecords } from './records.js';
+import { type RedisKeys, redisKeys } from './redis.js';
+
+/** What a `jobs` queue entry carries: the job as data. */
+export interface QueuedJobData {
+  readonly id: string;
+  readonly operation: string;
+  readonly input: Json;
+  readonly placement?: string;
+}
+
+/** How long DELETE waits for a running job's worker to stop it. */
+const cancelWaitMs = 15_000;
+
+/** Everything a process of the distributed mode shares: connections, keys, records, blobs, channels. */
+export class DistributedState {
+  readonly keys: RedisKeys;
+  readonly records: RedisJobRecords;
+  readonly blobs: RedisBlobs;
+  readonly channels: RedisChannels;
+
+  constructor(
+    readonly redis: Redis,
+    readonly distributed: DistributedConfig,
+    readonly config: Config,
+  ) {
+    this.keys = redisKeys(distributed.prefix);
+    this.records = new RedisJobRecords(redis, this.keys, {
+      ttlSeconds: config.jobs.ttlSeconds,
+      maxFinished: config.jobs.maxRetained,
+      maxResultBytes: config.memory.jobResults,
+    });
+    // Blobs must outlive a job's wait in the queue, its run and its time as a result.
+    this.blobs = new RedisBlobs(redis, this.keys, Math.ceil(config.jobs.timeoutMs / 1_000) + config.jobs.ttlSeconds + 3_600);
+    this.channels = new RedisChannels(redis);
+  }
+
+  codecFor(jobId: string): DataCodec {
+    return new DataCodec(this.blobs.for(jobId));
+  }
+
+  /** Numbers the job's events across every process, then tells every process. */
+  async publish(id: string, type: JobEvent['type']): Promise<void> {
+    const sequence = await this.redis.hincrby(this.keys.job(id), 'sequence', 1);
+    await this.redis.publish(this.keys.events, `${id} ${sequence} ${type}`);
+  }
+
+  /** Returns what the job's input held of the inputs budget and deletes its blobs; once per job. */
+  async releaseInput(id: string): Promise<void> {
+    const charged = await this.redis.getdel(this.keys.inputCharge(id));
+    if (charged !== null) await this.redis.decrby(this.keys.inputBytes, Number(charged));
+    await this.blobs.release(id);
+  }
+
+  /** Finishes a job as cancelled and lets everyone know. */
+  async finishCancelled(id: string, progress: JobRecord['progress'] | undefined): Promise<JobRecord | undefined> {
+    const finishedAt = new Date();
+    const job = await this.records.update(id, {
+      status: 'cancelled',
+      finishedAt: finishedAt.toISOString(),
+      expiresAt: new Date(finishedAt.getTime() + this.config.jobs.ttlSeconds * 1_000).toISOString(),
+      ...(progress === undefined ? {} : { progress }),
+    });
+    await this.publish(id, 'status');
+    await this.releaseInput(id);
+    return job;
+  }
+}
+
+export class DistributedJobs implements JobService {
+  readonly #state: DistributedState;
+  readonly #queue: Queue<QueuedJobData>;
+  readonly #local = new EventEmitter();
+  /** Per job, the chain of event deliveries: records are read in the order events came. */
+  readonly #delivering = new Map<string, Promise<void>>();
+  readonly #ready: Promise<void>;
+  #closed = false;
+
+  constructor(state: DistributedState) {
+    this.#state = state;
+    this.#local.setMaxListeners(0);
+    this.#queue = new Queue<QueuedJobData>(state.keys.jobsQueue, { connection: state.redis, prefix: state.distributed.prefix });
+    // Errors reach callers through the commands that failed; the queue's own are noise while Redis is away.
+    this.#queue.on('error', () => undefined);
+    this.#ready = state.channels.on(state.keys.events, (message) => this.#deliver(message));
+    this.#ready.catch(() => undefined);
+  }
+
+  async submit(submission: JobSubmission): Promise<{ job: JobRecord; created: boolean }> {
+    if (this.#closed) throw new ShuttingDownError('The server is shutting down; submit the job to another instance.');
+    return this.#guard(async () => {
+      const { records, keys, redis, config } = this.#state;
+      const id = randomBytes(16).toString('base64url');
+      const { idempotency, ...work } = submission;
+      if (idempotency !== undefined) {
+        const earlier = await records.claimIdempotencyKey(idempotency.key, { jobId: id, fingerprint: idempotency.fingerprint });
+        if (earlier !== undefined) {
+          if (earlier.fingerprint !== idempotency.fingerprint) throw new IdempotencyConflictError(earlier.jobId);
+          const job = await records.get(earlier.jobId);
+          if (job !== undefined) return { job, created: false };
+        }
+      }
+      const waiting = await this.#queue.getWaitingCount();
+      if (waiting >= config.jobs.maxQueued) {
+        throw new OverloadedError(`${waiting} jobs are already waiting to run; retry later.`, 5, { queuedJobs: waiting });
+      }
+      const inputBytes = plainDataBytes(work.input);
+      const held = await redis.incrby(keys.inputBytes, inputBytes);
+      if (held > config.memory.jobInputs) {
+        await redis.decrby(keys.inputBytes, inputBytes);
+        throw new OverloadedError(
+          `Queued and running jobs hold ${held - inputBytes} bytes of input; this one needs ${inputBytes} more, beyond the limit of ` +
+            `${config.memory.jobInputs} (JOB_INPUTS_MAX_BYTES). Retry when some have finished.`,
+          5,
+          { budget: 'job inputs', limitBytes: config.memory.jobInputs },
+        );
+      }
+      const chargeSeconds = Math.ceil(config.jobs.timeoutMs / 1_000) + config.jobs.ttlSeconds;
+      await redis.set(keys.inputCharge(id), String(inputBytes), 'EX', chargeSeconds);
+      let input: Json;
+      try {
+        input = await this.#state.codecFor(id).encode(work.input);
+      } catch (error) {
+        await this.#state.releaseInput(id);
+        throw error;
+      }
+      const job: JobRecord = {
+        id,
+        operation: work.operation,
+        status: 'queued',
+        progress: null,
+        createdAt: new Date().toISOString(),
+        startedAt: null,
+        finishedAt: null,
+        expiresAt: null,
+      };
+      await records.insert(job);
+      await this.#queue.add(
+        work.operation,
+        { id, operation: work.operation, input, ...(work.placement === undefined ? {} : { placement: work.placement }) },
+        {
+          jobId: id,
+          attempts: 1,
+          removeOnComplete: { age: config.jobs.ttlSeconds },
+          removeOnFail: { age: config.jobs.ttlSeconds },
+        },
+      );
+      return { job, created: true };
+    });
+  }
+
+  async get(id: string): Promise<JobRecord> {
+    return this.#guard(async () => {
+      const job = await this.#state.records.get(id);
+      if (job !== undefined) return job;
+      if (await this.#state.records.wasExpired(id)) throw new JobExpiredError(id, this.#state.config.jobs.ttlSeconds);
+      throw new JobNotFoundError(id);
+    });
+  }
+
+  list(options: { readonly limit: number; readonly status?: JobStatus }): Promise<JobRecord[]> {
+    return this.#guard(() => this.#state.records.list(options));
+  }
+
+  async cancel(id: string): Promise<JobRecord> {
+    const job = await this.get(id);
+    if (isFinished(job.status)) throw new JobFinishedError(id, job.status);
+    await this.#guard(async () => {
+      const { records, redis, keys } = this.#state;
+      await records.requestCancel(id);
+      const queued = await this.#queue.getJob(id);
+      const state = queued === undefined ? undefined : await queued.getState();
+      if (queued !== undefined && (state === 'waiting' || state === 'delayed' || state === 'prioritized')) {
+        // Fails if a worker took it meanwhile; that worker sees the cancel flag and stops.
+        const removed = await queued.remove().then(
+          () => true,
+          () => false,
+        );
+        if (removed) {
+          await this.#state.finishCancelled(id, job.progress);
+          return;
+        }
+      }
+      await redis.publish(keys.cancels, `job ${id}`);
+    });
+    return waitForJob(this, id, cancelWaitMs);
+  }
+
+  subscribe(id: string, listener: (event: JobEvent) => void): () => void {
+    this.#local.on(id, listener);
+    return () => this.#local.off(id, listener);
+  }
+
+  waitFor(id: string, timeoutMs: number, signal?: AbortSignal): Promise<JobRecord> {
+    return waitForJob(this, id, timeoutMs, signal);
+  }
+
+  async drain(_timeoutMs: number): Promise<void> {
+    // Jobs run on the workers: an API replica only stops taking submissions.
+    await this.close();
+  }
+
+  async close(): Promise<void> {
+    if (this.#closed) return;
+    this.#closed = true;
+    await Promise.allSettled([this.#queue.close(), this.#state.channels.close()]);
+  }
+
+  /** Reads the record an event announces, once, and hands the same event object to every local listener. */
+  #deliver(message: string): void {
+    const [id = '', sequenceText = '0', type = 'status'] = message.split(' ');
+    if (this.#local.listenerCount(id) === 0) return;
+    const previous = this.#delivering.get(id) ?? Promise.resolve();
+    const next = previous
+      .then(async () => {
+        const job = await this.#state.records.get(id);
+        if (job === undefined) return;
+        const event: JobEvent = { type: type === 'progress' ? 'progress' : 'status', job, sequence: Number(sequenceText) };
+        this.#local.emit(id, event);
+      })
+      .catch(() => undefined)
+      .finally(() => {
+        if (this.#delivering.get(id) === next) this.#delivering.delete(id);
+      });
+    this.#delivering.set(id, next);
+  }
+
+  /** Redis failures become JobsUnavailableError (503); the errors of the jobs themselves pass through. */
+  async #guard<T>(operation: () => Promise<T>): Promise<T> {
+    try {
+      return await operation();
+    } catch (error) {
+      if (this.#state.redis.status !== 'ready' || isConnectionError(error)) throw new JobsUnavailableError({ cause: error });
+      throw error;
+    }
+  }
+}
+
+function isConnectionError(error: unknown): boolean {
+  if (!(error instanceof Error)) return false;
+  return /Connection is closed|enableOfflineQueue|ECONNREFUSED|ECONNRESET|ETIMEDOUT|max retries per request/i.test(error.message);
+}

@@ -1,0 +1,102 @@
+/**
+ * Redis for the distributed mode: connections, the checks made at start, and the names of
+ * every key. BullMQ keeps the queues (`<prefix>:jobs`, `<prefix>:tasks` under BullMQ's own
+ * key scheme); crunch keeps beside them what BullMQ has no notion of — job records with
+ * their results, idempotency keys, byte counters, tombstones of expired jobs, blobs — under
+ * the same prefix, so one Redis can serve several deployments.
+ */
+import type { RedisOptions as QueueConnectionOptions } from 'bullmq';
+import { Redis, type RedisOptions } from 'ioredis';
+import type { DistributedConfig } from '../config.js';
+
+/** Command connections fail fast while Redis is unreachable (a 503 now beats a request hanging). */
+export function commandConnection(config: DistributedConfig, name: string): Redis {
+  return new Redis(config.redisUrl, {
+    connectionName: `${config.prefix}:${name}`,
+    enableOfflineQueue: false,
+    maxRetriesPerRequest: 1,
+    retryStrategy: (attempt) => Math.min(2_000, 50 * 2 ** Math.min(attempt, 6)),
+    lazyConnect: false,
+  } satisfies RedisOptions);
+}
+
+/** BullMQ's workers and event readers block on Redis and must retry forever (its documented requirement). */
+export function blockingConnectionOptions(config: DistributedConfig): QueueConnectionOptions {
+  return {
+    url: config.redisUrl,
+    maxRetriesPerRequest: null,
+    retryStrategy: (attempt) => Math.min(2_000, 50 * 2 ** Math.min(attempt, 6)),
+  };
+}
+
+export class RedisSetupError extends Error {
+  override readonly name = 'RedisSetupError';
+}
+
+/** Resolves once the connection is up (commands fail fast before: they are not queued). */
+export function whenReady(redis: Redis, timeoutMs = 10_000): Promise<void> {
+  if (redis.status === 'ready') return Promise.resolve();
+  return new Promise((resolve, reject) => {
+    const timer = setTimeout(
+      () => reject(new RedisSetupError(`Redis did not answer within ${timeoutMs / 1_000} s: check REDIS_URL and that Redis runs.`)),
+      timeoutMs,
+    );
+    redis.once('ready', () => {
+      clearTimeout(timer);
+      resolve();
+    });
+  });
+}
+
+/**
+ * BullMQ needs Redis 6.2 or later, and a Redis that may evict keys under memory pressure
+ * would silently lose queued jobs: both are checked at start and said plainly.
+ */
+export async function checkRedis(redis: Redis): Promise<{ version: string; maxmemoryPolicy: string }> {
+  const info = await redis.info();
+  const field = (name: string): string | undefined => new RegExp(`^${name}:(.*)$`, 'm').exec(info)?.[1]?.trim();
+  const version = field('valkey_version') ?? field('redis_version') ?? '0';
+  const [major = 0, minor = 0] = version.split('.').map(Number);
+  if (major < 6 || (major === 6 && minor < 2)) {
+    throw new RedisSetupError(`Redis ${version} is too old: the distributed mode (BullMQ) needs Redis 6.2 or later (or Valkey).`);
+  }
+  const maxmemoryPolicy = field('maxmemory_policy') ?? 'noeviction';
+  if (maxmemoryPolicy !== 'noeviction') {
+    throw new RedisSetupError(
+      `Redis evicts keys under memory pressure (maxmemory-policy ${maxmemoryPolicy}): queued jobs could vanish. ` +
+        'Set `maxmemory-policy noeviction` (redis.conf, or CONFIG SET maxmemory-policy noeviction).',
+    );
+  }
+  return { version, maxmemoryPolicy };
+}
+
+/** The names of crunch's own keys and channels. */
+export function redisKeys(prefix: string) {
+  return {
+    jobsQueue: 'jobs',
+    tasksQueue: 'tasks',
+    /** Hash: `record` (JSON), `result` (JSON bytes), `cancel` (set when DELETE asked for it). */
+    job: (id: string) => `${prefix}:job:${id}`,
+    /** Remembers an expired job for 410 answers. */
+    gone: (id: string) => `${prefix}:gone:${id}`,
+    /** What a job's input holds of the inputs budget, until the job settles. */
+    inputCharge: (id: string) => `${prefix}:input-charge:${id}`,
+    /** Sorted set of job ids by creation time (the list, newest first). */
+    recent: `${prefix}:recent`,
+    /** Sorted set of `id:bytes` of finished jobs (bytes of result, 0 for none), by finishing time: the results budget and count. */
+    finished: `${prefix}:finished`,
+    resultBytes: `${prefix}:result-bytes`,
+    inputBytes: `${prefix}:input-bytes`,
+    idempotency: (key: string) => `${prefix}:idempotency:${key}`,
+    blob: (id: string) => `${prefix}:blob:${id}`,
+    /** Worker heartbeats: `threads` per live worker process. */
+    worker: (id: string) => `${prefix}:worker:${id}`,
+    workers: `${prefix}:worker:*`,
+    /** Pub/sub: `<id> <sequence> <type>` on every change of a job. */
+    events: `${prefix}:events`,
+    /** Pub/sub: the id of a job (or parent of tasks) whose work must stop. */
+    cancels: `${prefix}:cancels`,
+  } as const;
+}
+
+export type RedisKeys = ReturnType<typeof redisKeys>;

@@ -1,0 +1,271 @@
+/**
+ * A worker process of the distributed mode (`npm run worker`): it takes jobs from the `jobs`
+ * queue and runs them with the same executor as the embedded mode, and takes shards from
+ * the `tasks` queue and runs them on its own Piscina threads. Any number of workers, on any
+ * machine, share the work.
+ *
+ * - A job estimated under DISTRIBUTED_FANOUT_MIN_MS runs on this worker's threads; above, its
+ *   shards fan out over every worker as child jobs (src/distributed/tasks.ts).
+ * - Execution is at least once: a worker that dies loses its claim (lock) after
+ *   WORKER_LOCK_DURATION_MS, and another worker runs the job again (children already done
+ *   are reused). A worker on SIGTERM finishes what it holds, or hands it back by stopping.
+ * - Cancellation is broadcast (`<prefix>:cancels`): whichever worker holds the job, or a
+ *   shard of it, stops it.
+ */
+import { randomUUID } from 'node:crypto';
+import { QueueEvents, Queue, UnrecoverableError, Worker, type Job } from 'bullmq';
+import type { Logger } from 'pino';
+import type { Config, DistributedConfig } from '../config.js';
+import { Admission } from '../dispatch/admission.js';
+import { Dispatcher, type ProgressUpdate } from '../dispatch/dispatcher.js';
+import { jobProblem } from '../http/errors.js';
+import { ResultTooLargeError } from '../jobs/errors.js';
+import { type JobExecutor, jobExecutor } from '../jobs/execute.js';
+import { isFinished, type JobPatch } from '../jobs/types.js';
+import type { PlanContext } from '../operations/types.js';
+import { WorkerPool } from '../pool/pool.js';
+import { taskErrorData } from '../pool/task-errors.js';
+import type { TaskName } from '../pool/tasks.js';
+import { type Json } from './codec.js';
+import { DistributedState, type QueuedJobData } from './jobs.js';
+import { blockingConnectionOptions, checkRedis, commandConnection, whenReady } from './redis.js';
+import { ClusterTasks, type QueuedTaskData, type TaskQueue, type TaskReturn } from './tasks.js';
+
+/** The lane job tasks wait in on a worker's threads: the same as in the embedded mode. */
+const jobLane = '#jobs';
+const heartbeatMs = 2_000;
+/** Progress writes closer together than this are coalesced; the final state always lands. */
+const progressIntervalMs = 50;
+
+export class DistributedWorker {
+  readonly id = randomUUID();
+  readonly pool: WorkerPool;
+  readonly state: DistributedState;
+  readonly #config: Config;
+  readonly #distributed: DistributedConfig;
+  readonly #logger: Logger;
+  readonly #localDispatcher: Dispatcher;
+  readonly #planContext: PlanContext;
+  readonly #tasks: TaskQueue;
+  #jobsWorker: Worker<QueuedJobData> | undefined;
+  #tasksWorker: Worker<QueuedTaskData, TaskReturn> | undefined;
+  /** Ids of the task jobs running here, by parent job. */
+  readonly #runningTasks = new Map<string, Set<string>>();
+  #clusterThreads: number;
+  #heartbeat: NodeJS.Timeout | undefined;
+  readonly #execute: JobExecutor;
+
+  constructor(config: Config, logger: Logger) {
+    if (config.distributed === undefined) throw new Error('a worker needs REDIS_URL');
+    this.#config = config;
+    this.#distributed = config.distributed;
+    this.#logger = logger;
+    this.pool = new WorkerPool({ threads: config.pool.threads, maxQueuedTasks: config.pool.maxQueuedTasks });
+    this.#clusterThreads = config.pool.threads;
+    const redis = commandConnection(config.distributed, 'worker');
+    redis.on('error', (error: Error) => logger.warn({ err: error.message }, 'redis connection error'));
+    this.state = new DistributedState(redis, config.distributed, config);
+    this.#planContext = {
+      threads: config.pool.threads,
+      limits: config.limits,
+      loopDeadlineMs: config.requestTimeoutMs,
+      loopBudgetMicros: Math.max(config.dispatch.inlineBudgetMicros, config.dispatch.slicedBudgetMicros),
+    };
+    this.#localDispatcher = this.#dispatcher(this.pool);
+    const connection = blockingConnectionOptions(config.distributed);
+    const prefix = config.distributed.prefix;
+    this.#tasks = {
+      queue: new Queue<QueuedTaskData, TaskReturn>(this.state.keys.tasksQueue, { connection: this.state.redis, prefix }),
+      events: new QueueEvents(this.state.keys.tasksQueue, { connection, prefix }),
+      state: this.state,
+    };
+    this.#tasks.queue.on('error', () => undefined);
+    this.#tasks.events.on('error', () => undefined);
+    this.#execute = jobExecutor({
+      planContext: () => ({ ...this.#planContext, threads: this.#clusterThreads }),
+      dispatcherFor: (work, jobId) =>
+        work.costMicros >= this.#distributed.fanOutMinMs * 1_000
+          ? this.#dispatcher(new ClusterTasks(this.#tasks, jobId, this.#clusterThreads))
+          : this.#localDispatcher,
+      timeoutMs: config.jobs.timeoutMs,
+      lane: jobLane,
+      checkInputs: true,
+    });
+  }
+
+  /** Checks Redis, then starts taking jobs and tasks. */
+  async start(): Promise<void> {
+    await whenReady(this.state.redis);
+    const { version } = await checkRedis(this.state.redis);
+    const { distributed } = this;
+    const connection = blockingConnectionOptions(distributed);
+    const common = {
+      connection,
+      prefix: distributed.prefix,
+      lockDuration: distributed.lockDurationMs,
+      stalledInterval: distributed.stalledIntervalMs,
+      maxStalledCount: distributed.maxStalled,
+    };
+    await this.state.channels.on(this.state.keys.cancels, (message) => this.#cancel(message));
+    await this.#beat();
+    this.#heartbeat = setInterval(() => void this.#beat().catch(() => undefined), heartbeatMs);
+    this.#heartbeat.unref();
+    this.#tasksWorker = new Worker<QueuedTaskData, TaskReturn>(this.state.keys.tasksQueue, (job, _token, signal) => this.#runTask(job, signal), {
+      ...common,
+      concurrency: this.#config.pool.threads * 2,
+    });
+    this.#jobsWorker = new Worker<QueuedJobData>(this.state.keys.jobsQueue, (job, _token, signal) => this.#runJob(job, signal), {
+      ...common,
+      concurrency: this.#config.jobs.concurrency,
+    });
+    for (const worker of [this.#tasksWorker, this.#jobsWorker]) {
+      worker.on('error', (error) => this.#logger.warn({ err: error }, 'worker connection error'));
+    }
+    this.#logger.info({ worker: this.id, threads: this.pool.threads, redis: version }, 'worker started');
+  }
+
+  get distributed(): DistributedConfig {
+    return this.#distributed;
+  }
+
+  /**
+   * Stops taking work and lets what runs here finish for up to `timeoutMs`; what is still
+   * running then is left to stall, so another worker takes it over.
+   */
+  async close(timeoutMs: number): Promise<void> {
+    if (this.#heartbeat !== undefined) clearInterval(this.#heartbeat);
+    await this.state.redis.del(this.state.keys.worker(this.id)).catch(() => undefined);
+    const workers = [this.#jobsWorker, this.#tasksWorker].filter((worker) => worker !== undefined);
+    const graceful = Promise.all(workers.map((worker) => worker.close()));
+    const timedOut = await Promise.race([
+      graceful.then(() => false),
+      new Promise<boolean>((resolve) => setTimeout(() => resolve(true), timeoutMs).unref()),
+    ]);
+    if (timedOut) await Promise.all(workers.map((worker) => worker.close(true)));
+    await Promise.allSettled([this.#tasks.events.close(), this.#tasks.queue.close(), this.state.channels.close()]);
+    await this.pool.close();
+    this.state.redis.disconnect();
+  }
+
+  #dispatcher(pool: WorkerPool | ClusterTasks): Dispatcher {
+    return new Dispatcher({
+      pool,
+      // Jobs are bounded by the worker's concurrency, not by admission (see src/dispatch/admission.ts).
+      admission: new Admission({ threads: pool.threads, maxBacklogMs: this.#config.jobs.timeoutMs }),
+      inlineBudgetMicros: this.#config.dispatch.inlineBudgetMicros,
+      slicedBudgetMicros: this.#config.dispatch.slicedBudgetMicros,
+      deadlineMs: this.#config.jobs.timeoutMs,
+    });
+  }
+
+  /** Announces this worker and its threads; the sum over live workers is how wide jobs fan out. */
+  async #beat(): Promise<void> {
+    const { redis, keys } = this.state;
+    await redis.set(keys.worker(this.id), String(this.pool.threads), 'PX', heartbeatMs * 3);
+    let total = 0;
+    let cursor = '0';
+    do {
+      const [next, found] = await redis.scan(cursor, 'MATCH', keys.workers, 'COUNT', 100);
+      cursor = next;
+      if (found.length > 0) for (const threads of await redis.mget(...found)) total += Number(threads ?? 0);
+    } while (cursor !== '0');
+    this.#clusterThreads = Math.max(this.pool.threads, total);
+  }
+
+  #cancel(message: string): void {
+    const [kind, id = ''] = message.split(' ');
+    if (kind === 'job') this.#jobsWorker?.cancelJob(id, 'cancelled');
+    for (const taskId of this.#runningTasks.get(id) ?? []) this.#tasksWorker?.cancelJob(taskId, 'cancelled');
+  }
+
+  async #runJob(job: Job<QueuedJobData>, signal: AbortSignal | undefined): Promise<void> {
+    const { id } = job.data;
+    const { records } = this.state;
+    const record = await records.get(id);
+    // Expired, or finished by an earlier run that died before BullMQ heard of it.
+    if (record === undefined || isFinished(record.status)) return;
+    if (await records.cancelRequested(id)) {
+      await this.state.finishCancelled(id, record.progress);
+      return;
+    }
+    let writes = Promise.resolve();
+    const write = (patch: JobPatch, type: 'progress' | 'status'): Promise<void> => {
+      writes = writes.then(async () => {
+        await records.update(id, patch);
+        await this.state.publish(id, type);
+      });
+      return writes;
+    };
+    await write({ status: 'running', startedAt: new Date().toISOString() }, 'status');
+    let latest: ProgressUpdate | null = record.progress;
+    let lastWrite = 0;
+    const progress = (update: ProgressUpdate): void => {
+      latest = update;
+      const now = Date.now();
+      if (now - lastWrite < progressIntervalMs && update.done < update.total) return;
+      lastWrite = now;
+      void write({ progress: update }, 'progress').catch(() => undefined);
+    };
+    const controller = new AbortController();
+    const onAbort = (): void => controller.abort(signal?.reason);
+    signal?.addEventListener('abort', onAbort, { once: true });
+    const finish = async (patch: JobPatch): Promise<void> => {
+      const finishedAt = new Date();
+      await write(
+        {
+          ...patch,
+          progress: latest,
+          finishedAt: finishedAt.toISOString(),
+          expiresAt: new Date(finishedAt.getTime() + this.#config.jobs.ttlSeconds * 1_000).toISOString(),
+        },
+        'status',
+      );
+      await this.state.releaseInput(id);
+    };
+    try {
+      const input = await this.state.codecFor(id).decode(job.data.input);
+      const resultJson = await this.#execute(
+        { operation: job.data.operation, input, ...(job.data.placement === undefined ? {} : { placement: job.data.placement as 'pool' }) },
+        { id, signal: controller.signal, progress },
+      );
+      if (resultJson.byteLength > this.#config.memory.jobResult) throw new ResultTooLargeError(resultJson.byteLength, this.#config.memory.jobResult);
+      await finish({ status: 'succeeded', resultJson });
+    } catch (error) {
+      if (controller.signal.aborted && (await records.cancelRequested(id))) await finish({ status: 'cancelled' });
+      else {
+        const problem = jobProblem(error, (unexpected) => this.#logger.error({ err: unexpected, job: id }, 'job failed unexpectedly'));
+        await finish({ status: 'failed', problem });
+      }
+    } finally {
+      signal?.removeEventListener('abort', onAbort);
+    }
+  }
+
+  async #runTask(job: Job<QueuedTaskData, TaskReturn>, signal: AbortSignal | undefined): Promise<TaskReturn> {
+    const { task, parent, lane } = job.data;
+    const taskId = job.id ?? '';
+    let running = this.#runningTasks.get(parent);
+    if (running === undefined) {
+      running = new Set();
+      this.#runningTasks.set(parent, running);
+    }
+    running.add(taskId);
+    try {
+      const codec = this.state.codecFor(parent);
+      const input = await codec.decode(job.data.input);
+      const result = await this.pool.run(task as TaskName, input as never, {
+        ...(signal === undefined ? {} : { signal }),
+        lane: lane ?? jobLane,
+      });
+      const output: Json = await codec.encode(result.value);
+      return { output, computeMs: result.computeMs };
+    } catch (error) {
+      if (signal?.aborted === true) throw new UnrecoverableError('cancelled');
+      // The parent revives it as the same error class (src/distributed/tasks.ts).
+      throw new UnrecoverableError(JSON.stringify(taskErrorData(error)));
+    } finally {
+      running.delete(taskId);
+      if (running.size === 0) this.#runningTasks.delete(parent);
+    }
+  }
+}
