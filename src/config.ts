@@ -5,6 +5,7 @@
  */
 import { availableParallelism } from 'node:os';
 import { z } from 'zod';
+import type { SandboxLimits } from './sandbox/types.js';
 
 const integer = (min: number, max: number) => z.coerce.number().int().min(min).max(max);
 
@@ -32,7 +33,18 @@ const environmentSchema = z.object({
   JOB_TIMEOUT_MS: integer(1, 24 * 3_600_000).default(3_600_000),
   JOB_CONCURRENCY: integer(1, 10_000).optional(),
   JOB_MAX_RETAINED: integer(1, 10_000_000).default(10_000),
+  SANDBOX_MEMORY_MB: integer(8, 16_384).default(128),
+  SANDBOX_PROCESS_MEMORY_MB: integer(128, 65_536).default(512),
+  SANDBOX_CPU_MS: integer(10, 24 * 3_600_000).default(10_000),
+  SANDBOX_STACK_KB: integer(256, 8_192).default(1_024),
+  SANDBOX_MAX_SOURCE_BYTES: integer(256, 16 * 1024 * 1024).default(64 * 1024),
+  SANDBOX_MAX_EMITS: integer(1, 1_000_000_000).default(5_000_000),
+  SANDBOX_MAX_EMIT_BYTES: integer(1_024, 2 ** 30).default(64 * 1024 * 1024),
+  SANDBOX_MAX_RESULT_BYTES: integer(1_024, 2 ** 30).default(16 * 1024 * 1024),
 });
+
+/** Room the sandbox host process needs beyond one isolate's heap: Node itself, thread stacks, input copies. */
+const SANDBOX_PROCESS_OVERHEAD_MB = 128;
 
 export type Route = 'inline' | 'sliced' | 'pool';
 
@@ -65,6 +77,8 @@ export interface Config {
     /** Finished jobs kept; beyond it the oldest expire before their TTL. */
     readonly maxRetained: number;
   };
+  /** Bounds of every run of user functions (src/sandbox). */
+  readonly sandbox: SandboxLimits;
 }
 
 export interface Limits {
@@ -90,6 +104,12 @@ export function loadConfig(environment: Record<string, string | undefined> = pro
     throw new ConfigError(`invalid configuration:\n${lines.join('\n')}`);
   }
   const env = parsed.data;
+  if (env.SANDBOX_PROCESS_MEMORY_MB < env.SANDBOX_MEMORY_MB + SANDBOX_PROCESS_OVERHEAD_MB) {
+    throw new ConfigError(
+      `invalid configuration:\n  SANDBOX_PROCESS_MEMORY_MB: must be at least SANDBOX_MEMORY_MB + ${SANDBOX_PROCESS_OVERHEAD_MB} ` +
+        `(${env.SANDBOX_MEMORY_MB + SANDBOX_PROCESS_OVERHEAD_MB}); 3-4 times SANDBOX_MEMORY_MB leaves room for isolates that overshoot their limit`,
+    );
+  }
   return {
     port: env.PORT,
     host: env.HOST,
@@ -118,6 +138,16 @@ export function loadConfig(environment: Record<string, string | undefined> = pro
       timeoutMs: env.JOB_TIMEOUT_MS,
       concurrency: env.JOB_CONCURRENCY ?? env.POOL_THREADS * 2,
       maxRetained: env.JOB_MAX_RETAINED,
+    },
+    sandbox: {
+      memoryMb: env.SANDBOX_MEMORY_MB,
+      processMemoryMb: env.SANDBOX_PROCESS_MEMORY_MB,
+      cpuMs: env.SANDBOX_CPU_MS,
+      stackKb: env.SANDBOX_STACK_KB,
+      maxSourceBytes: env.SANDBOX_MAX_SOURCE_BYTES,
+      maxEmits: env.SANDBOX_MAX_EMITS,
+      maxEmitBytes: env.SANDBOX_MAX_EMIT_BYTES,
+      maxResultBytes: env.SANDBOX_MAX_RESULT_BYTES,
     },
   };
 }

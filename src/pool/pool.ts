@@ -1,13 +1,16 @@
 /**
  * The CPU worker pool: Piscina threads running src/pool/worker.ts, with a bounded queue,
  * cancellation by AbortSignal (a running task's thread is terminated and replaced, so
- * cancelled work really stops) and a typed `run(task, input)`.
+ * cancelled work really stops; tasks that drive a child process are cancelled
+ * cooperatively first, see cancel.ts) and a typed `run(task, input)`.
  */
 import { performance } from 'node:perf_hooks';
 import type { TransferListItem } from 'node:worker_threads';
 import { Piscina } from 'piscina';
 import { ComputeInputError } from '../compute/errors.js';
 import { ProblemError } from '../http/problems.js';
+import { sandboxErrorFromData } from '../sandbox/errors.js';
+import { COOPERATIVE_TASKS, cooperativeCancel } from './cancel.js';
 import type { TaskEnvelope, TaskRequest } from './worker.js';
 import type { TaskInput, TaskName, TaskOutput } from './tasks.js';
 
@@ -84,14 +87,17 @@ export class WorkerPool {
     // Piscina does not count tasks that carry an AbortSignal against `maxQueue` (they wait in
     // a separate queue), and every task here may carry one: so the bound is enforced here.
     if (this.#inFlight >= this.threads + this.maxQueue) throw this.#overloaded();
+    if (options.signal?.aborted) throw options.signal.reason;
     const submittedAt = now();
+    const cooperative = options.signal !== undefined && COOPERATIVE_TASKS.has(task) ? cooperativeCancel(options.signal) : undefined;
+    const signal = cooperative?.signal ?? options.signal;
     let envelope: TaskEnvelope;
     this.#inFlight += 1;
     try {
       envelope = await this.#piscina.run(
-        { task, input },
+        { task, input, ...(cooperative === undefined ? {} : { cancel: cooperative.flag }) },
         {
-          ...(options.signal === undefined ? {} : { signal: options.signal }),
+          ...(signal === undefined ? {} : { signal }),
           ...(options.transferList === undefined ? {} : { transferList: options.transferList as TransferListItem[] }),
         },
       );
@@ -99,12 +105,17 @@ export class WorkerPool {
       throw this.#translate(error, options.signal);
     } finally {
       this.#inFlight -= 1;
+      cooperative?.dispose();
     }
+    // A cooperative task that stopped because it was cancelled answers like an aborted one.
+    if (cooperative !== undefined && options.signal?.aborted) throw options.signal.reason;
     const queueMs = Math.max(0, envelope.startedAt - submittedAt);
     const computeMs = envelope.finishedAt - envelope.startedAt;
     if (!envelope.ok) {
-      if (envelope.error.kind === 'input') throw new ComputeInputError(envelope.error.message, envelope.error.pointer);
-      throw new Error(`pool task ${task} failed: ${envelope.error.message}`);
+      const { error } = envelope;
+      if (error.kind === 'input') throw new ComputeInputError(error.message, error.pointer);
+      if (error.kind === 'sandbox') throw sandboxErrorFromData(error.sandbox);
+      throw new Error(`pool task ${task} failed: ${error.message}`);
     }
     return { value: envelope.value as TaskOutput<K>, queueMs, computeMs };
   }

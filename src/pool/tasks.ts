@@ -7,12 +7,14 @@ import * as mapreduce from './tasks/mapreduce.js';
 import * as primes from './tasks/primes.js';
 import * as primePi from './tasks/prime-pi.js';
 import * as reduce from './tasks/reduce.js';
+import * as sandbox from './tasks/sandbox.js';
 
 export const tasks = {
   ...mapreduce,
   ...primes,
   ...primePi,
   ...reduce,
+  ...sandbox,
 } as const;
 
 type Tasks = typeof tasks;
