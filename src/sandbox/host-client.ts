@@ -89,7 +89,8 @@ export class SandboxHost {
   #pending: Pending | undefined;
   #nextId = 1;
   #killedFor: 'memory' | 'cpu' | 'cancel' | undefined;
-  #lastSample: ProcessSample | undefined;
+  /** Highest RSS and data size seen during the current request (a dying process reads as 0). */
+  #peak = { rssKb: 0, dataKb: 0 };
 
   private constructor(limits: SandboxLimits) {
     this.limits = limits;
@@ -163,11 +164,12 @@ export class SandboxHost {
     const limits = (request as { limits: SandboxLimits }).limits;
     return new Promise<HostOperations[K][1]>((resolve, reject) => {
       const startSample = sampleProcess(this.#pid);
+      this.#peak = { rssKb: 0, dataKb: 0 };
       let cancelSentAt = 0;
       const watchdog = setInterval(() => {
         const sample = sampleProcess(this.#pid);
         if (sample !== undefined) {
-          this.#lastSample = sample;
+          this.#peak = { rssKb: Math.max(this.#peak.rssKb, sample.rssKb), dataKb: Math.max(this.#peak.dataKb, sample.dataKb) };
           if (sample.rssKb > this.limits.processMemoryMb * 1024) this.kill('memory');
           else if (startSample !== undefined && sample.cpuMs - startSample.cpuMs > 2 * limits.cpuMs + 1000) this.kill('cpu');
         }
@@ -223,8 +225,9 @@ export class SandboxHost {
     if (this.#killedFor === 'cpu') {
       return new SandboxLimitError(`the run used more than ${cpuMs} ms of CPU (an endless loop?)`, 'cpu', cpuMs, 'ms');
     }
-    const sample = this.#lastSample;
-    const nearCap = sample !== undefined && (sample.rssKb > 0.8 * capKb || sample.dataKb > 0.8 * capKb);
+    // The data limit makes malloc fail, and V8 then aborts or dereferences null: a SIGSEGV
+    // with nothing on stderr. A process seen near its cap died of memory.
+    const nearCap = this.#peak.rssKb > 0.8 * capKb || this.#peak.dataKb > 0.9 * capKb;
     if (this.#killedFor === 'memory' || nearCap || OUT_OF_MEMORY.test(this.#stderr) || signal === 'SIGKILL') {
       // SIGKILL from anyone but us is the kernel's OOM killer.
       return new SandboxLimitError(
