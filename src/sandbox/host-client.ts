@@ -228,10 +228,13 @@ export class SandboxHost {
     // The data limit makes malloc fail, and V8 then aborts or dereferences null: a SIGSEGV
     // with nothing on stderr. A process seen near its cap died of memory.
     const nearCap = this.#peak.rssKb > 0.8 * capKb || this.#peak.dataKb > 0.9 * capKb;
-    if (this.#killedFor === 'memory' || nearCap || OUT_OF_MEMORY.test(this.#stderr) || signal === 'SIGKILL') {
+    const outOfMemory = OUT_OF_MEMORY.test(this.#stderr);
+    if (this.#killedFor === 'memory' || nearCap || outOfMemory || signal === 'SIGKILL') {
       // SIGKILL from anyone but us is the kernel's OOM killer.
+      const how =
+        this.#killedFor === 'memory' ? 'its RSS passed the cap' : signal === 'SIGKILL' ? 'the system killed it' : outOfMemory ? 'V8 ran out of memory' : 'the kernel refused memory past the cap';
       return new SandboxLimitError(
-        `the run used more memory than the sandbox process may (${processMemoryMb} MB in all, ${this.limits.memoryMb} MB of heap)`,
+        `the run used more memory than the sandbox process may (${processMemoryMb} MB in all, ${this.limits.memoryMb} MB of heap; ${how})`,
         'memory',
         this.limits.memoryMb,
         'MB',
