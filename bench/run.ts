@@ -16,6 +16,7 @@ const sections = [
   'bench/mapreduce-kernels.ts',
   'bench/jobs.ts',
   'bench/sandbox.ts',
+  'bench/sandbox-limits.ts',
 ];
 
 const filters = process.argv.slice(2);

@@ -17,7 +17,10 @@ export {
   type SandboxLocation,
 } from './errors.js';
 export {
+  MAX_BATCH_BYTES,
+  MIN_BATCH_BYTES,
   runCustomJob,
+  sandboxBatchBytes,
   textBatches,
   valueBatches,
   type CustomJob,

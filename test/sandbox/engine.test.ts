@@ -15,6 +15,7 @@ import {
   functionsDigest,
   mergeSandboxResults,
   runCustomJob,
+  sandboxBatchBytes,
   SandboxInputError,
   SandboxLimitError,
   SandboxUserError,
@@ -202,6 +203,14 @@ describe('sandbox helpers', () => {
     );
     assert.throws(() => mergeSandboxResults([part(['a']), part(['a'])], 100), SandboxValueError);
     assert.throws(() => mergeSandboxResults([part(['a'], 60), part(['b'], 60)], 100), (error: unknown) => error instanceof SandboxLimitError && error.limit === 'result');
+  });
+
+  test('batch sizes: two per thread, between 1 and 8 MiB', () => {
+    const MiB = 1 << 20;
+    assert.equal(sandboxBatchBytes(1000, 2), MiB);
+    assert.equal(sandboxBatchBytes(10 * MiB, 1), 5 * MiB);
+    assert.equal(sandboxBatchBytes(10 * MiB, 2), 2.5 * MiB);
+    assert.equal(sandboxBatchBytes(100 * MiB, 2), 8 * MiB);
   });
 
   test('source sizes count UTF-8 bytes', () => {
