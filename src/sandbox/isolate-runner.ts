@@ -11,6 +11,7 @@
  * set by the host's spawner (RLIMIT_STACK). Only strings cross into the isolate; no
  * Reference, callback or host object is ever handed to user code.
  */
+import { createHash } from 'node:crypto';
 import ivm from 'isolated-vm';
 import {
   RunCancelledError,
@@ -44,6 +45,8 @@ const CPU_POLL_MS = 5;
 /** Wall-clock allowance for reading a thrown value: only a hostile Proxy takes longer. */
 const DESCRIBE_TIMEOUT_MS = 250;
 const MAX_PREPARED = 256;
+/** Bound of the prepared-source cache, in UTF-16 code units (about 16 MB). */
+const MAX_PREPARED_CHARS = 8 << 20;
 
 type Dispatch = ivm.Reference<(...args: unknown[]) => unknown>;
 
@@ -80,6 +83,10 @@ const textDecoder = new TextDecoder('utf-8');
 class Engine {
   readonly #dispatch: Dispatch;
   readonly #run: Run;
+
+  get isolate(): ivm.Isolate {
+    return this.#run.isolate;
+  }
 
   constructor(dispatch: Dispatch, run: Run) {
     this.#dispatch = dispatch;
@@ -127,7 +134,7 @@ function utf8Bytes(text: string): number {
 export class IsolateRunner {
   /** Evaluable source per function and source text, once checked by V8. */
   readonly #prepared = new Map<string, string>();
-  #syntaxChecker: ivm.Isolate | undefined;
+  #preparedChars = 0;
   #harnessCache: ivm.ExternalCopy<ArrayBuffer> | undefined;
   #current: Run | undefined;
 
@@ -229,28 +236,37 @@ export class IsolateRunner {
     for (const name of names) {
       const source = name === 'map' ? functions.map : name === 'reduce' ? functions.reduce : functions.combine;
       if (source === undefined) continue;
-      const code = await this.#prepare(name, source);
+      const code = await this.#prepare(engine.isolate, name, source);
       const outcome = JSON.parse((await engine.call(['load', name, code], name)) as string) as { ok: true } | FailureRecord;
       if (!outcome.ok) throw await failureError(engine, outcome, limits);
     }
   }
 
-  /** Checks the syntax once per source with V8 itself (which names line and column) and marks throws. */
-  async #prepare(name: SandboxFunctionName, source: string): Promise<string> {
-    const cacheKey = `${name}\0${source}`;
+  /**
+   * Checks the syntax once per source with V8 itself (which names line and column), in the
+   * run's isolate so its memory and CPU limits apply, and marks throws.
+   */
+  async #prepare(isolate: ivm.Isolate, name: SandboxFunctionName, source: string): Promise<string> {
+    const cacheKey = createHash('sha256').update(name).update('\0').update(source).digest('base64');
     const known = this.#prepared.get(cacheKey);
     if (known !== undefined) return known;
-    if (this.#syntaxChecker === undefined || this.#syntaxChecker.isDisposed) this.#syntaxChecker = new ivm.Isolate({ memoryLimit: 32 });
     try {
-      (await this.#syntaxChecker.compileScript(source, { filename: `${name}.js` })).release();
+      (await isolate.compileScript(source, { filename: `${name}.js` })).release();
     } catch (error) {
-      if (error instanceof SyntaxError || (error instanceof Error && error.name === 'SyntaxError')) throw syntaxErrorOf(name, error.message);
-      if (error instanceof RangeError) throw new SandboxSyntaxError(`the ${name} source nests too deeply to compile`, { function: name });
+      if (error instanceof Error && error.name === 'SyntaxError') throw syntaxErrorOf(name, error.message);
+      if (error instanceof RangeError && /call stack/.test(error.message)) {
+        throw new SandboxSyntaxError(`the ${name} source nests too deeply to compile`, { function: name });
+      }
       throw error;
     }
     const code = evaluableSource(name, source);
-    if (this.#prepared.size >= MAX_PREPARED) this.#prepared.delete(this.#prepared.keys().next().value!);
+    while (this.#prepared.size >= MAX_PREPARED || (this.#prepared.size > 0 && this.#preparedChars + code.length > MAX_PREPARED_CHARS)) {
+      const [oldest, evicted] = this.#prepared.entries().next().value!;
+      this.#prepared.delete(oldest);
+      this.#preparedChars -= evicted.length;
+    }
     this.#prepared.set(cacheKey, code);
+    this.#preparedChars += code.length;
     return code;
   }
 
