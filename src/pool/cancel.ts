@@ -9,13 +9,15 @@
  * abort (the child then kills itself when its IPC channel closes).
  */
 
+import type { TaskName } from './tasks.js';
+
 /** What a pool task receives besides its input. */
 export interface TaskContext {
   /** Element 0 becomes non-zero when the caller cancels (cooperative tasks only). */
   readonly cancel?: Int32Array;
 }
 
-export const COOPERATIVE_TASKS: ReadonlySet<string> = new Set(['sandboxCompile', 'sandboxMap', 'sandboxReduce']);
+export const COOPERATIVE_TASKS: ReadonlySet<TaskName> = new Set<TaskName>(['sandboxCompile', 'sandboxMap', 'sandboxReduce']);
 
 export const CANCEL_GRACE_MS = 1_000;
 

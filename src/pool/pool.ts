@@ -40,6 +40,26 @@ function workerFile(): string {
 
 const now = (): number => performance.timeOrigin + performance.now();
 
+/** Settles like `promise`, or rejects with the signal's reason as soon as it aborts. */
+function untilAborted<T>(promise: Promise<T>, signal: AbortSignal): Promise<T> {
+  promise.catch(() => {}); // its rejection may come after nobody waits for it any more
+  return new Promise<T>((resolve, reject) => {
+    const onAbort = (): void => reject(signal.reason);
+    if (signal.aborted) onAbort();
+    signal.addEventListener('abort', onAbort, { once: true });
+    promise.then(
+      (value) => {
+        signal.removeEventListener('abort', onAbort);
+        resolve(value);
+      },
+      (error: unknown) => {
+        signal.removeEventListener('abort', onAbort);
+        reject(error);
+      },
+    );
+  });
+}
+
 export class WorkerPool {
   readonly threads: number;
   readonly maxQueue: number;
@@ -93,19 +113,24 @@ export class WorkerPool {
     const signal = cooperative?.signal ?? options.signal;
     let envelope: TaskEnvelope;
     this.#inFlight += 1;
-    try {
-      envelope = await this.#piscina.run(
+    const settled = this.#piscina
+      .run(
         { task, input, ...(cooperative === undefined ? {} : { cancel: cooperative.flag }) },
         {
           ...(signal === undefined ? {} : { signal }),
           ...(options.transferList === undefined ? {} : { transferList: options.transferList as TransferListItem[] }),
         },
-      );
+      )
+      .finally(() => {
+        // Counted until the thread is really done, even when the caller stopped waiting.
+        this.#inFlight -= 1;
+        cooperative?.dispose();
+      });
+    try {
+      // A cancelled cooperative task is answered at once; it stops on its thread in the background.
+      envelope = await (cooperative === undefined ? settled : untilAborted(settled, options.signal!));
     } catch (error) {
       throw this.#translate(error, options.signal);
-    } finally {
-      this.#inFlight -= 1;
-      cooperative?.dispose();
     }
     // A cooperative task that stopped because it was cancelled answers like an aborted one.
     if (cooperative !== undefined && options.signal?.aborted) throw options.signal.reason;

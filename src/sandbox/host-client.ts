@@ -160,6 +160,8 @@ export class SandboxHost {
   request<K extends HostOperation>(op: K, request: HostOperations[K][0], cancel?: Int32Array): Promise<HostOperations[K][1]> {
     if (!this.#alive) return Promise.reject(new Error('the sandbox host is gone'));
     if (this.#pending !== undefined) return Promise.reject(new Error('the sandbox host is busy'));
+    // Cancelled while it waited in the pool's queue: nothing to start.
+    if (cancel !== undefined && Atomics.load(cancel, 0) !== 0) return Promise.reject(new RunCancelledError('the run was cancelled'));
     const id = this.#nextId++;
     const limits = (request as { limits: SandboxLimits }).limits;
     return new Promise<HostOperations[K][1]>((resolve, reject) => {

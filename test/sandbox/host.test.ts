@@ -158,6 +158,23 @@ describe('cancelling a sandbox task on the pool', () => {
     assert.equal(processState(warm.value.hostPid), 'running');
   });
 
+  test('a task cancelled while it waits in the queue never runs, and the running one is not disturbed', async () => {
+    const limits = testLimits({ cpuMs: 60_000 });
+    const warm = await pool.run('sandboxMap', ok(limits));
+    const first = new AbortController();
+    const second = new AbortController();
+    const running = pool.run('sandboxMap', mapRequest('function map() { for (;;) {} }', limits), { signal: first.signal });
+    const queued = pool.run('sandboxMap', mapRequest('function map(d, emit) { emit("ran", 1); }', limits), { signal: second.signal });
+    const started = Date.now();
+    second.abort(new Error('no longer wanted'));
+    await assert.rejects(queued, /no longer wanted/);
+    assert.ok(Date.now() - started < CANCEL_GRACE_MS / 2, 'the caller waited for the queue');
+    first.abort(new Error('done waiting'));
+    await assert.rejects(running, /done waiting/);
+    assert.equal((await pool.run('sandboxMap', ok(limits))).value.hostPid, warm.value.hostPid);
+    assert.equal(pool.inFlight, 0);
+  });
+
   test('a signal aborted before submission fails at once', async () => {
     const controller = new AbortController();
     controller.abort(new Error('too late'));
