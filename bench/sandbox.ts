@@ -5,7 +5,8 @@
  *       over the same 1 MiB batches, so the ratio isolates what the sandbox adds;
  *   (a') unsandboxed, a bare loop: map and reduce called directly with a Map (no engine, no JSON);
  *   (b) sandboxed on one pool thread: runCustomJob -> sandboxMap/sandboxReduce tasks -> the
- *       thread's sandbox host process -> a fresh isolate per batch;
+ *       thread's sandbox host process -> a fresh isolate per batch, with 1 MiB, 4 MiB and
+ *       sandboxBatchBytes' batches (each run pays a cold JIT, so the batch size matters);
  * beside the built-in wordcount kernel (runJobInline, WebAssembly) on one thread, on 10 MB and
  * 100 MB of generated text, best of a few runs each.
  *
@@ -18,14 +19,13 @@ import { compareCodePoints, MAX_TOP_WORDS, runJobInline, type WordCountResult } 
 import { defaultConfig } from '../src/config.js';
 import { WorkerPool } from '../src/pool/pool.js';
 import { HARNESS_SOURCE } from '../src/sandbox/harness.js';
-import { runCustomJob, textBatches, type SandboxResult } from '../src/sandbox/index.js';
+import { runCustomJob, sandboxBatchBytes, textBatches, type SandboxResult } from '../src/sandbox/index.js';
 import { evaluableSource } from '../src/sandbox/source.js';
 import { poolRunner, WORD_COUNT } from '../test/helpers/sandbox.js';
 import { printTable } from './lib/table.js';
 import { generateText } from './lib/text.js';
 
 const sizes = (process.argv.slice(2).length > 0 ? process.argv.slice(2) : ['10', '100']).map(Number);
-const BATCH_SIZES = [1 << 20, 4 << 20, 8 << 20];
 const MiB = 1 << 20;
 const limits = defaultConfig().sandbox;
 
@@ -112,7 +112,8 @@ async function main(): Promise<void> {
     const plain = await best(runs, () => runPlainEngine(engine, bytes, MiB));
     const bare = await best(runs, () => runBareLoop(text));
     const sandboxed = [];
-    for (const batchBytes of BATCH_SIZES) {
+    const recommended = sandboxBatchBytes(bytes.length, 1);
+    for (const batchBytes of [...new Set([MiB, 4 * MiB, recommended])].sort((a, b) => a - b)) {
       const batches = textBatches(bytes, 'lines', batchBytes).length;
       sandboxed.push({
         batchBytes,
@@ -140,7 +141,8 @@ async function main(): Promise<void> {
     rows.push(row('(a) user function, plain Node, same engine', plain.seconds, 'the baseline; 1 MiB batches, JIT warm across them'));
     rows.push(row("(a') user function, plain Node, bare loop", bare.seconds, 'no engine, no batches, no JSON'));
     for (const run of sandboxed) {
-      rows.push(row(`(b) user function, sandboxed, 1 pool thread, ${run.batchBytes / MiB} MiB batches`, run.seconds, `${run.batches} runs, a fresh isolate each`));
+      const name = `(b) user function, sandboxed, 1 pool thread, ${(run.batchBytes / MiB).toFixed(1)} MiB batches`;
+      rows.push(row(name, run.seconds, `${run.batches} runs, a fresh isolate each${run.batchBytes === recommended ? '; sandboxBatchBytes' : ''}`));
     }
     rows.push(row('(c) sandboxed over HTTP, all threads', undefined, 'TODO: needs POST /v1/mapreduce job "custom"'));
   }

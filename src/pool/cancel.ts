@@ -4,9 +4,11 @@
  * thread owns a child process that would orphan the child as a zombie (libuv reaps a child
  * only from the loop that spawned it, and that loop is gone), one per cancelled task, until
  * the server runs out of process ids. So for these tasks the main thread sets a shared
- * flag instead; the task sees it within milliseconds, stops its child's work and returns.
- * Only if it has not settled after CANCEL_GRACE_MS does the pool fall back to Piscina's
- * abort (the child then kills itself when its IPC channel closes).
+ * flag instead, and the caller's promise rejects at once; the task sees the flag within
+ * milliseconds (or before it starts, if it was still queued), stops its child's work and
+ * returns, and counts as in flight until then. Only if it has not settled after
+ * CANCEL_GRACE_MS does the pool fall back to Piscina's abort (the child then kills itself
+ * when its IPC channel closes).
  */
 
 import type { TaskName } from './tasks.js';
