@@ -43,8 +43,11 @@ const environmentSchema = z.object({
   SANDBOX_MAX_RESULT_BYTES: integer(1_024, 2 ** 30).default(16 * 1024 * 1024),
 });
 
-/** Room the sandbox host process needs beyond one isolate's heap: Node itself, thread stacks, input copies. */
-const SANDBOX_PROCESS_OVERHEAD_MB = 128;
+/**
+ * Room the sandbox host process needs beyond one isolate's heap: Node itself and input copies,
+ * plus the stacks of its threads (about 12), which the data limit counts whole.
+ */
+const sandboxProcessOverheadMb = (stackKb: number): number => 128 + Math.ceil((12 * stackKb) / 1024);
 
 export type Route = 'inline' | 'sliced' | 'pool';
 
@@ -104,10 +107,11 @@ export function loadConfig(environment: Record<string, string | undefined> = pro
     throw new ConfigError(`invalid configuration:\n${lines.join('\n')}`);
   }
   const env = parsed.data;
-  if (env.SANDBOX_PROCESS_MEMORY_MB < env.SANDBOX_MEMORY_MB + SANDBOX_PROCESS_OVERHEAD_MB) {
+  const sandboxOverheadMb = sandboxProcessOverheadMb(env.SANDBOX_STACK_KB);
+  if (env.SANDBOX_PROCESS_MEMORY_MB < env.SANDBOX_MEMORY_MB + sandboxOverheadMb) {
     throw new ConfigError(
-      `invalid configuration:\n  SANDBOX_PROCESS_MEMORY_MB: must be at least SANDBOX_MEMORY_MB + ${SANDBOX_PROCESS_OVERHEAD_MB} ` +
-        `(${env.SANDBOX_MEMORY_MB + SANDBOX_PROCESS_OVERHEAD_MB}); 3-4 times SANDBOX_MEMORY_MB leaves room for isolates that overshoot their limit`,
+      `invalid configuration:\n  SANDBOX_PROCESS_MEMORY_MB: must be at least SANDBOX_MEMORY_MB + 128 + 12 x SANDBOX_STACK_KB / 1024 ` +
+        `(${env.SANDBOX_MEMORY_MB + sandboxOverheadMb}); 3-4 times SANDBOX_MEMORY_MB leaves room for isolates that overshoot their limit`,
     );
   }
   return {
