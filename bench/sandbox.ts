@@ -1,8 +1,9 @@
 /**
  * What the sandbox costs: one user word-count function (test/helpers/sandbox.ts's WORD_COUNT,
  * the built-in word definition) run
- *   (a) unsandboxed, in plain Node on this thread: the same engine source (src/sandbox/harness.ts)
- *       over the same 1 MiB batches, so the ratio isolates what the sandbox adds;
+ *   (a) unsandboxed, in plain Node on one thread: the same engine source (src/sandbox/harness.ts)
+ *       over 1 MiB batches, its JIT warm from batch to batch, so the ratio isolates what the
+ *       sandbox adds (bench/lib/plain-user-function.ts, in a worker thread of its own);
  *   (a') unsandboxed, a bare loop: map and reduce called directly with a Map (no engine, no JSON);
  *   (b) sandboxed on one pool thread: runCustomJob -> sandboxMap/sandboxReduce tasks -> the
  *       thread's sandbox host process -> a fresh isolate per batch, with 1 MiB, 4 MiB and
@@ -18,10 +19,10 @@
 import { compareCodePoints, MAX_TOP_WORDS, runJobInline, type WordCountResult } from '../src/compute/mapreduce/index.js';
 import { defaultConfig } from '../src/config.js';
 import { WorkerPool } from '../src/pool/pool.js';
-import { HARNESS_SOURCE } from '../src/sandbox/harness.js';
+import { Worker } from 'node:worker_threads';
 import { runCustomJob, sandboxBatchBytes, textBatches, type SandboxResult } from '../src/sandbox/index.js';
-import { evaluableSource } from '../src/sandbox/source.js';
 import { poolRunner, WORD_COUNT } from '../test/helpers/sandbox.js';
+import { best, type PlainRequest } from './lib/plain-user-function.js';
 import { printTable } from './lib/table.js';
 import { generateText } from './lib/text.js';
 
@@ -29,61 +30,31 @@ const sizes = (process.argv.slice(2).length > 0 ? process.argv.slice(2) : ['10',
 const MiB = 1 << 20;
 const limits = defaultConfig().sandbox;
 
-async function best<T>(runs: number, run: () => Promise<T> | T): Promise<{ value: T; seconds: number }> {
-  let value: T | undefined;
-  let seconds = Number.POSITIVE_INFINITY;
-  for (let i = 0; i < runs; i++) {
-    const start = performance.now();
-    value = await run();
-    seconds = Math.min(seconds, (performance.now() - start) / 1000);
-  }
-  return { value: value as T, seconds };
-}
+/**
+ * The unsandboxed rows run in a worker thread of their own: a fresh heap, like each sandbox
+ * run's, rather than this thread's, which holds the whole text several times over and would
+ * make plain Node pay for garbage collections the sandbox never sees.
+ */
+class PlainThread {
+  readonly #worker: Worker;
 
-type Dispatch = (op: string, ...args: unknown[]) => unknown;
-
-/** The engine in this process, as the sandbox runs it but without the sandbox. */
-function plainEngine(): Dispatch {
-  const create = new Function(`return ${HARNESS_SOURCE}`)() as (global: object, evaluate: (code: string) => unknown, lockdown: boolean) => Dispatch;
-  const dispatch = create(globalThis, (code) => (0, eval)(code), false);
-  for (const name of ['map', 'combine', 'reduce'] as const) {
-    const outcome = JSON.parse(dispatch('load', name, evaluableSource(name, WORD_COUNT[name]!)) as string) as { ok: boolean };
-    if (!outcome.ok) throw new Error(`could not load ${name}`);
+  constructor() {
+    // Node 20 does not apply the parent's `--import tsx` to a worker's modules: register tsx first.
+    const url = JSON.stringify(new URL('./lib/plain-user-function.ts', import.meta.url).href);
+    this.#worker = new Worker(`import('tsx/esm/api').then((tsx) => { tsx.register(); return import(${url}); })`, { eval: true });
   }
-  return dispatch;
-}
 
-function runPlainEngine(dispatch: Dispatch, bytes: Uint8Array, batchBytes: number): SandboxResult[] {
-  const decoder = new TextDecoder();
-  const parts: string[] = [];
-  for (const { documents, firstDocument } of textBatches(bytes, 'lines', batchBytes)) {
-    if (documents.format !== 'lines' || typeof documents.text === 'string') throw new Error('textBatches gave no bytes');
-    const text = decoder.decode(documents.text);
-    const answer = dispatch('map', text, 'lines', firstDocument, 1, limits.maxEmits, limits.maxEmitBytes) as string[];
-    parts.push(answer[1]!);
+  run(request: PlainRequest): Promise<{ value: SandboxResult[]; seconds: number }> {
+    return new Promise((resolve, reject) => {
+      this.#worker.once('message', resolve);
+      this.#worker.once('error', reject);
+      this.#worker.postMessage(request);
+    });
   }
-  const answer = dispatch('reduce', parts, limits.maxResultBytes) as string[];
-  return (JSON.parse(answer[1]!) as Array<[string, number]>).map(([key, value]) => ({ key, value }));
-}
 
-/** The same user functions called directly: the least any JavaScript implementation pays. */
-function runBareLoop(text: string): SandboxResult[] {
-  const map = new Function(`${WORD_COUNT.map}; return map;`)() as (document: string, emit: (key: string, value: number) => void) => void;
-  const reduce = new Function(`${WORD_COUNT.reduce}; return reduce;`)() as (key: string, values: number[]) => number;
-  const groups = new Map<string, number[]>();
-  const emit = (key: string, value: number): void => {
-    const list = groups.get(key);
-    if (list === undefined) groups.set(key, [value]);
-    else list.push(value);
-  };
-  let start = 0;
-  while (start < text.length) {
-    let end = text.indexOf('\n', start);
-    if (end === -1) end = text.length;
-    map(text.slice(start, end), emit);
-    start = end + 1;
+  close(): Promise<number> {
+    return this.#worker.terminate();
   }
-  return [...groups].map(([key, values]) => ({ key, value: reduce(key, values) }));
 }
 
 function asWordCount(results: readonly SandboxResult[]): Pick<WordCountResult, 'totalWords' | 'distinctWords'> & { first: string } {
@@ -99,7 +70,7 @@ async function main(): Promise<void> {
   const runner = poolRunner(pool);
   // Start the thread and its sandbox process before timing anything.
   await runCustomJob(runner, { functions: WORD_COUNT, batches: textBatches(new TextEncoder().encode('warm up\n'), 'lines', MiB), partitions: 1, limits, lanes: 1 });
-  const engine = plainEngine();
+  const plainThread = new PlainThread();
   const rows: Array<Record<string, string | number>> = [];
   for (const megabytes of sizes) {
     const cut = all.lastIndexOf('\n', megabytes * 1e6) + 1;
@@ -109,8 +80,8 @@ async function main(): Promise<void> {
     const runs = megabytes <= 20 ? 3 : 2;
 
     const builtin = await best(runs, () => runJobInline({ kind: 'wordcount', top: MAX_TOP_WORDS }, bytes, { chunkBytes: MiB }));
-    const plain = await best(runs, () => runPlainEngine(engine, bytes, MiB));
-    const bare = await best(runs, () => runBareLoop(text));
+    const plain = await plainThread.run({ kind: 'engine', bytes, batchBytes: MiB, runs });
+    const bare = await plainThread.run({ kind: 'bare', bytes, batchBytes: MiB, runs });
     const sandboxed = [];
     const recommended = sandboxBatchBytes(bytes.length, 1);
     for (const batchBytes of [...new Set([MiB, 4 * MiB, recommended])].sort((a, b) => a - b)) {
@@ -147,6 +118,7 @@ async function main(): Promise<void> {
     rows.push(row('(c) sandboxed over HTTP, all threads', undefined, 'TODO: needs POST /v1/mapreduce job "custom"'));
   }
   await pool.close();
+  await plainThread.close();
   printTable(`word count as a user function, best of 2-3 runs, node ${process.version}`, rows);
   console.log('\ngoal: (b) at most 1.50 x (a)');
 }

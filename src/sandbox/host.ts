@@ -1,7 +1,7 @@
 /**
  * Entry of a sandbox host process: the only place isolated-vm is loaded. A pool thread
  * spawns it (see host-client.ts) with `--no-node-snapshot` (isolated-vm needs it on Node
- * 20+, and it cannot be set inside a worker thread or by NODE_OPTIONS) and with RLIMIT_DATA
+ * 20+, and a worker thread cannot take it) and with RLIMIT_DATA
  * and RLIMIT_STACK set, then talks to it over IPC, one request at a time.
  *
  * It dies with its thread: when the IPC channel closes (the thread finished, was

@@ -22,6 +22,7 @@ export {
   runCustomJob,
   sandboxBatchBytes,
   textBatches,
+  transferablesOf,
   valueBatches,
   type CustomJob,
   type CustomJobProgress,

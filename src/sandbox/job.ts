@@ -106,6 +106,18 @@ export function sandboxBatchBytes(totalBytes: number, threads: number): number {
   return Math.min(MAX_BATCH_BYTES, Math.max(MIN_BATCH_BYTES, Math.ceil(totalBytes / (2 * Math.max(1, threads)))));
 }
 
+/**
+ * The buffer a map request may hand over to the pool thread instead of copying it: a text
+ * batch's own buffer (as textBatches makes them), never a view of a larger or shared one.
+ * Once transferred, the batch is empty here: a job retried must cut its batches anew.
+ */
+export function transferablesOf(request: SandboxMapRequest): ArrayBuffer[] {
+  const { documents } = request;
+  if (documents.format === 'values' || typeof documents.text === 'string') return [];
+  const { buffer, byteOffset, byteLength } = documents.text;
+  return buffer instanceof ArrayBuffer && byteOffset === 0 && byteLength === buffer.byteLength ? [buffer] : [];
+}
+
 /** Batches of whole lines of UTF-8 text (`lines` or `ndjson`), about `batchBytes` each. */
 export function textBatches(text: Uint8Array, format: 'lines' | 'ndjson', batchBytes: number): SandboxBatch[] {
   return splitInput(text, batchBytes, { lineNumbers: true }).map((chunk) => ({

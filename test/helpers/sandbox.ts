@@ -1,7 +1,7 @@
 /** Shared pieces of the sandbox tests: small limits (fast failures), a word count in user code, a pool runner. */
 import { defaultConfig } from '../../src/config.js';
 import type { WorkerPool } from '../../src/pool/pool.js';
-import type { SandboxFunctions, SandboxLimits, SandboxRunner } from '../../src/sandbox/index.js';
+import { transferablesOf, type SandboxFunctions, type SandboxLimits, type SandboxRunner } from '../../src/sandbox/index.js';
 
 /** Limits small enough that bombs and loops fail in well under a second. */
 export function testLimits(overrides: Partial<SandboxLimits> = {}): SandboxLimits {
@@ -27,7 +27,7 @@ export const WORD_COUNT_NO_COMBINE: SandboxFunctions = { map: WORD_COUNT.map, re
 
 export function poolRunner(pool: WorkerPool): SandboxRunner {
   return {
-    map: async (request) => (await pool.run('sandboxMap', request)).value,
+    map: async (request) => (await pool.run('sandboxMap', request, { transferList: transferablesOf(request) })).value,
     reduce: async (request) => (await pool.run('sandboxReduce', request)).value,
   };
 }
