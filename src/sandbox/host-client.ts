@@ -105,7 +105,7 @@ export class SandboxHost {
       if ('id' in message) this.#onResponse(message);
     });
     this.#child.on('error', () => {
-      // 'exit' follows, or spawn itself failed and start() reports it.
+      // Spawning failed (start() reports it) or a signal could not be sent to a dying child.
     });
   }
 
@@ -140,13 +140,20 @@ export class SandboxHost {
         const stderr = this.#stderr.trim();
         reject(new Error(`the sandbox host exited before it was ready (${signal ?? `exit code ${code}`})${stderr === '' ? '' : `: ${stderr}`}`));
       };
+      const onError = (error: Error): void => {
+        cleanup();
+        this.#alive = false;
+        reject(new Error(`the sandbox host could not be started: ${error.message}`));
+      };
       const cleanup = (): void => {
         clearTimeout(timer);
         this.#child.off('message', onMessage);
         this.#child.off('exit', onExit);
+        this.#child.off('error', onError);
       };
       this.#child.on('message', onMessage);
       this.#child.once('exit', onExit);
+      this.#child.once('error', onError);
     });
   }
 
