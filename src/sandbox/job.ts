@@ -100,8 +100,8 @@ export const MAX_BATCH_BYTES = 8 << 20;
  * A batch size for `totalBytes` of input on `threads`: two batches per thread, between 1 and
  * 8 MiB. Every batch is a run in a fresh isolate, which pays about 5 ms of setup, a pool and
  * IPC round trip and a cold JIT (the user's functions and the engine start interpreted), some
- * 20-40 ms in all: with 1 MiB batches a user word count ran at 1.1-2.4x the time of warm plain
- * Node, with 4-8 MiB batches at 0.5-1.5x (bench/sandbox.ts, on a shared 2-core machine).
+ * 20-40 ms in all: with 1 MiB batches a user word count took 0.9-2.4x the time of warm plain
+ * Node, with 4-8 MiB batches 0.5-1.5x (bench/sandbox.ts, on a shared 2-core machine).
  */
 export function sandboxBatchBytes(totalBytes: number, threads: number): number {
   return Math.min(MAX_BATCH_BYTES, Math.max(MIN_BATCH_BYTES, Math.ceil(totalBytes / (2 * Math.max(1, threads)))));
