@@ -1,6 +1,9 @@
 # syntax=docker/dockerfile:1
-# Build stage: dev dependencies (TypeScript, AssemblyScript) compile src/ and wasm/.
+# Build stage: dev dependencies (TypeScript, AssemblyScript) compile src/ and wasm/, and
+# node-gyp compiles isolated-vm's native module (the sandbox of user functions) with the
+# toolchain installed here only.
 FROM node:22-bookworm-slim AS build
+RUN apt-get update && apt-get install -y --no-install-recommends python3 make g++ && rm -rf /var/lib/apt/lists/*
 WORKDIR /app
 COPY package.json package-lock.json ./
 RUN npm ci --no-audit --no-fund
@@ -8,14 +11,15 @@ COPY tsconfig.json tsconfig.build.json ./
 COPY scripts ./scripts
 COPY wasm ./wasm
 COPY src ./src
-RUN npm run build
+RUN npm run build && npm prune --omit=dev --no-audit --no-fund
 
-# Runtime stage: production dependencies, the compiled server and the WebAssembly kernels only.
+# Runtime stage: production dependencies (isolated-vm already built, so no compiler here),
+# the compiled server and the WebAssembly kernels only.
 FROM node:22-bookworm-slim AS runtime
 ENV NODE_ENV=production PORT=3000 HOST=0.0.0.0
 WORKDIR /app
 COPY package.json package-lock.json ./
-RUN npm ci --omit=dev --no-audit --no-fund && npm cache clean --force
+COPY --from=build /app/node_modules ./node_modules
 COPY --from=build /app/dist ./dist
 COPY --from=build /app/wasm/build ./wasm/build
 USER node

@@ -15,6 +15,8 @@ const sections = [
   'bench/mapreduce.ts',
   'bench/mapreduce-kernels.ts',
   'bench/jobs.ts',
+  'bench/sandbox.ts',
+  'bench/sandbox-limits.ts',
 ];
 
 const filters = process.argv.slice(2);

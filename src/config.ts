@@ -5,6 +5,7 @@
  */
 import { availableParallelism } from 'node:os';
 import { z } from 'zod';
+import type { SandboxLimits } from './sandbox/types.js';
 
 const integer = (min: number, max: number) => z.coerce.number().int().min(min).max(max);
 const MiB = 1024 * 1024;
@@ -82,7 +83,21 @@ const environmentSchema = z.object({
   WORKER_STALLED_INTERVAL_MS: integer(500, 600_000).default(5_000),
   WORKER_MAX_STALLED: integer(0, 100).default(3),
   DISTRIBUTED_FANOUT_MIN_MS: integer(0, 3_600_000).default(200),
+  SANDBOX_MEMORY_MB: integer(8, 16_384).default(128),
+  SANDBOX_PROCESS_MEMORY_MB: integer(128, 65_536).default(512),
+  SANDBOX_CPU_MS: integer(10, 24 * 3_600_000).default(10_000),
+  SANDBOX_STACK_KB: integer(256, 8_192).default(1_024),
+  SANDBOX_MAX_SOURCE_BYTES: integer(256, 16 * 1024 * 1024).default(64 * 1024),
+  SANDBOX_MAX_EMITS: integer(1, 1_000_000_000).default(5_000_000),
+  SANDBOX_MAX_EMIT_BYTES: integer(1_024, 2 ** 30).default(64 * 1024 * 1024),
+  SANDBOX_MAX_RESULT_BYTES: integer(1_024, 2 ** 30).default(16 * 1024 * 1024),
 });
+
+/**
+ * Room the sandbox host process needs beyond one isolate's heap: Node itself and input copies,
+ * plus the stacks of its threads (about 12), which the data limit counts whole.
+ */
+const sandboxProcessOverheadMb = (stackKb: number): number => 128 + Math.ceil((12 * stackKb) / 1024);
 
 export interface Config {
   readonly port: number;
@@ -141,6 +156,8 @@ export interface Config {
   };
   /** Origins whose pages may call the API (CORS): `*` for any, none (the default) turns CORS off. */
   readonly corsOrigins: '*' | readonly string[];
+  /** Bounds of every run of user functions (src/sandbox). */
+  readonly sandbox: SandboxLimits;
 }
 
 export interface DistributedConfig {
@@ -192,6 +209,13 @@ export function loadConfig(environment: Record<string, string | undefined> = pro
   }
   if (env.JOB_RESULT_MAX_BYTES > env.JOB_RESULTS_MAX_BYTES) {
     throw new ConfigError('invalid configuration:\n  JOB_RESULT_MAX_BYTES: must be at most JOB_RESULTS_MAX_BYTES, the budget of all results');
+  }
+  const sandboxOverheadMb = sandboxProcessOverheadMb(env.SANDBOX_STACK_KB);
+  if (env.SANDBOX_PROCESS_MEMORY_MB < env.SANDBOX_MEMORY_MB + sandboxOverheadMb) {
+    throw new ConfigError(
+      `invalid configuration:\n  SANDBOX_PROCESS_MEMORY_MB: must be at least SANDBOX_MEMORY_MB + 128 + 12 x SANDBOX_STACK_KB / 1024 ` +
+        `(${env.SANDBOX_MEMORY_MB + sandboxOverheadMb}); 3-4 times SANDBOX_MEMORY_MB leaves room for isolates that overshoot their limit`,
+    );
   }
   return {
     port: env.PORT,
@@ -248,6 +272,16 @@ export function loadConfig(environment: Record<string, string | undefined> = pro
       maxRetained: env.JOB_MAX_RETAINED,
     },
     corsOrigins: env.CORS_ORIGINS,
+    sandbox: {
+      memoryMb: env.SANDBOX_MEMORY_MB,
+      processMemoryMb: env.SANDBOX_PROCESS_MEMORY_MB,
+      cpuMs: env.SANDBOX_CPU_MS,
+      stackKb: env.SANDBOX_STACK_KB,
+      maxSourceBytes: env.SANDBOX_MAX_SOURCE_BYTES,
+      maxEmits: env.SANDBOX_MAX_EMITS,
+      maxEmitBytes: env.SANDBOX_MAX_EMIT_BYTES,
+      maxResultBytes: env.SANDBOX_MAX_RESULT_BYTES,
+    },
   };
 }
 

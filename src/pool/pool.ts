@@ -14,12 +14,17 @@
  * How much work may wait is decided before a request's tasks are queued, by admission
  * (src/dispatch/admission.ts), in estimated thread time; the queue here only bounds the
  * task count as a backstop against a bug elsewhere.
+ *
+ * Tasks that drive a child process (the sandbox tasks) are cancelled cooperatively first
+ * (src/pool/cancel.ts): terminating their thread would orphan the child.
  */
 import { performance } from 'node:perf_hooks';
 import type { TransferListItem } from 'node:worker_threads';
 import { Piscina } from 'piscina';
 import { OverloadedError, ShuttingDownError } from '../dispatch/errors.js';
 import { reviveTaskError } from './task-errors.js';
+import { sandboxErrorFromData } from '../sandbox/errors.js';
+import { COOPERATIVE_TASKS, cooperativeCancel } from './cancel.js';
 import type { TaskInput, TaskName, TaskOutput } from './tasks.js';
 import type { TaskEnvelope, TaskRequest } from './worker.js';
 
@@ -60,6 +65,26 @@ interface QueuedTask {
   readonly options: RunOptions;
   readonly start: () => void;
   readonly fail: (error: unknown) => void;
+}
+
+/** Settles like `promise`, or rejects with the signal's reason as soon as it aborts. */
+function untilAborted<T>(promise: Promise<T>, signal: AbortSignal): Promise<T> {
+  promise.catch(() => {}); // its rejection may come after nobody waits for it any more
+  return new Promise<T>((resolve, reject) => {
+    const onAbort = (): void => reject(signal.reason);
+    if (signal.aborted) onAbort();
+    signal.addEventListener('abort', onAbort, { once: true });
+    promise.then(
+      (value) => {
+        signal.removeEventListener('abort', onAbort);
+        resolve(value);
+      },
+      (error: unknown) => {
+        signal.removeEventListener('abort', onAbort);
+        reject(error);
+      },
+    );
+  });
 }
 
 export class WorkerPool {
@@ -149,27 +174,42 @@ export class WorkerPool {
     if (this.#closed) throw new ShuttingDownError();
     options.signal?.throwIfAborted();
     const submittedAt = now();
-    const request: TaskRequest = { task, input };
+    const cooperative = options.signal !== undefined && COOPERATIVE_TASKS.has(task) ? cooperativeCancel(options.signal) : undefined;
+    const request: TaskRequest = { task, input, ...(cooperative === undefined ? {} : { cancel: cooperative.flag }) };
     // A waiting task is handed its thread by #startNext, which counts it as running.
-    if (this.#running >= this.threads || this.#queued > 0) await this.#wait(request, options);
-    else {
-      this.#account();
-      this.#running += 1;
-      this.#lastLane = options.lane ?? defaultLane;
+    try {
+      if (this.#running >= this.threads || this.#queued > 0) await this.#wait(request, options);
+      else {
+        this.#account();
+        this.#running += 1;
+        this.#lastLane = options.lane ?? defaultLane;
+      }
+    } catch (error) {
+      cooperative?.dispose();
+      throw error;
     }
+    const signal = cooperative?.signal ?? options.signal;
+    const settled = this.#piscina
+      .run(request, {
+        ...(signal === undefined ? {} : { signal }),
+        ...(options.transferList === undefined ? {} : { transferList: options.transferList as TransferListItem[] }),
+      })
+      .finally(() => {
+        // The thread is taken until the task is really done, even when the caller stopped waiting.
+        this.#account();
+        this.#running -= 1;
+        this.#startNext();
+        cooperative?.dispose();
+      });
     let envelope: TaskEnvelope;
     try {
-      envelope = await this.#piscina.run(request, {
-        ...(options.signal === undefined ? {} : { signal: options.signal }),
-        ...(options.transferList === undefined ? {} : { transferList: options.transferList as TransferListItem[] }),
-      });
+      // A cancelled cooperative task is answered at once; it stops on its thread in the background.
+      envelope = await (cooperative === undefined ? settled : untilAborted(settled, options.signal as AbortSignal));
     } catch (error) {
       throw options.signal?.aborted === true ? (options.signal.reason ?? error) : error;
-    } finally {
-      this.#account();
-      this.#running -= 1;
-      this.#startNext();
     }
+    // A cooperative task that stopped because it was cancelled answers like an aborted one.
+    if (cooperative !== undefined && options.signal?.aborted) throw options.signal.reason;
     const queueMs = Math.max(0, envelope.startedAt - submittedAt);
     const computeMs = envelope.finishedAt - envelope.startedAt;
     if (!envelope.ok) throw reviveTaskError(task, envelope.error);

@@ -6,6 +6,7 @@
  */
 import { ComputeInputError } from '../compute/errors.js';
 import { InputError, MalformedBodyError } from '../inputs/errors.js';
+import { SandboxError, type SandboxErrorData, sandboxErrorFromData, sandboxErrorToData } from '../sandbox/errors.js';
 
 export interface TaskErrorData {
   /** The class name of a known error, or `internal`. */
@@ -26,6 +27,12 @@ function codec<E extends Error>(entry: ErrorCodec<E>): ErrorCodec<E> {
 
 /** Every error a task may throw on purpose, by class name. */
 const codecs: Record<string, ErrorCodec<Error>> = {
+  // Every subclass (syntax, user, limit, …) travels as its data and comes back as itself.
+  SandboxError: codec({
+    type: SandboxError,
+    fields: (error) => ({ sandbox: sandboxErrorToData(error) }),
+    revive: (_message, fields) => sandboxErrorFromData(fields['sandbox'] as SandboxErrorData),
+  }),
   ComputeInputError: codec({
     type: ComputeInputError,
     fields: (error) => (error.pointer === undefined ? {} : { pointer: error.pointer }),

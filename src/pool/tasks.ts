@@ -8,6 +8,7 @@ import * as parse from './tasks/parse.js';
 import * as primes from './tasks/primes.js';
 import * as primePi from './tasks/prime-pi.js';
 import * as reduce from './tasks/reduce.js';
+import * as sandbox from './tasks/sandbox.js';
 
 export const tasks = {
   ...mapreduce,
@@ -15,6 +16,7 @@ export const tasks = {
   ...primes,
   ...primePi,
   ...reduce,
+  ...sandbox,
 } as const;
 
 type Tasks = typeof tasks;

@@ -6,12 +6,15 @@
  * (src/pool/task-errors.ts).
  */
 import { performance } from 'node:perf_hooks';
+import type { TaskContext } from './cancel.js';
 import { type TaskErrorData, taskErrorData } from './task-errors.js';
 import { tasks, type TaskName } from './tasks.js';
 
 export interface TaskRequest {
   readonly task: TaskName;
   readonly input: unknown;
+  /** Cooperative tasks only (see cancel.ts). */
+  readonly cancel?: Int32Array;
 }
 
 export type TaskEnvelope =
@@ -23,8 +26,8 @@ const now = (): number => performance.timeOrigin + performance.now();
 export default async function runTask(request: TaskRequest): Promise<TaskEnvelope> {
   const startedAt = now();
   try {
-    const run = tasks[request.task] as (input: unknown) => unknown;
-    const value = await run(request.input);
+    const run = tasks[request.task] as (input: unknown, context: TaskContext) => unknown;
+    const value = await run(request.input, request.cancel === undefined ? {} : { cancel: request.cancel });
     return { ok: true, value, startedAt, finishedAt: now() };
   } catch (error) {
     return { ok: false, error: taskErrorData(error), startedAt, finishedAt: now() };
