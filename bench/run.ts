@@ -15,6 +15,7 @@ const sections = [
   'bench/mapreduce.ts',
   'bench/mapreduce-kernels.ts',
   'bench/jobs.ts',
+  'bench/overload.ts',
 ];
 
 const filters = process.argv.slice(2);
