@@ -11,10 +11,12 @@
  *   node --import tsx bench/overload.ts slow-readers idle-sockets   # some (after npm run build)
  *
  * Other knobs: OVERLOAD_SETTLE_SECONDS (wait before "after", default 5), OVERLOAD_SERVER_ENV
- * (a JSON object of extra server environment, e.g. '{"MAX_CONNECTIONS":"500"}').
+ * (a JSON object of extra server environment, e.g. '{"MAX_CONNECTIONS":"500"}'),
+ * OVERLOAD_SERVER_ENTRY (another build to attack, e.g. an older checkout's dist/server.js).
  */
 import { fork } from 'node:child_process';
 import { once } from 'node:events';
+import { loadavg } from 'node:os';
 import { createInterface } from 'node:readline';
 import { type Attack, type AttackResult, attacks } from './lib/overload-attacks.js';
 import { type MonitorCommand, type MonitorReport, monitorFlag, residentBytes } from './lib/overload-monitor.js';
@@ -25,6 +27,7 @@ import { printTable } from './lib/table.js';
 const scale = Number(process.env['OVERLOAD_SCALE'] ?? 1);
 const settleMs = Number(process.env['OVERLOAD_SETTLE_SECONDS'] ?? 5) * 1000;
 const serverEnv = JSON.parse(process.env['OVERLOAD_SERVER_ENV'] ?? '{}') as Record<string, string>;
+const serverEntry = process.env['OVERLOAD_SERVER_ENTRY'] ?? 'dist/server.js';
 if (!(scale > 0) || !(settleMs >= 0)) throw new Error('OVERLOAD_SCALE must be > 0 and OVERLOAD_SETTLE_SECONDS >= 0');
 
 const selected = process.argv.slice(2);
@@ -57,14 +60,24 @@ async function scrape(host: string, port: number): Promise<{ serverErrors: numbe
 }
 
 async function runAttack(attack: Attack): Promise<Record<string, string>> {
-  const server = await startServer(serverEnv, undefined, { captureOutput: true });
+  const server = await startServer(serverEnv, [serverEntry], { captureOutput: true });
   const { hostname: host, port: portText } = new URL(server.url);
   const port = Number(portText);
   const pid = server.process.pid!;
   let errorLines = 0;
+  let firstError: string | undefined;
   // pino writes one JSON object a line; level 50 is error, 60 fatal.
   createInterface({ input: server.process.stdout! }).on('line', (line) => {
-    if (/"level":(5|6)0\b/.test(line)) errorLines += 1;
+    if (!/"level":(5|6)0\b/.test(line)) return;
+    errorLines += 1;
+    if (firstError === undefined) {
+      try {
+        const record = JSON.parse(line) as { msg?: string; err?: { message?: string } };
+        firstError = (record.err?.message ?? record.msg ?? '').slice(0, 100);
+      } catch {
+        firstError = line.slice(0, 100);
+      }
+    }
   });
   await new Promise((resolve) => setTimeout(resolve, 500));
   const before = await scrape(host, port);
@@ -92,13 +105,16 @@ async function runAttack(attack: Attack): Promise<Record<string, string>> {
         /FATAL ERROR: ([^\n]+)/.exec(server.output())?.[1] !== undefined ? `: ${/FATAL ERROR: ([^\n]+)/.exec(server.output())![1]}` : ''
       }${report.processGoneAtMs === undefined ? '' : ` at ${(report.processGoneAtMs / 1000).toFixed(1)} s`})`
     : undefined;
-  server.process.kill('SIGKILL');
-  await once(server.process, 'exit').catch(() => undefined);
+  if (!exited()) {
+    const gone = once(server.process, 'exit');
+    server.process.kill('SIGKILL');
+    await gone;
+  }
 
   const row = {
     scenario: attack.name,
     load: result.load,
-    outcome: result.outcome + (errorLines > 0 ? `; ${errorLines} errors logged` : ''),
+    outcome: result.outcome + (errorLines > 0 ? `; ${errorLines} errors logged, the first: "${firstError}"` : ''),
     'RSS MB before/peak/after': `${megabytes(rssBefore)} / ${megabytes(Math.max(report.rssPeakBytes, rssAfter ?? 0))} / ${megabytes(rssAfter)}`,
     '/healthz worst (p99) ms': `${Math.round(report.worstMs).toLocaleString('en-US')} (${Math.round(report.p99Ms).toLocaleString('en-US')})`,
     'probes failed': `${report.failures}/${report.probes}${report.firstFailure === undefined ? '' : ` (${report.firstFailure})`}`,
@@ -121,4 +137,10 @@ try {
 } finally {
   monitor.disconnect();
 }
-printTable(`Overload soak, scale ${scale}, ${((performance.now() - startedAt) / 60_000).toFixed(1)} min (bench/overload.ts)`, rows);
+// The machine may be shared: the load average says how much the figures had to compete with.
+printTable(
+  `Overload soak, scale ${scale}, ${((performance.now() - startedAt) / 60_000).toFixed(1)} min, load average ${loadavg()
+    .map((value) => value.toFixed(1))
+    .join(' ')} (bench/overload.ts, ${serverEntry})`,
+  rows,
+);

@@ -158,7 +158,6 @@ export class KeepAliveConnection {
   readonly #host: string;
   readonly #port: number;
   #socket: Socket | undefined;
-  #parser = new ResponseParser();
   #pending: { resolve: (response: RawResponse) => void; reject: (error: Error) => void } | undefined;
 
   constructor(host: string, port: number) {
@@ -176,23 +175,30 @@ export class KeepAliveConnection {
   }
 
   close(): void {
-    this.#socket?.destroy();
+    const socket = this.#socket;
     this.#socket = undefined;
+    socket?.destroy();
+    const pending = this.#pending;
+    this.#pending = undefined;
+    pending?.reject(new Error('closed by the client'));
   }
 
   #open(): Socket {
     const socket = connect({ host: this.#host, port: this.#port, noDelay: true });
-    this.#parser = new ResponseParser();
+    const parser = new ResponseParser();
     socket.on('data', (chunk: Buffer) => {
-      for (const response of this.#parser.push(chunk)) {
+      for (const response of parser.push(chunk)) {
         const pending = this.#pending;
         this.#pending = undefined;
         if (/close/i.test(response.headers.get('connection') ?? '')) this.#drop(socket);
         pending?.resolve(response);
       }
     });
+    // Only the current socket may settle the pending request: an old one's late 'close' must
+    // not fail the request already sent on its successor.
     const closed = (error?: Error): void => {
-      const last = this.#parser.end();
+      if (this.#socket !== socket) return;
+      const last = parser.end();
       this.#drop(socket);
       const pending = this.#pending;
       this.#pending = undefined;
