@@ -635,7 +635,7 @@ const distinctWordsAttack: Attack = {
   name: 'distinct-words',
   async run(context) {
     const { text, words } = distinctWords({ words: scaled(context, 44_800_000), wordsPerLine: 16, maxBytes: 256 * MiB });
-    const outcome = await uploadJob(context, '/v1/mapreduce?job=wordcount&top=10', text, seconds(context, 150, 30));
+    const outcome = await uploadJob(context, '/v1/mapreduce?job=wordcount&top=10', text, seconds(context, 240, 30));
     const counted = outcome.result?.['distinctWords'];
     return {
       load: `wordcount of ${(words / 1e6).toFixed(1)} M distinct words (${mib(text.length)}, 16 a line), as a job`,
