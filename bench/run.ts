@@ -17,6 +17,7 @@ const sections = [
   'bench/jobs.ts',
   'bench/sandbox.ts',
   'bench/sandbox-limits.ts',
+  'bench/overload.ts',
 ];
 
 const filters = process.argv.slice(2);

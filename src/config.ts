@@ -3,6 +3,7 @@
  * so a typo in a deployment fails at start with a message naming the variable instead
  * of surfacing as odd behaviour under load.
  */
+import { readFileSync } from 'node:fs';
 import { availableParallelism } from 'node:os';
 import { z } from 'zod';
 import type { SandboxLimits } from './sandbox/types.js';
@@ -53,6 +54,10 @@ const environmentSchema = z.object({
   SLICED_BUDGET_US: integer(0, 10_000_000).default(10_000),
   ALLOW_ROUTE_OVERRIDE: z.enum(['true', 'false']).default('false'),
   REQUEST_TIMEOUT_MS: integer(1, 3_600_000).default(30_000),
+  HEADERS_TIMEOUT_MS: integer(1, 3_600_000).default(10_000),
+  KEEP_ALIVE_TIMEOUT_MS: integer(1, 3_600_000).default(5_000),
+  MAX_CONNECTIONS: integer(1, 10_000_000).optional(),
+  MAX_IDLE_CONNECTIONS: integer(1, 10_000_000).optional(),
   SHUTDOWN_TIMEOUT_MS: integer(0, 600_000).default(10_000),
   MAX_BODY_BYTES: integer(1_024, 2 ** 31).default(16 * 1024 * 1024),
   MAX_BINARY_BODY_BYTES: integer(1_024, 2 ** 31).default(256 * 1024 * 1024),
@@ -127,6 +132,7 @@ export interface Config {
   };
   readonly requestTimeoutMs: number;
   readonly shutdownTimeoutMs: number;
+  readonly connections: ConnectionLimits;
   readonly limits: Limits;
   /** Memory the server may hold for clients, in bytes (src/budgets.ts). */
   readonly memory: {
@@ -174,6 +180,19 @@ export interface DistributedConfig {
   readonly fanOutMinMs: number;
 }
 
+export interface ConnectionLimits {
+  /** Open sockets; beyond it the oldest idle one is closed, or the new one refused (503) when none is idle. */
+  readonly maxConnections: number;
+  /** Sockets without a request in flight (new, between keep-alive requests, or still sending headers). */
+  readonly maxIdleConnections: number;
+  /** From a connection's start (or a keep-alive request's first byte) to the end of its headers. */
+  readonly headersTimeoutMs: number;
+  /** From a request's first byte to the end of its body (the synchronous compute deadline is the same number). */
+  readonly requestTimeoutMs: number;
+  /** How long an idle keep-alive socket is kept. */
+  readonly keepAliveTimeoutMs: number;
+}
+
 export interface Limits {
   readonly maxBodyBytes: number;
   readonly maxBinaryBodyBytes: number;
@@ -217,6 +236,7 @@ export function loadConfig(environment: Record<string, string | undefined> = pro
         `(${env.SANDBOX_MEMORY_MB + sandboxOverheadMb}); 3-4 times SANDBOX_MEMORY_MB leaves room for isolates that overshoot their limit`,
     );
   }
+  const connections = connectionLimits(env);
   return {
     port: env.PORT,
     host: env.HOST,
@@ -235,6 +255,7 @@ export function loadConfig(environment: Record<string, string | undefined> = pro
     },
     requestTimeoutMs: env.REQUEST_TIMEOUT_MS,
     shutdownTimeoutMs: env.SHUTDOWN_TIMEOUT_MS,
+    connections,
     limits: {
       maxBodyBytes: env.MAX_BODY_BYTES,
       maxBinaryBodyBytes: env.MAX_BINARY_BODY_BYTES,
@@ -282,6 +303,50 @@ export function loadConfig(environment: Record<string, string | undefined> = pro
       maxEmitBytes: env.SANDBOX_MAX_EMIT_BYTES,
       maxResultBytes: env.SANDBOX_MAX_RESULT_BYTES,
     },
+  };
+}
+
+/**
+ * The process's soft limit on open files (each connection is one), from /proc/self/limits;
+ * undefined where that is not readable or says unlimited.
+ */
+function openFileLimit(): number | undefined {
+  try {
+    const soft = /^Max open files\s+(\d+)/m.exec(readFileSync('/proc/self/limits', 'latin1'))?.[1];
+    return soft === undefined ? undefined : Number(soft);
+  } catch {
+    return undefined;
+  }
+}
+
+/**
+ * Connection caps kept below the open-file limit, with room for what else the process opens
+ * (worker threads, the listening socket, logs): reaching the limit would refuse every new
+ * connection, /healthz included, instead of shedding idle ones.
+ */
+function connectionLimits(env: z.infer<typeof environmentSchema>): ConnectionLimits {
+  const fileLimit = openFileLimit();
+  const allowed = fileLimit === undefined ? Number.POSITIVE_INFINITY : fileLimit - Math.min(256, Math.floor(fileLimit / 4));
+  const maxConnections = env.MAX_CONNECTIONS ?? Math.max(1, Math.min(10_000, allowed));
+  if (maxConnections > allowed) {
+    throw new ConfigError(
+      `invalid configuration:\n  MAX_CONNECTIONS: ${maxConnections} does not fit the open-file limit of ${fileLimit} ` +
+        `(at most ${allowed}, leaving room for the process's other files): lower it or raise the limit (ulimit -n)`,
+    );
+  }
+  const maxIdleConnections = env.MAX_IDLE_CONNECTIONS ?? Math.max(1, Math.min(1_000, Math.floor(maxConnections / 4)));
+  if (maxIdleConnections > maxConnections) {
+    throw new ConfigError(
+      `invalid configuration:\n  MAX_IDLE_CONNECTIONS: ${maxIdleConnections} is above MAX_CONNECTIONS (${maxConnections}): idle sockets are a part of the open ones`,
+    );
+  }
+  return {
+    maxConnections,
+    maxIdleConnections,
+    // Node refuses a headers timeout longer than the request timeout; the headers are a part of the request.
+    headersTimeoutMs: Math.min(env.HEADERS_TIMEOUT_MS, env.REQUEST_TIMEOUT_MS),
+    requestTimeoutMs: env.REQUEST_TIMEOUT_MS,
+    keepAliveTimeoutMs: env.KEEP_ALIVE_TIMEOUT_MS,
   };
 }
 

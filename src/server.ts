@@ -4,11 +4,10 @@
  * down gracefully: stop accepting, let in-flight requests finish within the shutdown
  * deadline, close the pool, exit 0.
  */
-import type { Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
-import { serve } from '@hono/node-server';
 import { createApp } from './app.js';
 import { ConfigError, loadConfig } from './config.js';
+import { createHttpServer } from './http/connections.js';
 import { closeServices, createServices } from './services.js';
 
 async function main(): Promise<void> {
@@ -31,10 +30,11 @@ async function main(): Promise<void> {
     process.exit(2);
   }
   const app = createApp(services);
-  const server = serve({ fetch: app.fetch, port: config.port, hostname: config.host }, (info: AddressInfo) => {
-    logger.info({ port: info.port, host: info.address, threads: config.pool.threads }, 'listening');
-  }) as Server;
-  server.requestTimeout = config.requestTimeoutMs + 5_000;
+  const { server } = createHttpServer(app.fetch, { limits: config.connections, registry: services.metrics.registry, logger });
+  server.listen(config.port, config.host, () => {
+    const info = server.address() as AddressInfo;
+    logger.info({ port: info.port, host: info.address, threads: config.pool.threads, connections: config.connections }, 'listening');
+  });
 
   let stopping = false;
   const shutdown = (signal: NodeJS.Signals): void => {

@@ -10,7 +10,14 @@ import { createServer } from 'node:net';
 export interface BenchServer {
   readonly url: string;
   readonly process: ChildProcess;
+  /** The end of what the server printed, when started with `captureOutput`. */
+  output(): string;
   stop(): Promise<void>;
+}
+
+export interface StartOptions {
+  /** Keep the server's stdout and stderr (the last 64 KiB) instead of passing them through. */
+  readonly captureOutput?: boolean;
 }
 
 async function freePort(): Promise<number> {
@@ -23,13 +30,23 @@ async function freePort(): Promise<number> {
   return address.port;
 }
 
-export async function startServer(env: Record<string, string> = {}, entry: readonly string[] = ['dist/server.js']): Promise<BenchServer> {
+export async function startServer(
+  env: Record<string, string> = {},
+  entry: readonly string[] = ['dist/server.js'],
+  options: StartOptions = {},
+): Promise<BenchServer> {
   const port = await freePort();
   const child = spawn(process.execPath, entry, {
     // The access log would cost the server more than some of the work measured: warnings only.
     env: { ...process.env, PORT: String(port), HOST: '127.0.0.1', LOG_LEVEL: 'warn', ...env },
-    stdio: ['ignore', 'inherit', 'inherit'],
+    stdio: options.captureOutput === true ? ['ignore', 'pipe', 'pipe'] : ['ignore', 'inherit', 'inherit'],
   });
+  let output = '';
+  const keep = (chunk: Buffer): void => {
+    output = (output + chunk.toString('utf8')).slice(-65_536);
+  };
+  child.stdout?.on('data', keep);
+  child.stderr?.on('data', keep);
   let exited = false;
   child.once('exit', () => (exited = true));
   const url = `http://127.0.0.1:${port}`;
@@ -46,6 +63,7 @@ export async function startServer(env: Record<string, string> = {}, entry: reado
   return {
     url,
     process: child,
+    output: () => output,
     async stop() {
       if (child.exitCode !== null || child.signalCode !== null) return;
       child.kill('SIGTERM');

@@ -11,6 +11,8 @@ export const problemTypes = {
   'method-not-allowed': { status: 405, title: 'Method not allowed' },
   'malformed-json': { status: 400, title: 'Malformed JSON' },
   'bad-request': { status: 400, title: 'Bad request' },
+  'request-timeout': { status: 408, title: 'Request timeout' },
+  'headers-too-large': { status: 431, title: 'Request headers too large' },
   'validation-failed': { status: 422, title: 'Validation failed' },
   'unsupported-media-type': { status: 415, title: 'Unsupported media type' },
   'body-too-large': { status: 413, title: 'Request body too large' },

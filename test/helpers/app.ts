@@ -1,13 +1,13 @@
-/** Builds a real app (real pool threads, nothing mocked) behind a real Node HTTP server for supertest. */
+/** Builds a real app (real pool threads, nothing mocked) behind the real crunch HTTP server for supertest. */
+import { randomBytes } from 'node:crypto';
 import type { Server } from 'node:http';
-import { createAdaptorServer } from '@hono/node-server';
+import { Redis } from 'ioredis';
+import { pino } from 'pino';
 import supertest from 'supertest';
 import { createApp } from '../../src/app.js';
 import { type Config, loadConfig } from '../../src/config.js';
-import { randomBytes } from 'node:crypto';
-import { pino } from 'pino';
-import { Redis } from 'ioredis';
 import { DistributedWorker } from '../../src/distributed/worker.js';
+import { type ConnectionGuard, createHttpServer } from '../../src/http/connections.js';
 import { type Services, closeServices, createServices } from '../../src/services.js';
 import { testRedis } from './services.js';
 
@@ -15,6 +15,7 @@ export interface TestApp {
   readonly services: Services;
   readonly config: Config;
   readonly server: Server;
+  readonly connections: ConnectionGuard;
   readonly request: supertest.Agent;
   close(): Promise<void>;
 }
@@ -27,11 +28,13 @@ export function startTestApp(overrides: Record<string, string> = {}): TestApp {
   const config = testConfig(overrides);
   const services = createServices(config);
   const app = createApp(services);
-  const server = createAdaptorServer({ fetch: app.fetch }) as Server;
+  // The production server and its connection limits, not a bare adaptor: tests exercise what runs.
+  const { server, connections } = createHttpServer(app.fetch, { limits: config.connections, registry: services.metrics.registry });
   return {
     services,
     config,
     server,
+    connections,
     request: supertest.agent(server),
     async close() {
       server.close();
