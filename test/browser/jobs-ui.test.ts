@@ -97,7 +97,9 @@ describe('the jobs page in a browser', () => {
     );
     const shares = seen.map((entry) => entry.value / entry.max);
     const between = new Set(shares.filter((share) => share > 0 && share < 1));
-    assert.ok(between.size >= 2, `the bar did not move: it showed ${JSON.stringify(seen)}`);
+    // At least one partial value before the full one: on a loaded machine the page may see
+    // only the last few of the 8 steps.
+    assert.ok(between.size >= 1, `the bar did not move: it showed ${JSON.stringify(seen)}`);
     assert.deepEqual([...shares].sort((a, b) => a - b), shares, 'the bar went backwards');
     assert.equal(shares.at(-1), 1);
     assert.ok(eventStreams.includes(`/v1/jobs/${id}/events`), 'the page did not follow the job over its event stream');
