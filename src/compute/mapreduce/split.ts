@@ -2,7 +2,12 @@
  * Splits the input of a MapReduce job into chunks of whole lines.
  *
  * Cuts fall just after a `\n`, which never occurs inside a UTF-8 sequence, so no chunk
- * starts or ends mid-character. A line longer than `chunkBytes` becomes one chunk.
+ * starts or ends mid-character. A line longer than `chunkBytes` becomes one chunk, unless
+ * the job's `cut` rule allows cutting inside lines: `words` cuts just before a character
+ * no word can contain (so a 255 MiB single line is mapped in parallel, in bounded memory),
+ * `characters` before any code point. Cut points are looked for within CUT_SEARCH_BYTES of
+ * the window's end, so splitting stays cheap on the event loop even over one giant word
+ * (which then runs to the end of its line, as one chunk).
  *
  * How chunks travel to workers (structured clone copies the WHOLE buffer under a view,
  * so views of a big ordinary buffer must not be posted):
@@ -15,7 +20,14 @@
  * - `share: 'view'` forces views (no copy), for single-thread use.
  */
 import { isUtf8 } from 'node:buffer';
+import { decodeAt, isWordCodePoint } from './text.js';
 import { InvalidUtf8Error, type Chunk } from './types.js';
+
+/** Where a job may cut its input: after newlines only, before separators, or anywhere between code points. */
+export type CutRule = 'lines' | 'words' | 'characters';
+
+/** How far from a window's end a cut point inside a line is looked for, each way. */
+export const CUT_SEARCH_BYTES = 64 * 1024;
 
 export interface SplitOptions {
   share?: 'auto' | 'view';
@@ -23,6 +35,8 @@ export interface SplitOptions {
   lineNumbers?: boolean;
   /** The caller has already checked the bytes are UTF-8 (skips a second pass over them). */
   validated?: boolean;
+  /** Where lines longer than a chunk may be cut (default 'lines': never). */
+  cut?: CutRule;
 }
 
 /** The kernels assume valid UTF-8; the caller refuses anything else before splitting. */
@@ -38,12 +52,12 @@ export function splitInput(input: Uint8Array | readonly string[], chunkBytes: nu
   if (input instanceof Uint8Array) {
     if (options.validated !== true && !isUtf8(input)) throw new InvalidUtf8Error('input is not valid UTF-8');
     const share = options.share === 'view' || input.buffer instanceof SharedArrayBuffer;
-    splitDocument(input, 0, 'text', size, share, options.lineNumbers ?? true, chunks);
+    splitDocument(input, 0, 'text', size, share, options.lineNumbers ?? true, options.cut ?? 'lines', chunks);
   } else {
     for (let d = 0; d < input.length; d++) {
       // TextEncoder turns lone surrogates into U+FFFD, so documents always encode to valid UTF-8.
       const bytes = encoder.encode(input[d]!);
-      splitDocument(bytes, d, 'documents', size, options.share === 'view', options.lineNumbers ?? true, chunks);
+      splitDocument(bytes, d, 'documents', size, options.share === 'view', options.lineNumbers ?? true, options.cut ?? 'lines', chunks);
     }
   }
   return chunks;
@@ -56,6 +70,7 @@ function splitDocument(
   size: number,
   share: boolean,
   lineNumbers: boolean,
+  cut: CutRule,
   out: Chunk[],
 ): void {
   let start = 0;
@@ -70,7 +85,8 @@ function splitDocument(
       if (before >= start) end = before + 1;
       else {
         const after = bytes.indexOf(10, end);
-        end = after === -1 ? bytes.length : after + 1;
+        const lineEnd = after === -1 ? bytes.length : after + 1;
+        end = cut === 'lines' ? lineEnd : cutInsideLine(bytes, start, end, lineEnd, cut);
       }
     }
     const whole = start === 0 && end === bytes.length && bytes.byteOffset === 0 && bytes.byteLength === bytes.buffer.byteLength;
@@ -80,6 +96,26 @@ function splitDocument(
     if (lineNumbers) line += countNewlines(bytes, start, end);
     start = end;
   }
+}
+
+/** Whether a chunk may end just before bytes[at]: no word (or character) spans that point. */
+export function isCutPoint(bytes: Uint8Array, at: number, rule: Exclude<CutRule, 'lines'>): boolean {
+  const b = bytes[at]!;
+  if ((b & 0xc0) === 0x80) return false;
+  if (rule === 'characters') return true;
+  if (b < 0x80) return !(b === 0x27 || (b >= 0x30 && b <= 0x39) || ((b | 0x20) >= 0x61 && (b | 0x20) <= 0x7a));
+  const cp = decodeAt(bytes, at, bytes.length) >>> 3;
+  return cp !== 0x2019 && !isWordCodePoint(cp);
+}
+
+/**
+ * A cut in (start, lineEnd) near `end`: the last cut point before it within CUT_SEARCH_BYTES,
+ * else the first after it within as much, else the line's end.
+ */
+function cutInsideLine(bytes: Uint8Array, start: number, end: number, lineEnd: number, rule: Exclude<CutRule, 'lines'>): number {
+  for (let at = end, stop = Math.max(start + 1, end - CUT_SEARCH_BYTES); at >= stop; at--) if (isCutPoint(bytes, at, rule)) return at;
+  for (let at = end + 1, stop = Math.min(lineEnd, end + CUT_SEARCH_BYTES); at < stop; at++) if (isCutPoint(bytes, at, rule)) return at;
+  return lineEnd;
 }
 
 function countNewlines(bytes: Uint8Array, start: number, end: number): number {

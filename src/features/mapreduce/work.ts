@@ -4,26 +4,36 @@
  * - inline: `runJobInline`, everything at once on the event loop (small inputs);
  * - sliced: chunks of SLICE_BYTES mapped on the loop with a yield between slices;
  * - pool: split into chunks, map batches of chunks on every thread with at most two tasks
- *   per thread in flight (so a big input never floods the pool queue), then reduce one
- *   partition per task, then merge on the main thread. Chunks of an input in a
+ *   per thread in flight (so a big input never floods the pool queue), then reduce groups
+ *   of partitions (two tasks per thread again), then merge the groups' partials in one more
+ *   task: the event loop only copies bytes and keeps the books. Chunks of an input in a
  *   SharedArrayBuffer (big uploads) are views of it, shared with the threads; other chunks
- *   are copies with their own ArrayBuffer, transferred to the thread, never cloned.
+ *   are copies with their own ArrayBuffer, transferred to the thread, never cloned. Map
+ *   outputs are compact records (see compute/mapreduce/packed.ts), handed over to their
+ *   reduce task (transferred) as soon as it is submitted, so the loop holds them only
+ *   between the two phases.
+ *
+ * Memory is bounded in bytes by the partition count: it grows with the input so that one
+ * partition has at most MAX_KEYS_PER_PARTITION distinct keys (an upper bound from the input
+ * size), whatever the thread count.
  *
  * Progress: phase `map` counts chunks mapped, phase `reduce` counts partitions reduced.
  * The result does not depend on the route, the chunk size or the thread count.
  */
 import {
   estimateMapReduceMicros,
-  jobNeedsLineNumbers,
   mapChunk,
   mergePartials,
   reducePartition,
   runJobInline,
   splitInput,
+  splitOptionsFor,
   type Chunk,
   type JobResult,
   type JobSpec,
   type MapOutput,
+  type Partial,
+  type PartitionOutput,
 } from '../../compute/mapreduce/index.js';
 import type { Progress, Work } from '../../dispatch/dispatcher.js';
 
@@ -41,6 +51,19 @@ export function inputBytes(input: MapReduceInput): number {
   let total = 0;
   for (const document of input) total += Buffer.byteLength(document, 'utf8');
   return total;
+}
+
+/**
+ * Distinct keys one partition may hold. The input bounds them: a word takes at least two
+ * bytes (a character and a separator), so `bytes / 2` distinct keys at most.
+ */
+export const MAX_KEYS_PER_PARTITION = 1 << 21;
+const MAX_PARTITIONS = 1024;
+
+/** At least one partition per thread, and enough that none can exceed MAX_KEYS_PER_PARTITION keys. */
+export function partitionCount(bytes: number, threads: number, keysPerPartition = MAX_KEYS_PER_PARTITION): number {
+  const bySize = Math.ceil(Math.max(0, bytes) / 2 / Math.max(1, keysPerPartition));
+  return Math.min(MAX_PARTITIONS, Math.max(1, threads, bySize));
 }
 
 /** About eight chunks per thread, for balance, within [16 KiB, 4 MiB]. */
@@ -89,6 +112,10 @@ export interface MapReduceWorkOptions {
    * took 4 s).
    */
   readonly loopBudgetMicros?: number;
+  /** Overrides MAX_KEYS_PER_PARTITION (tests force many partitions with a small one). */
+  readonly keysPerPartition?: number;
+  /** Overrides the pool chunk size (tests force many chunks). */
+  readonly chunkBytes?: number;
 }
 
 /** Whether a job may run far longer than its input size suggests (grep: the pattern decides). */
@@ -100,9 +127,9 @@ export function mapReduceWork(job: JobSpec, input: MapReduceInput, threads: numb
   const validated = options.validated ?? false;
   const poolOnly = untrustedTime(job);
   const bytes = inputBytes(input);
-  const lineNumbers = jobNeedsLineNumbers(job);
+  const splitOptions = splitOptionsFor(job);
   const sliceChunks =
-    bytes <= MAX_SLICED_BYTES && !poolOnly ? splitInput(input, SLICE_BYTES, { share: 'view', lineNumbers, validated }) : undefined;
+    bytes <= MAX_SLICED_BYTES && !poolOnly ? splitInput(input, SLICE_BYTES, { share: 'view', ...splitOptions, validated }) : undefined;
   let longestSlice = 0;
   for (const chunk of sliceChunks ?? []) longestSlice = Math.max(longestSlice, chunk.bytes.length);
   const documents = input instanceof Uint8Array ? 1 : input.length;
@@ -139,8 +166,21 @@ export function mapReduceWork(job: JobSpec, input: MapReduceInput, threads: numb
             return mergePartials(job, [partial]);
           },
         }),
-    pool: (run, _signal, progress) => runOnPool(job, input, bytes, threads, validated, run, progress),
+    pool: (run, _signal, progress) => {
+      const plan: PoolPlan = {
+        threads: Math.max(1, threads),
+        chunkBytes: options.chunkBytes ?? poolChunkBytes(bytes, threads),
+        partitions: partitionCount(bytes, threads, options.keysPerPartition),
+      };
+      return runOnPool(job, input, plan, validated, run, progress);
+    },
   };
+}
+
+interface PoolPlan {
+  readonly threads: number;
+  readonly chunkBytes: number;
+  readonly partitions: number;
 }
 
 type Runner = Parameters<Work<JobResult>['pool']>[0];
@@ -148,55 +188,78 @@ type Runner = Parameters<Work<JobResult>['pool']>[0];
 async function runOnPool(
   job: JobSpec,
   input: MapReduceInput,
-  bytes: number,
-  threads: number,
+  plan: PoolPlan,
   validated: boolean,
   run: Runner,
   progress: Progress,
 ): Promise<JobResult> {
-  const chunkBytes = poolChunkBytes(bytes, threads);
   // Split here, not up front: the chunks' own buffers are transferred away by this run.
-  const chunks = splitInput(input, chunkBytes, { lineNumbers: jobNeedsLineNumbers(job), validated });
-  return mapAndReduce(job, groupChunks(chunks, chunkBytes), chunks.length, threads, run, progress);
+  const chunks = splitInput(input, plan.chunkBytes, { ...splitOptionsFor(job), validated });
+  return mapAndReduce(job, groupChunks(chunks, plan.chunkBytes), chunks.length, plan, run, progress);
+}
+
+/** Runs `task(i)` for i in [0, count) with at most `lanes` in flight. */
+async function inLanes(count: number, lanes: number, task: (index: number) => Promise<void>): Promise<void> {
+  let next = 0;
+  await Promise.all(
+    Array.from({ length: Math.min(count, lanes) }, async () => {
+      for (let index = next++; index < count; index = next++) await task(index);
+    }),
+  );
+}
+
+/** The exact-size byte buffers held by fields of `items` (records), to transfer with them, each once. */
+function ownBuffers(items: readonly object[]): ArrayBuffer[] {
+  const buffers = new Set<ArrayBuffer>();
+  for (const item of items) {
+    for (const value of Object.values(item)) {
+      if (!(value instanceof Uint8Array) || !(value.buffer instanceof ArrayBuffer)) continue;
+      if (value.byteLength > 0 && value.byteOffset === 0 && value.byteLength === value.buffer.byteLength) buffers.add(value.buffer);
+    }
+  }
+  return [...buffers];
 }
 
 /**
  * Map lanes (two per thread, so a big input never floods the pool queue) take batches until
- * none is left; then one reduce task per partition; then the merge, here.
+ * none is left; then reduce lanes take groups of partitions; then one task merges.
  */
 async function mapAndReduce(
   job: JobSpec,
   batches: readonly Chunk[][],
   chunkCount: number,
-  threads: number,
+  plan: PoolPlan,
   run: Runner,
   progress: Progress,
 ): Promise<JobResult> {
-  const partitions = Math.max(1, threads);
-  const outputs: MapOutput[][] = [];
-  let next = 0;
+  const { partitions, threads } = plan;
+  const lanes = threads * 2;
+  // byPartition[p] collects partition p of every map output; the outputs themselves are dropped.
+  const byPartition: PartitionOutput[][] = Array.from({ length: partitions }, () => []);
   let mapped = 0;
   progress({ phase: 'map', done: 0, total: chunkCount });
-  await Promise.all(
-    Array.from({ length: Math.max(1, threads) * 2 }, async () => {
-      for (let batch = batches[next++]; batch !== undefined; batch = batches[next++]) {
-        // Completion order is fine: every reduce is independent of the order of its parts.
-        outputs.push(await run('mapReduceMap', { job, chunks: batch, partitions }, { transferList: transferables(batch) }));
-        mapped += batch.length;
-        progress({ phase: 'map', done: mapped, total: chunkCount });
-      }
-    }),
-  );
-  const flat = outputs.flat();
+  await inLanes(batches.length, lanes, async (index) => {
+    const batch = batches[index]!;
+    const outputs: MapOutput[] = await run('mapReduceMap', { job, chunks: batch, partitions }, { transferList: transferables(batch) });
+    // Completion order is fine: every reduce is independent of the order of its parts.
+    for (const output of outputs) output.partitions.forEach((part, p) => byPartition[p]!.push(part));
+    mapped += batch.length;
+    progress({ phase: 'map', done: mapped, total: chunkCount });
+  });
+
+  const groupCount = Math.min(partitions, lanes);
+  const perGroup = Math.ceil(partitions / groupCount);
+  const groups = Math.ceil(partitions / perGroup);
+  const partials: Partial[] = new Array<Partial>(groups);
   let reduced = 0;
   progress({ phase: 'reduce', done: 0, total: partitions });
-  const partials = await Promise.all(
-    Array.from({ length: partitions }, async (_, p) => {
-      const partial = await run('mapReduceReduce', { job, parts: flat.map((output) => output.partitions[p]!) });
-      reduced += 1;
-      progress({ phase: 'reduce', done: reduced, total: partitions });
-      return partial;
-    }),
-  );
-  return mergePartials(job, partials);
+  await inLanes(groups, lanes, async (g) => {
+    const parts = byPartition.slice(g * perGroup, (g + 1) * perGroup);
+    // Handed over (transferred) now: the loop keeps no copy of what this task reduces.
+    for (let p = g * perGroup; p < Math.min(partitions, (g + 1) * perGroup); p++) byPartition[p] = [];
+    partials[g] = await run('mapReduceReduce', { job, parts }, { transferList: ownBuffers(parts.flat()) });
+    reduced += parts.length;
+    progress({ phase: 'reduce', done: reduced, total: partitions });
+  });
+  return run('mapReduceMerge', { job, partials }, { transferList: ownBuffers(partials) });
 }

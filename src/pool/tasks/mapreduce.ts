@@ -1,16 +1,19 @@
 /**
- * Pool tasks for MapReduce: map a batch of chunks, reduce one partition. Thin adapters;
- * a refused grep pattern (normally caught on the main thread first) stays a client error.
+ * Pool tasks for MapReduce: map a batch of chunks, reduce a group of partitions into one
+ * partial, merge the partials into the result. Thin adapters over the engine; a refused
+ * grep pattern (normally caught on the main thread first) stays a client error.
  */
 import { ComputeInputError } from '../../compute/errors.js';
 import {
   mapChunk,
+  mergePartials,
   PatternRefusedError,
-  reducePartition,
+  reducePartitions,
   type Chunk,
   type JobResult,
   type JobSpec,
   type MapOutput,
+  type Partial,
   type PartitionOutput,
 } from '../../compute/mapreduce/index.js';
 import { scanWordsWasm } from '../../compute/mapreduce/word-scan-wasm.js';
@@ -24,8 +27,14 @@ export interface MapReduceMapInput {
 
 export interface MapReduceReduceInput {
   readonly job: JobSpec;
-  /** `outputs[i].partitions[p]` of every map output i, for one partition p. */
-  readonly parts: readonly PartitionOutput[];
+  /** For each partition p of the group: `outputs[i].partitions[p]` of every map output i. */
+  readonly parts: (readonly PartitionOutput[] | undefined)[];
+}
+
+export interface MapReduceMergeInput {
+  readonly job: JobSpec;
+  /** One partial per reduce group (disjoint keys). */
+  readonly partials: readonly Partial[];
 }
 
 function asInputError(error: unknown): unknown {
@@ -60,6 +69,10 @@ export function mapReduceMap(input: MapReduceMapInput): MapOutput[] {
   }
 }
 
-export function mapReduceReduce(input: MapReduceReduceInput): JobResult {
-  return reducePartition(input.job, input.parts);
+export function mapReduceReduce(input: MapReduceReduceInput): Partial {
+  return reducePartitions(input.job, input.parts);
+}
+
+export function mapReduceMerge(input: MapReduceMergeInput): JobResult {
+  return mergePartials(input.job, input.partials);
 }
