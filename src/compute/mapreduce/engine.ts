@@ -44,7 +44,7 @@ export function jobNeedsLineNumbers(job: JobSpec): boolean {
 }
 
 /** How splitInput must cut the input of this job. */
-export function splitOptionsFor(job: JobSpec): Pick<SplitOptions, 'lineNumbers' | 'cut'> {
+export function splitOptionsFor(job: JobSpec): Required<Pick<SplitOptions, 'lineNumbers' | 'cut'>> {
   const definition = definitionOf(job);
   return { lineNumbers: definition.needsLineNumbers, cut: definition.cut };
 }

@@ -18,6 +18,17 @@ export {
 export type { MapReduceJobDefinition } from './job-definition.js';
 export { jobDefinitions } from './jobs.js';
 export { checkPattern, compileLineMatcher, MAX_PATTERN_LENGTH, MAX_REPEAT, PatternRefusedError, type PatternRefusal } from './pattern-guard.js';
-export { CUT_SEARCH_BYTES, firstInvalidUtf8, isCutPoint, isValidUtf8, splitInput, type CutRule, type SplitOptions } from './split.js';
+export {
+  chunkBounds,
+  chunksFromBounds,
+  CUT_SEARCH_BYTES,
+  firstInvalidUtf8,
+  isCutPoint,
+  isValidUtf8,
+  splitInput,
+  type ChunkBounds,
+  type CutRule,
+  type SplitOptions,
+} from './split.js';
 export { compareCodePoints, stableHash, WORD_PATTERN } from './text.js';
 export * from './types.js';

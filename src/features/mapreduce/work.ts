@@ -21,7 +21,10 @@
  * The result does not depend on the route, the chunk size or the thread count.
  */
 import {
+  chunksFromBounds,
   estimateMapReduceMicros,
+  InvalidUtf8Error,
+  isValidUtf8,
   mapChunk,
   mergePartials,
   reducePartition,
@@ -193,8 +196,14 @@ async function runOnPool(
   run: Runner,
   progress: Progress,
 ): Promise<JobResult> {
-  // Split here, not up front: the chunks' own buffers are transferred away by this run.
-  const chunks = splitInput(input, plan.chunkBytes, { ...splitOptionsFor(job), validated });
+  // Split here, not up front: the chunks' own buffers are transferred away by this run. A big
+  // upload in shared memory is split by a pool thread (a linear pass, line counting included).
+  const splitOptions = splitOptionsFor(job);
+  const shared = input instanceof Uint8Array && input.buffer instanceof SharedArrayBuffer;
+  if (shared && !validated && !isValidUtf8(input)) throw new InvalidUtf8Error('input is not valid UTF-8');
+  const chunks = shared
+    ? chunksFromBounds(input, await run('mapReduceSplit', { bytes: input, chunkBytes: plan.chunkBytes, ...splitOptions }))
+    : splitInput(input, plan.chunkBytes, { ...splitOptions, validated });
   return mapAndReduce(job, groupChunks(chunks, plan.chunkBytes), chunks.length, plan, run, progress);
 }
 

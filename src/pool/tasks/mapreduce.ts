@@ -1,15 +1,18 @@
 /**
- * Pool tasks for MapReduce: map a batch of chunks, reduce a group of partitions into one
+ * Pool tasks for MapReduce: find the chunks of a big shared upload, map a batch of chunks, reduce a group of partitions into one
  * partial, merge the partials into the result. Thin adapters over the engine; a refused
  * grep pattern (normally caught on the main thread first) stays a client error.
  */
 import { ComputeInputError } from '../../compute/errors.js';
 import {
+  chunkBounds,
   mapChunk,
   mergePartials,
   PatternRefusedError,
   reducePartitions,
   type Chunk,
+  type ChunkBounds,
+  type CutRule,
   type JobResult,
   type JobSpec,
   type MapOutput,
@@ -17,6 +20,14 @@ import {
   type PartitionOutput,
 } from '../../compute/mapreduce/index.js';
 import { scanWordsWasm } from '../../compute/mapreduce/word-scan-wasm.js';
+
+export interface MapReduceSplitInput {
+  /** A view of shared memory (posting it copies nothing). */
+  readonly bytes: Uint8Array;
+  readonly chunkBytes: number;
+  readonly lineNumbers: boolean;
+  readonly cut: CutRule;
+}
 
 export interface MapReduceMapInput {
   readonly job: JobSpec;
@@ -59,6 +70,11 @@ try {
 } catch {
   // A missing or broken kernel must not take every other pool task down with this module;
   // word-count tasks will report it when they run.
+}
+
+/** Chunk boundaries (and line numbers) off the event loop: a linear pass over the whole upload. */
+export function mapReduceSplit(input: MapReduceSplitInput): ChunkBounds {
+  return chunkBounds(input.bytes, input.chunkBytes, input.lineNumbers, input.cut);
 }
 
 export function mapReduceMap(input: MapReduceMapInput): MapOutput[] {
