@@ -41,6 +41,20 @@ function distinctWords(bytes: number, separator: number): { body: Buffer; words:
   return { body, words };
 }
 
+/** `key,value` lines, every key distinct (the words above), values with up to two decimals. */
+function distinctKeyLines(bytes: number): Buffer {
+  const { body } = distinctWords(Math.floor(bytes / 2), 0x0a);
+  const words = body.toString('latin1').split(/[ \n]+/).filter((w) => w !== '');
+  const out = Buffer.alloc(bytes, 0x0a);
+  let pos = 0;
+  for (let i = 0; ; i++) {
+    const line = `${words[i % words.length]!}${i >= words.length ? 'x' : ''},${i % 1000}.${i % 7}5\n`;
+    if (pos + line.length > bytes) break;
+    pos += out.write(line, pos, 'latin1');
+  }
+  return out;
+}
+
 function rssBytes(pid: number): number {
   const status = readFileSync(`/proc/${pid}/status`, 'utf8');
   const kb = Number(/VmRSS:\s+(\d+)/.exec(status)?.[1] ?? 0);
@@ -70,7 +84,9 @@ async function main(): Promise<void> {
   let oneLine: Buffer | undefined;
   let manyLines: Buffer | undefined;
   const single = (): Buffer => (oneLine ??= distinctWords(255 * MIB, 0x20).body);
+  let csv: Buffer | undefined;
   const lines = (): Buffer => (manyLines ??= distinctWords(256 * MIB - 1, 0x0a).body);
+  const keyLines = (): Buffer => (csv ??= distinctKeyLines(256 * MIB - 1));
   const cases: Case[] = [
     { name: 'wordcount, 255 MiB single line, all distinct', query: 'job=wordcount&top=100', body: single },
     { name: 'index, 255 MiB single line, all distinct', query: 'job=index', body: single },
@@ -79,7 +95,7 @@ async function main(): Promise<void> {
     { name: 'sumbykey, 255 MiB single line', query: 'job=sumbykey', body: single },
     { name: 'wordcount, 256 MiB lines, all distinct', query: 'job=wordcount&top=100000', body: lines },
     { name: 'index, 256 MiB lines, all distinct', query: 'job=index&maxWords=100000&maxDocumentsPerWord=10', body: lines },
-    { name: 'sumbykey, 256 MiB lines', query: 'job=sumbykey&maxKeys=100000', body: lines },
+    { name: 'sumbykey, 256 MiB key,value lines, all distinct', query: 'job=sumbykey&maxKeys=100000', body: keyLines },
   ].filter((c) => c.name.includes(filter));
 
   const rows: Array<Record<string, string | number>> = [];

@@ -154,7 +154,7 @@ describe('MapReduce on the pool at scale (issue 9, small limits)', () => {
 
   test('the partition count grows with the input size, not only with the threads', () => {
     assert.equal(partitionCount(1000, 2), 2);
-    assert.equal(partitionCount(256 * 1024 * 1024, 2), 64);
+    assert.equal(partitionCount(256 * 1024 * 1024, 2), 512);
     assert.equal(partitionCount(10_000, 2, 100), 50);
   });
 

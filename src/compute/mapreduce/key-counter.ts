@@ -23,7 +23,7 @@ export class KeyCounter {
 
   constructor(expectedKeys = 1024) {
     let capacity = 16;
-    while (capacity < expectedKeys) capacity *= 2;
+    while (capacity < expectedKeys * 1.25) capacity *= 2;
     this.mask = capacity * 2 - 1;
     this.slots = new Int32Array(capacity * 2);
     this.hashes = new Int32Array(capacity);

@@ -42,8 +42,8 @@ function fillPage(wasm: WordCountExports, page: number): void {
 
 /**
  * The distinct keys of one scan, as the module holds them: valid until the next scan.
- * Key `id` is memory[arena + keys[4id], + keys[4id + 1]) with count keys[4id + 2]; bit 31 of
- * keys[4id + 3] says it holds non-ASCII bytes (not case-folded yet), the rest its UTF-16 length.
+ * Key `id` is memory[keyRange(keys, arena, id)) with count keys[4id + 2] and FNV-1a hash
+ * keys[4id + 3] (hashBytes of those bytes); isNonAscii says it is not case-folded yet.
  */
 export interface WordKeys {
   memory: Uint8Array;
@@ -56,7 +56,11 @@ export interface WordKeys {
 /** Offset arithmetic of a key record, on plain numbers (the tests cover offsets past 2^31). */
 export function keyRange(keys: Uint32Array, arena: number, id: number): [start: number, end: number] {
   const start = arena + keys[id * 4]!;
-  return [start, start + keys[id * 4 + 1]!];
+  return [start, start + (keys[id * 4 + 1]! & 0x7fffffff)];
+}
+
+export function isNonAscii(keys: Uint32Array, id: number): boolean {
+  return keys[id * 4 + 1]! >>> 31 === 1;
 }
 
 /** Scans bytes[start, end); see text.ts for what a word is. */
@@ -87,18 +91,13 @@ export function releaseWordScanMemory(): void {
 /** Counts the words of bytes[start, end) as strings (the tests' and the warm-up's view). */
 export function scanWordsWasm(bytes: Uint8Array, caseFold: boolean, start = 0, end = bytes.length): WordCounts {
   const { memory, keys, arena, count, total } = scanWordKeys(bytes, caseFold, start, end);
-  const arenaBytes = count === 0 ? 0 : keyRange(keys, arena, count - 1)[1] - arena;
-  const text = utf8Decoder.decode(memory.subarray(arena, arena + arenaBytes));
   const words: string[] = new Array<string>(count);
   const counts: number[] = new Array<number>(count);
-  let pos = 0;
   let needsMerge = false;
   for (let id = 0; id < count; id++) {
-    const packed = keys[id * 4 + 3]!;
-    const units = packed & 0x7fffffff;
-    let word = text.slice(pos, pos + units);
-    pos += units;
-    if (caseFold && packed >>> 31 === 1) {
+    const [from, to] = keyRange(keys, arena, id);
+    let word = utf8Decoder.decode(memory.subarray(from, to));
+    if (caseFold && isNonAscii(keys, id)) {
       // Folding a non-ASCII key can land on any other key, ASCII ones included (U+212A K).
       word = word.toLowerCase();
       needsMerge = true;

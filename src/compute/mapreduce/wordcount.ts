@@ -24,26 +24,30 @@ import {
   type WordCountPartial,
   type WordCountResult,
 } from './types.js';
-import { keyRange, releaseWordScanMemory, scanWordKeys } from './word-scan-wasm.js';
+import { isNonAscii, keyRange, releaseWordScanMemory, scanWordKeys } from './word-scan-wasm.js';
 
 function mapWordCount(job: WordCountJob, chunk: Chunk, partitions: number): WordCountPart[] {
   const caseFold = job.caseFold ?? true;
   const { memory, keys, arena, count } = scanWordKeys(chunk.bytes, caseFold);
   const writers: RecordWriter[] = [];
-  const initial = Math.min(1 << 16, Math.max(64, Math.ceil((chunk.bytes.length * 2) / partitions)));
+  // Records take about the keys' bytes plus two: sized so most writers never grow.
+  const keyBytes = count === 0 ? 0 : keyRange(keys, arena, count - 1)[1] - arena;
+  const initial = Math.max(64, Math.ceil(((keyBytes + 3 * count) * 1.2) / partitions));
   for (let p = 0; p < partitions; p++) writers.push(new RecordWriter(initial));
   for (let id = 0; id < count; id++) {
     let [start, end] = keyRange(keys, arena, id);
     let bytes = memory;
-    if (caseFold && keys[id * 4 + 3]! >>> 31 === 1) {
+    let hash = keys[id * 4 + 3]!;
+    if (caseFold && isNonAscii(keys, id)) {
       // The scanner folds A-Z only; other letters fold here, and may land on another key
       // (U+212A KELVIN SIGN -> k): reduce merges such duplicates.
       const folded = encodeScratch(utf8Decoder.decode(memory.subarray(start, end)).toLowerCase());
       bytes = folded.bytes;
       start = 0;
       end = folded.length;
+      hash = hashBytes(bytes, start, end);
     }
-    const writer = writers[partitionOfHash(hashBytes(bytes, start, end), partitions)]!;
+    const writer = writers[partitionOfHash(hash, partitions)]!;
     writer.key(bytes, start, end);
     writer.varint(keys[id * 4 + 2]!);
     writer.records++;
@@ -53,9 +57,10 @@ function mapWordCount(job: WordCountJob, chunk: Chunk, partitions: number): Word
 }
 
 function reduceWordCount(job: WordCountJob, parts: readonly WordCountPart[]): WordCountPartial {
+  // Sized for the sum of the parts (their distinct keys at most): no rehash while counting.
   let expected = 0;
-  for (const part of parts) expected = Math.max(expected, part.size);
-  const counter = new KeyCounter(expected);
+  for (const part of parts) expected += part.size;
+  const counter = new KeyCounter(Math.min(expected, 1 << 24));
   let totalWords = 0;
   for (const part of parts) {
     const reader = new RecordReader(part.records);
