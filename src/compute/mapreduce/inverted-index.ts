@@ -15,9 +15,9 @@
 import { ResultTooLargeError } from '../errors.js';
 import type { MapReduceJobDefinition } from './job-definition.js';
 import { encodeScratch, hashBytes, partitionOfHash, RecordReader, RecordWriter } from './packed.js';
-import { bound } from './ranking.js';
+import { bound, firstInCodePointOrder } from './ranking.js';
 import { mergeSortedRuns } from './sorted-runs.js';
-import { compareCodePoints, forEachLine, utf8Decoder, WORD_PATTERN } from './text.js';
+import { forEachLine, utf8Decoder, WORD_PATTERN } from './text.js';
 import {
   MAX_INDEX_DOCUMENTS,
   MAX_INDEX_WORDS,
@@ -67,9 +67,7 @@ function mapIndex(job: IndexJob, chunk: Chunk, partitions: number): IndexRun[] {
   } else {
     addWords(text, chunk.document);
   }
-  const words = [...postings.keys()].sort(compareCodePoints);
-  const truncated = words.length > maxWords;
-  if (truncated) words.length = maxWords;
+  const { first: words, truncated } = firstInCodePointOrder([...postings.keys()], maxWords);
   const writers = Array.from({ length: partitions }, () => new RecordWriter());
   for (const word of words) {
     const { bytes, length } = encodeScratch(word);

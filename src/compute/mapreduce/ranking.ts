@@ -3,6 +3,7 @@
  * Selecting the top N sorts numbers first to find the N-th count, so only the keys at or
  * above that count go through the (slower) string comparison.
  */
+import { smallestKeys } from './key-counter.js';
 import { compareCodePoints } from './text.js';
 
 export interface Counted {
@@ -35,4 +36,18 @@ export function selectTop(keys: readonly string[], counts: readonly number[], li
 export function bound(value: number | undefined, cap: number): number {
   if (value === undefined || !Number.isFinite(value)) return cap;
   return Math.max(0, Math.min(cap, Math.floor(value)));
+}
+
+/**
+ * The first `limit` of `keys` in code-point order, sorted, and whether any were left out. A
+ * bounded heap picks them first, so a chunk of a million distinct words sorts only `limit`.
+ */
+export function firstInCodePointOrder(keys: string[], limit: number): { first: string[]; truncated: boolean } {
+  if (keys.length <= limit) return { first: keys.sort(compareCodePoints), truncated: false };
+  const ids = smallestKeys(
+    Array.from({ length: keys.length }, (_, j) => j),
+    limit,
+    (a, b) => compareCodePoints(keys[a]!, keys[b]!),
+  );
+  return { first: ids.map((j) => keys[j]!).sort(compareCodePoints), truncated: true };
 }

@@ -19,9 +19,9 @@
 import { ResultTooLargeError } from '../errors.js';
 import type { MapReduceJobDefinition } from './job-definition.js';
 import { encodeScratch, hashBytes, partitionOfHash, RecordWriter } from './packed.js';
-import { bound } from './ranking.js';
+import { bound, firstInCodePointOrder } from './ranking.js';
 import { mergeSortedRuns } from './sorted-runs.js';
-import { compareCodePoints, forEachLine, utf8Decoder } from './text.js';
+import { forEachLine, utf8Decoder } from './text.js';
 import {
   MAX_RESULT_TEXT_BYTES,
   MAX_SUM_KEYS,
@@ -114,10 +114,7 @@ function mapSumByKey(job: SumByKeyJob, chunk: Chunk, partitions: number): SumByK
     const units = m[1] === '-' ? -magnitude : magnitude;
     addTo(sums, key, units, fraction.length, 1);
   });
-  const keys = [...sums.keys()].sort(compareCodePoints);
-  const maxKeys = bound(job.maxKeys, MAX_SUM_KEYS);
-  const truncated = keys.length > maxKeys;
-  if (truncated) keys.length = maxKeys;
+  const { first: keys, truncated } = firstInCodePointOrder([...sums.keys()], bound(job.maxKeys, MAX_SUM_KEYS));
   const writers = Array.from({ length: partitions }, () => new RecordWriter());
   const units = Array.from({ length: partitions }, (): bigint[] => []);
   for (const key of keys) {
