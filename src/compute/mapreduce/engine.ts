@@ -85,7 +85,20 @@ export function combinePartials(job: JobSpec, partials: readonly Partial[]): Par
 export function mergePartials(job: JobSpec, partials: readonly Partial[]): JobResult {
   const definition = definitionOf(job);
   const list = checked(job, partials, 'partial');
-  return definition.finish(job, list.length === 1 ? list[0]! : definition.combine(job, list));
+  const steps = definition.finish(job, list.length === 1 ? list[0]! : definition.combine(job, list));
+  for (let step = steps.next(); ; step = steps.next()) if (step.done === true) return step.value;
+}
+
+/**
+ * The final result from the combined partial, in steps of FINISH_SLICE items with `pause()`
+ * awaited between them: for the event loop, where the answer's objects are built.
+ */
+export async function finishInSlices(job: JobSpec, partial: Partial, pause: () => Promise<void>): Promise<JobResult> {
+  const steps = definitionOf(job).finish(job, checked(job, [partial], 'partial')[0]!);
+  for (let step = steps.next(); ; step = steps.next()) {
+    if (step.done === true) return step.value;
+    await pause();
+  }
 }
 
 export interface InlineOptions {

@@ -55,7 +55,7 @@ function sumCounts(items: readonly { matchCount: number }[]): number {
   return count;
 }
 
-function finishGrep(_job: GrepJob, partial: GrepPartial): GrepResult {
+function* finishGrep(_job: GrepJob, partial: GrepPartial): Generator<void, GrepResult, undefined> {
   let textBytes = 0;
   for (const hit of partial.matches) textBytes += hit.bytes;
   if (textBytes > MAX_RESULT_TEXT_BYTES) {

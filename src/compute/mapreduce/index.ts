@@ -6,6 +6,7 @@ export {
   combinePartials,
   DEFAULT_CHUNK_BYTES,
   estimateMapReduceMicros,
+  finishInSlices,
   jobNeedsLineNumbers,
   mapChunk,
   mergePartials,
@@ -15,7 +16,7 @@ export {
   splitOptionsFor,
   type InlineOptions,
 } from './engine.js';
-export type { MapReduceJobDefinition } from './job-definition.js';
+export { FINISH_SLICE, type MapReduceJobDefinition } from './job-definition.js';
 export { jobDefinitions } from './jobs.js';
 export { checkPattern, compileLineMatcher, MAX_PATTERN_LENGTH, MAX_REPEAT, PatternRefusedError, type PatternRefusal } from './pattern-guard.js';
 export {

@@ -13,7 +13,7 @@
  * truncation is reported exactly.
  */
 import { ResultTooLargeError } from '../errors.js';
-import type { MapReduceJobDefinition } from './job-definition.js';
+import { FINISH_SLICE, type MapReduceJobDefinition } from './job-definition.js';
 import { encodeScratch, hashBytes, partitionOfHash, RecordReader, RecordWriter } from './packed.js';
 import { bound, firstInCodePointOrder } from './ranking.js';
 import { mergeSortedRuns } from './sorted-runs.js';
@@ -111,11 +111,12 @@ function mergeRuns(job: IndexJob, runs: readonly IndexRun[]): IndexRun {
   return { kind: 'index', records: writer.finish(), size: writer.records, truncated };
 }
 
-function finishIndex(job: IndexJob, run: IndexRun): IndexResult {
+function* finishIndex(job: IndexJob, run: IndexRun): Generator<void, IndexResult, undefined> {
   const maxIds = bound(job.maxDocumentsPerWord, MAX_INDEX_DOCUMENTS);
   const reader = new RecordReader(run.records);
   const words: IndexEntry[] = [];
   let textBytes = 0;
+  let cells = 0;
   while (!reader.done) {
     const start = reader.key();
     const end = reader.pos;
@@ -131,6 +132,11 @@ function finishIndex(job: IndexJob, run: IndexRun): IndexResult {
     const documentsTruncated = documents.length > maxIds;
     if (documentsTruncated) documents.length = maxIds;
     words.push({ word: utf8Decoder.decode(run.records.subarray(start, end)), documents, documentsTruncated });
+    cells += documents.length + 1;
+    if (cells >= FINISH_SLICE) {
+      cells = 0;
+      yield;
+    }
   }
   return { kind: 'index', words, truncated: run.truncated };
 }

@@ -28,6 +28,13 @@ export interface MapReduceJobDefinition<Job extends { kind: JobKind }, Part exte
   reduce(job: Job, parts: readonly Part[]): Partial;
   /** Partials of disjoint partitions (or already combined groups of them), in any order. */
   combine(job: Job, partials: readonly Partial[]): Partial;
-  /** The final answer from the combination of every partition. */
-  finish(job: Job, partial: Partial): Result;
+  /**
+   * The final answer from the combination of every partition, built in steps: the
+   * generator yields after every FINISH_SLICE items, so a caller on the event loop can let
+   * other work run between them (the answer may hold 10^6 ids).
+   */
+  finish(job: Job, partial: Partial): Generator<void, Result, undefined>;
 }
+
+/** Items a finish step builds between two yields: a few milliseconds of decoding. */
+export const FINISH_SLICE = 8192;

@@ -80,5 +80,7 @@ export const lettersJob: MapReduceJobDefinition<LettersJob, LettersPart, Letters
   map: mapLetters,
   reduce: reduceLetters,
   combine: combineLetters,
-  finish: (_job, partial) => partial,
+  *finish(_job, partial) {
+    return partial;
+  },
 };

@@ -17,8 +17,8 @@
  * non-zero `skipped` into an error if it prefers.
  */
 import { ResultTooLargeError } from '../errors.js';
-import type { MapReduceJobDefinition } from './job-definition.js';
-import { encodeScratch, hashBytes, partitionOfHash, RecordWriter } from './packed.js';
+import { FINISH_SLICE, type MapReduceJobDefinition } from './job-definition.js';
+import { encodeScratch, hashBytes, partitionOfHash, RecordReader, RecordWriter } from './packed.js';
 import { bound, firstInCodePointOrder } from './ranking.js';
 import { mergeSortedRuns } from './sorted-runs.js';
 import { forEachLine, utf8Decoder } from './text.js';
@@ -184,10 +184,13 @@ function mergeRuns(job: SumByKeyJob, runs: readonly SumByKeyRun[]): SumByKeyRun 
   return { kind: 'sumbykey', records: writer.finish(), units, size: writer.records, truncated, lines, skipped, firstSkipped };
 }
 
-function finishSumByKey(_job: SumByKeyJob, run: SumByKeyRun): SumByKeyResult {
+function* finishSumByKey(_job: SumByKeyJob, run: SumByKeyRun): Generator<void, SumByKeyResult, undefined> {
   const keys: KeySum[] = [];
   let textBytes = 0;
-  mergeSortedRuns([run.records], (bytes, start, end, [cursor]) => {
+  const reader = new RecordReader(run.records);
+  while (!reader.done) {
+    const start = reader.key();
+    const end = reader.pos;
     textBytes += end - start;
     if (textBytes > MAX_RESULT_TEXT_BYTES) {
       throw new ResultTooLargeError(
@@ -195,11 +198,11 @@ function finishSumByKey(_job: SumByKeyJob, run: SumByKeyRun): SumByKeyResult {
         MAX_RESULT_TEXT_BYTES,
       );
     }
-    const scale = cursor!.reader.varint();
-    const count = cursor!.reader.varint();
-    keys.push({ key: utf8Decoder.decode(bytes.subarray(start, end)), sum: formatScaled(run.units[cursor!.record]!, scale), count });
-    return true;
-  });
+    const scale = reader.varint();
+    const count = reader.varint();
+    keys.push({ key: utf8Decoder.decode(run.records.subarray(start, end)), sum: formatScaled(run.units[keys.length]!, scale), count });
+    if (keys.length % FINISH_SLICE === 0) yield;
+  }
   const { truncated, lines, skipped, firstSkipped } = run;
   return { kind: 'sumbykey', keys, distinctKeysTruncated: truncated, lines, skipped, firstSkipped };
 }

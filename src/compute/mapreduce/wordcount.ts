@@ -9,7 +9,7 @@
  * merges ranked lists; finish decodes the N words that are returned.
  */
 import { ResultTooLargeError } from '../errors.js';
-import type { MapReduceJobDefinition } from './job-definition.js';
+import { FINISH_SLICE, type MapReduceJobDefinition } from './job-definition.js';
 import { KeyCounter } from './key-counter.js';
 import { compareBytes, encodeScratch, hashBytes, partitionOfHash, RecordReader, RecordWriter } from './packed.js';
 import { bound } from './ranking.js';
@@ -145,7 +145,7 @@ function combineWordCount(job: WordCountJob, partials: readonly WordCountPartial
   return { kind: 'wordcount', totalWords, distinctWords, top: records, topSize: size };
 }
 
-function finishWordCount(_job: WordCountJob, partial: WordCountPartial): WordCountResult {
+function* finishWordCount(_job: WordCountJob, partial: WordCountPartial): Generator<void, WordCountResult, undefined> {
   const top: WordCount[] = [];
   const reader = new RecordReader(partial.top);
   let textBytes = 0;
@@ -160,6 +160,7 @@ function finishWordCount(_job: WordCountJob, partial: WordCountPartial): WordCou
       );
     }
     top.push({ word: utf8Decoder.decode(partial.top.subarray(start, end)), count: reader.varint() });
+    if (top.length % FINISH_SLICE === 0) yield;
   }
   return { kind: 'wordcount', totalWords: partial.totalWords, distinctWords: partial.distinctWords, top };
 }

@@ -6,11 +6,13 @@
  */
 import { z } from '@hono/zod-openapi';
 import type { Hook } from '@hono/zod-openapi';
+import type { Context } from 'hono';
 import {
   compileLineMatcher,
   firstInvalidUtf8,
   isValidUtf8,
   PatternRefusedError,
+  type JobKind,
   type JobResult,
   type JobSpec,
 } from '../../compute/mapreduce/index.js';
@@ -19,6 +21,7 @@ import { computeResponseHeaders } from '../../http/dispatch-options.js';
 import type { AppEnv, AppHono } from '../../http/env.js';
 import { zodFieldErrors } from '../../http/errors.js';
 import { type FieldError, ProblemError, problemResponses, validationProblem } from '../../http/problems.js';
+import { jsonArrayResponse } from '../../http/json-stream.js';
 import { readUpload } from '../../http/upload.js';
 import type { Services } from '../../services.js';
 import {
@@ -151,6 +154,28 @@ function render(result: JobResult): unknown {
   return { job: kind, ...rest };
 }
 
+/** The list each result carries (the part that may be large: 10^5 words, 10^6 ids). */
+const listField = { wordcount: 'top', letters: 'letters', index: 'words', grep: 'matches', sumbykey: 'keys' } as const satisfies Record<
+  JobKind,
+  string
+>;
+const listMarker = JSON.stringify('\u0000list\u0000');
+
+/** The same JSON as `render`, its list written in slices (jsonArrayResponse), so no render holds the loop. */
+function respondInSlices(c: Context, result: JobResult): Response {
+  const field = listField[result.kind];
+  const body = render(result) as Record<string, unknown>;
+  const items = body[field] as readonly unknown[];
+  const text = JSON.stringify({ ...body, [field]: JSON.parse(listMarker) as string });
+  const at = text.indexOf(listMarker);
+  return jsonArrayResponse(c, {
+    head: `${text.slice(0, at)}[`,
+    count: items.length,
+    renderItem: (index) => JSON.stringify(items[index]),
+    tail: `]${text.slice(at + listMarker.length)}`,
+  });
+}
+
 /** Names the job in the message when the discriminator is what failed. */
 const requestHook: Hook<unknown, AppEnv, string, unknown> = (result) => {
   if (result.success) return;
@@ -249,7 +274,12 @@ export function registerMapReduceRoutes(app: AppHono, services: Services): void 
       }
       const loopBudgetMicros = Math.max(config.dispatch.inlineBudgetMicros, config.dispatch.slicedBudgetMicros);
       const work = mapReduceWork(job, input, config.pool.threads, { validated: true, loopBudgetMicros });
-      return (await respondCompute(c, services, { work, render, ...(input instanceof Uint8Array ? { upload: input } : {}) })) as never;
+      return (await respondCompute(c, services, {
+        work,
+        render,
+        respond: respondInSlices,
+        ...(input instanceof Uint8Array ? { upload: input } : {}),
+      })) as never;
     },
     requestHook as never,
   );

@@ -23,6 +23,7 @@
 import {
   chunksFromBounds,
   estimateMapReduceMicros,
+  finishInSlices,
   InvalidUtf8Error,
   isValidUtf8,
   mapChunk,
@@ -171,13 +172,13 @@ export function mapReduceWork(job: JobSpec, input: MapReduceInput, threads: numb
             return mergePartials(job, [partial]);
           },
         }),
-    pool: (run, _signal, progress) => {
+    pool: (run, signal, progress) => {
       const plan: PoolPlan = {
         threads: Math.max(1, threads),
         chunkBytes: options.chunkBytes ?? poolChunkBytes(bytes, threads),
         partitions: partitionCount(bytes, threads, options.keysPerPartition),
       };
-      return runOnPool(job, input, plan, validated, run, progress);
+      return runOnPool(job, input, plan, validated, run, signal, progress);
     },
   };
 }
@@ -196,6 +197,7 @@ async function runOnPool(
   plan: PoolPlan,
   validated: boolean,
   run: Runner,
+  signal: AbortSignal,
   progress: Progress,
 ): Promise<JobResult> {
   // Split here, not up front: the chunks' own buffers are transferred away by this run. A big
@@ -206,7 +208,7 @@ async function runOnPool(
   const chunks = shared
     ? chunksFromBounds(input, await run('mapReduceSplit', { bytes: input, chunkBytes: plan.chunkBytes, ...splitOptions }))
     : splitInput(input, plan.chunkBytes, { ...splitOptions, validated });
-  return mapAndReduce(job, groupChunks(chunks, plan.chunkBytes), chunks.length, plan, run, progress);
+  return mapAndReduce(job, groupChunks(chunks, plan.chunkBytes), chunks.length, plan, run, signal, progress);
 }
 
 /** Runs `task(i)` for i in [0, count) with at most `lanes` in flight. */
@@ -241,6 +243,7 @@ async function mapAndReduce(
   chunkCount: number,
   plan: PoolPlan,
   run: Runner,
+  signal: AbortSignal,
   progress: Progress,
 ): Promise<JobResult> {
   const { partitions, threads } = plan;
@@ -272,5 +275,10 @@ async function mapAndReduce(
     reduced += parts.length;
     progress({ phase: 'reduce', done: reduced, total: partitions });
   });
-  return run('mapReduceMerge', { job, partials }, { transferList: ownBuffers(partials) });
+  const combined = await run('mapReduceMerge', { job, partials }, { transferList: ownBuffers(partials) });
+  // The answer's objects (up to 10^6 ids) are built here, a slice at a time between other requests.
+  return finishInSlices(job, combined, async () => {
+    await new Promise<void>((resolve) => setImmediate(resolve));
+    signal.throwIfAborted();
+  });
 }

@@ -6,14 +6,13 @@
 import { ComputeInputError } from '../../compute/errors.js';
 import {
   chunkBounds,
+  combinePartials,
   mapChunk,
-  mergePartials,
   PatternRefusedError,
   reducePartitions,
   type Chunk,
   type ChunkBounds,
   type CutRule,
-  type JobResult,
   type JobSpec,
   type MapOutput,
   type Partial,
@@ -89,6 +88,7 @@ export function mapReduceReduce(input: MapReduceReduceInput): Partial {
   return reducePartitions(input.job, input.parts);
 }
 
-export function mapReduceMerge(input: MapReduceMergeInput): JobResult {
-  return mergePartials(input.job, input.partials);
+/** The partials combined, still compact: the event loop decodes the answer from it in slices. */
+export function mapReduceMerge(input: MapReduceMergeInput): Partial {
+  return combinePartials(input.job, input.partials);
 }
