@@ -66,14 +66,19 @@ export function reducePartition(job: JobSpec, parts: readonly PartitionOutput[])
  */
 export function reducePartitions(job: JobSpec, partsByPartition: (readonly PartitionOutput[] | undefined)[]): Partial {
   const definition = definitionOf(job);
-  let combined: Partial | undefined;
+  // Combined COMBINE_BATCH at a time: each partial may hold a whole answer (top N), so
+  // folding them one by one would re-merge N items per partition.
+  let pending: Partial[] = [];
   for (let g = 0; g < partsByPartition.length; g++) {
-    const partial = definition.reduce(job, checked(job, partsByPartition[g] ?? [], 'map output'));
+    pending.push(definition.reduce(job, checked(job, partsByPartition[g] ?? [], 'map output')));
     partsByPartition[g] = undefined;
-    combined = combined === undefined ? partial : definition.combine(job, [combined, partial]);
+    if (pending.length === COMBINE_BATCH) pending = [definition.combine(job, pending)];
   }
-  return combined ?? definition.reduce(job, []);
+  if (pending.length === 0) return definition.reduce(job, []);
+  return pending.length === 1 ? pending[0]! : definition.combine(job, pending);
 }
+
+const COMBINE_BATCH = 16;
 
 /** Folds partials of disjoint partitions into one. */
 export function combinePartials(job: JobSpec, partials: readonly Partial[]): Partial {

@@ -83,44 +83,30 @@ function reduceWordCount(job: WordCountJob, parts: readonly WordCountPart[]): Wo
   return { kind: 'wordcount', totalWords, distinctWords: counter.size, top: writer.finish(), topSize: ids.length };
 }
 
-/** Merges ranked (count desc, key asc) record lists of disjoint keys, keeping the first `limit`. */
+/**
+ * Merges ranked (count desc, key asc) record lists of disjoint keys, keeping the first
+ * `limit`: in pairs, then pairs of pairs, so no item is copied more than log2(lists) times.
+ */
 function mergeRanked(lists: readonly Uint8Array[], limit: number): { records: Uint8Array; size: number } {
-  let merged = lists[0] ?? new Uint8Array(0);
-  let size = countRecords(merged, limit);
-  for (let j = 1; j < lists.length; j++) {
-    const a = new RecordReader(merged);
-    const b = new RecordReader(lists[j]!);
-    const writer = new RecordWriter(merged.length + lists[j]!.length);
-    size = 0;
-    let ka = a.done ? -1 : a.key();
-    let ea = a.pos;
-    let ca = ka < 0 ? 0 : a.varint();
-    let kb = b.done ? -1 : b.key();
-    let eb = b.pos;
-    let cb = kb < 0 ? 0 : b.varint();
-    while (size < limit && (ka >= 0 || kb >= 0)) {
-      const takeA = kb < 0 || (ka >= 0 && (ca > cb || (ca === cb && compareBytes(a.bytes, ka, ea, b.bytes, kb, eb) < 0)));
-      if (takeA) {
-        writer.key(a.bytes, ka, ea);
-        writer.varint(ca);
-        ka = a.done ? -1 : a.key();
-        ea = a.pos;
-        ca = ka < 0 ? 0 : a.varint();
-      } else {
-        writer.key(b.bytes, kb, eb);
-        writer.varint(cb);
-        kb = b.done ? -1 : b.key();
-        eb = b.pos;
-        cb = kb < 0 ? 0 : b.varint();
-      }
-      size++;
+  if (lists.length === 0) return { records: new Uint8Array(0), size: 0 };
+  if (lists.length === 1) return cutRanked(lists[0]!, limit);
+  let level = [...lists];
+  let size = 0;
+  while (level.length > 1) {
+    const next: Uint8Array[] = [];
+    for (let j = 0; j + 1 < level.length; j += 2) {
+      const merged = mergeTwoRanked(level[j]!, level[j + 1]!, limit);
+      next.push(merged.records);
+      size = merged.size;
     }
-    merged = writer.finish();
+    if (level.length % 2 === 1) next.push(level[level.length - 1]!);
+    level = next;
   }
-  return { records: merged, size };
+  return { records: level[0]!, size };
 }
 
-function countRecords(records: Uint8Array, limit: number): number {
+/** The first `limit` records of one ranked list. */
+function cutRanked(records: Uint8Array, limit: number): { records: Uint8Array; size: number } {
   const reader = new RecordReader(records);
   let n = 0;
   while (!reader.done && n < limit) {
@@ -128,7 +114,38 @@ function countRecords(records: Uint8Array, limit: number): number {
     reader.varint();
     n++;
   }
-  return n;
+  return { records: reader.done ? records : records.slice(0, reader.pos), size: n };
+}
+
+function mergeTwoRanked(first: Uint8Array, second: Uint8Array, limit: number): { records: Uint8Array; size: number } {
+  const a = new RecordReader(first);
+  const b = new RecordReader(second);
+  const writer = new RecordWriter(first.length + second.length);
+  let size = 0;
+  let ka = a.done ? -1 : a.key();
+  let ea = a.pos;
+  let ca = ka < 0 ? 0 : a.varint();
+  let kb = b.done ? -1 : b.key();
+  let eb = b.pos;
+  let cb = kb < 0 ? 0 : b.varint();
+  while (size < limit && (ka >= 0 || kb >= 0)) {
+    const takeA = kb < 0 || (ka >= 0 && (ca > cb || (ca === cb && compareBytes(a.bytes, ka, ea, b.bytes, kb, eb) < 0)));
+    if (takeA) {
+      writer.key(a.bytes, ka, ea);
+      writer.varint(ca);
+      ka = a.done ? -1 : a.key();
+      ea = a.pos;
+      ca = ka < 0 ? 0 : a.varint();
+    } else {
+      writer.key(b.bytes, kb, eb);
+      writer.varint(cb);
+      kb = b.done ? -1 : b.key();
+      eb = b.pos;
+      cb = kb < 0 ? 0 : b.varint();
+    }
+    size++;
+  }
+  return { records: writer.finish(), size };
 }
 
 function combineWordCount(job: WordCountJob, partials: readonly WordCountPartial[]): WordCountPartial {
