@@ -2,7 +2,9 @@
  * MapReduce at the size limits, against the built server (issue 9): a 255 MiB single line and
  * 256 MiB of all-distinct words on many lines (tens of millions of distinct keys), for every
  * job. Prints per case the status, the time, the server's RSS before / peak / after (read from
- * /proc every 20 ms) and the worst /healthz latency seen meanwhile (the event loop's stalls).
+ * /proc every 20 ms), the worst /healthz latency seen meanwhile, and the server's own largest
+ * event-loop delay over the request (`nodejs_eventloop_lag_max_seconds` from /metrics, which
+ * resets it at each scrape). On a busy machine both include waiting for a CPU.
  *
  *   npm run build && node --import tsx bench/mapreduce-scale.ts [filter] [--entry=dist/server.js]
  *
@@ -53,6 +55,12 @@ function distinctKeyLines(bytes: number): Buffer {
     pos += out.write(line, pos, 'latin1');
   }
   return out;
+}
+
+/** Scrapes /metrics: the largest event-loop delay since the previous scrape, in ms. */
+async function loopDelayMaxMs(url: string): Promise<number> {
+  const text = await (await fetch(`${url}/metrics`)).text();
+  return Number(/^nodejs_eventloop_lag_max_seconds\S*\s+(\S+)/m.exec(text)?.[1] ?? Number.NaN) * 1000;
 }
 
 function rssBytes(pid: number): number {
@@ -106,6 +114,7 @@ async function main(): Promise<void> {
     const pid = server.process.pid!;
     try {
       await new Promise((resolve) => setTimeout(resolve, 500));
+      await loopDelayMaxMs(server.url);
       const before = rssBytes(pid);
       let peak = before;
       let worstHealth = 0;
@@ -148,6 +157,7 @@ async function main(): Promise<void> {
         detail = `connection: ${(error as Error).message}`;
       }
       const seconds = (performance.now() - start) / 1000;
+      const loopDelay = await loopDelayMaxMs(server.url).catch(() => Number.NaN);
       running = false;
       await prober;
       clearInterval(sampler);
@@ -166,6 +176,7 @@ async function main(): Promise<void> {
         'RSS peak MB': peak / 1e6,
         'RSS after MB': after / 1e6,
         'worst /healthz ms': worstHealth,
+        'max loop delay ms': loopDelay,
         result: detail,
       });
       console.log(JSON.stringify(rows[rows.length - 1]));

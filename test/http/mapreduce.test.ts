@@ -185,6 +185,21 @@ describe('MapReduce on the pool at scale (issue 9, small limits)', () => {
     assert.deepEqual(index.value, runJobInline({ kind: 'index', maxWords: 50, maxDocumentsPerWord: 2 }, input, { chunkBytes: 1 << 30 }));
   });
 
+  test('a list longer than one render slice is streamed as the same JSON, on every route', async () => {
+    const text = distinctWords(30_000, 11);
+    const bodies: string[] = [];
+    for (const route of ['inline', 'pool']) {
+      const response = await postText('job=wordcount&top=20000', text).set('X-Crunch-Route', route).expect(200);
+      assert.deepEqual(JSON.parse(response.text), { job: 'wordcount', totalWords: 30_000, distinctWords: 30_000, top: naiveTop(text, 20_000) });
+      bodies.push(response.text);
+    }
+    assert.equal(bodies[1], bodies[0]);
+    const index = await postText('job=index&maxWords=20000&maxDocumentsPerWord=2', text).expect(200);
+    const { kind, ...expected } = runJobInline({ kind: 'index', maxWords: 20_000, maxDocumentsPerWord: 2 }, new TextEncoder().encode(text));
+    assert.equal(index.body.words.length, 20_000);
+    assert.deepEqual(index.body, { job: kind, ...expected });
+  });
+
   test('a result too large to return is a client error from the pool, naming the limit', async () => {
     const input = new TextEncoder().encode(`${'x'.repeat(MAX_RESULT_TEXT_BYTES + 1)}\n`);
     await assert.rejects(runPool({ kind: 'grep', pattern: 'x', literal: true }, input), (error: unknown) => {

@@ -11,6 +11,7 @@ import { ComputeInputError, ResultTooLargeError } from '../../../src/compute/err
 import {
   combinePartials,
   CUT_SEARCH_BYTES,
+  finishInSlices,
   isCutPoint,
   mapChunk,
   MAX_RESULT_TEXT_BYTES,
@@ -286,5 +287,20 @@ describe('results too large to return', () => {
     assert.deepEqual(runJobInline({ kind: 'grep', pattern: 'c', literal: true }, bytes), { kind: 'grep', matches: [], matchCount: 0, truncated: false });
     const letters = runJobInline({ kind: 'letters' }, bytes, { chunkBytes: 1 << 20, partitions: 2 });
     assert.deepEqual(letters, { kind: 'letters', totalLetters: giant.length + 1, letters: [{ letter: 'a', count: giant.length }, { letter: 'b', count: 1 }] });
+  });
+});
+
+describe('finishing on the event loop', () => {
+  test('finishInSlices pauses between slices and builds what mergePartials builds', async () => {
+    const bytes = encode(distinctText(30_000, 13));
+    for (const job of [{ kind: 'wordcount', top: 30_000 }, { kind: 'index', maxWords: 30_000, maxDocumentsPerWord: 1 }, { kind: 'sumbykey' }] as JobSpec[]) {
+      const partials = [0, 1, 2].map((p) => reducePartitions(job, [splitInput(bytes, 4096, splitOptionsFor(job)).map((chunk) => mapChunk(job, chunk, 3).partitions[p]!)]));
+      let pauses = 0;
+      const sliced = await finishInSlices(job, combinePartials(job, partials), async () => {
+        pauses++;
+      });
+      assert.deepEqual(sliced, mergePartials(job, partials));
+      if (job.kind !== 'sumbykey') assert.ok(pauses >= 3, `${job.kind}: ${pauses} pauses`);
+    }
   });
 });
