@@ -77,6 +77,8 @@ export function chunkBounds(bytes: Uint8Array, chunkBytes: number, lineNumbers: 
   const size = Math.max(1, Math.floor(chunkBytes));
   const ends: number[] = [];
   const firstLines: number[] = [];
+  // Buffer's searches are memchr, ten times faster than a typed array's (on shared memory too).
+  const view = Buffer.from(bytes.buffer, bytes.byteOffset, bytes.byteLength);
   let start = 0;
   let line = lineNumbers ? 1 : 0;
   while (start < bytes.length) {
@@ -85,11 +87,11 @@ export function chunkBounds(bytes: Uint8Array, chunkBytes: number, lineNumbers: 
       end = bytes.length;
     } else {
       // Cut after the last newline inside the window, or inside the line, or after its end.
-      const before = bytes.subarray(start, end).lastIndexOf(10);
+      const before = view.subarray(start, end).lastIndexOf(10);
       if (before >= 0) end = start + before + 1;
-      else if (cut !== 'lines') end = cutInsideLine(bytes, start, end, cut);
+      else if (cut !== 'lines') end = cutInsideLine(bytes, view, start, end, cut);
       else {
-        const after = bytes.indexOf(10, end);
+        const after = view.indexOf(10, end);
         end = after === -1 ? bytes.length : after + 1;
       }
     }
@@ -147,17 +149,26 @@ export function isCutPoint(bytes: Uint8Array, at: number, rule: Exclude<CutRule,
  * point before `end` within CUT_SEARCH_BYTES, else the first after it within as much (a
  * newline is one), else just after the line's end.
  */
-function cutInsideLine(bytes: Uint8Array, start: number, end: number, rule: Exclude<CutRule, 'lines'>): number {
+function cutInsideLine(bytes: Uint8Array, view: Buffer, start: number, end: number, rule: Exclude<CutRule, 'lines'>): number {
   for (let at = end, stop = Math.max(start + 1, end - CUT_SEARCH_BYTES); at >= stop; at--) if (isCutPoint(bytes, at, rule)) return at;
   for (let at = end + 1, stop = Math.min(bytes.length, end + CUT_SEARCH_BYTES); at < stop; at++) if (isCutPoint(bytes, at, rule)) return at;
-  const after = bytes.indexOf(10, end);
+  const after = view.indexOf(10, end);
   return after === -1 ? bytes.length : after + 1;
 }
 
-/** A plain loop: indexOf per newline costs ~20 ns a call, four times this over dense short lines. */
+const countScratch = new Uint8Array(64 * 1024);
+
+/**
+ * A plain loop over a cache-sized copy: indexOf per newline costs ~20 ns a call (four times
+ * this over dense short lines), and a loop reading shared memory directly six times as much.
+ */
 function countNewlines(bytes: Uint8Array, start: number, end: number): number {
   let n = 0;
-  for (let i = start; i < end; i++) if (bytes[i] === 10) n++;
+  for (let from = start; from < end; from += countScratch.length) {
+    const length = Math.min(countScratch.length, end - from);
+    countScratch.set(bytes.subarray(from, from + length));
+    for (let i = 0; i < length; i++) if (countScratch[i] === 10) n++;
+  }
   return n;
 }
 /**
