@@ -54,6 +54,30 @@ export function mapChunk(job: JobSpec, chunk: Chunk, partitions = 1): MapOutput 
   return { kind: job.kind, partitions: definitionOf(job).map(job, chunk, p) };
 }
 
+/**
+ * Moves the records of each run of `perGroup` consecutive partitions into one buffer (the
+ * parts keep views of it), so handing a reduce group its parts transfers one buffer per map
+ * output instead of one per partition: transferring 8192 buffers in one message took 140 ms.
+ */
+export function packForGroups(output: MapOutput, perGroup: number): MapOutput {
+  const partitions = [...output.partitions];
+  for (let first = 0; first < partitions.length; first += perGroup) {
+    const group = partitions.slice(first, first + perGroup);
+    let bytes = 0;
+    for (const part of group) if ('records' in part) bytes += part.records.length;
+    if (bytes === 0) continue;
+    const buffer = new Uint8Array(bytes);
+    let offset = 0;
+    group.forEach((part, j) => {
+      if (!('records' in part)) return;
+      buffer.set(part.records, offset);
+      partitions[first + j] = { ...part, records: buffer.subarray(offset, offset + part.records.length) };
+      offset += part.records.length;
+    });
+  }
+  return { kind: output.kind, partitions };
+}
+
 /** Reduces one partition: `parts` are `outputs[i].partitions[p]` for every map output i. */
 export function reducePartition(job: JobSpec, parts: readonly PartitionOutput[]): Partial {
   return definitionOf(job).reduce(job, checked(job, parts, 'map output'));

@@ -10,6 +10,7 @@ export {
   jobNeedsLineNumbers,
   mapChunk,
   mergePartials,
+  packForGroups,
   reducePartition,
   reducePartitions,
   runJobInline,

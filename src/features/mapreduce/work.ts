@@ -221,13 +221,15 @@ async function inLanes(count: number, lanes: number, task: (index: number) => Pr
   );
 }
 
-/** The exact-size byte buffers held by fields of `items` (records), to transfer with them, each once. */
+/**
+ * The byte buffers under fields of `items` (records), each once, to transfer with them. Only
+ * for items that own their buffers outright (map outputs packed per reduce group, partials).
+ */
 function ownBuffers(items: readonly object[]): ArrayBuffer[] {
   const buffers = new Set<ArrayBuffer>();
   for (const item of items) {
     for (const value of Object.values(item)) {
-      if (!(value instanceof Uint8Array) || !(value.buffer instanceof ArrayBuffer)) continue;
-      if (value.byteLength > 0 && value.byteOffset === 0 && value.byteLength === value.buffer.byteLength) buffers.add(value.buffer);
+      if (value instanceof Uint8Array && value.buffer instanceof ArrayBuffer && value.buffer.byteLength > 0) buffers.add(value.buffer);
     }
   }
   return [...buffers];
@@ -250,20 +252,21 @@ async function mapAndReduce(
   const lanes = threads * 2;
   // byPartition[p] collects partition p of every map output; the outputs themselves are dropped.
   const byPartition: PartitionOutput[][] = Array.from({ length: partitions }, () => []);
+  const groupCount = Math.min(partitions, lanes);
+  const perGroup = Math.ceil(partitions / groupCount);
+  const groups = Math.ceil(partitions / perGroup);
   let mapped = 0;
   progress({ phase: 'map', done: 0, total: chunkCount });
   await inLanes(batches.length, lanes, async (index) => {
     const batch = batches[index]!;
-    const outputs: MapOutput[] = await run('mapReduceMap', { job, chunks: batch, partitions }, { transferList: transferables(batch) });
+    const input = { job, chunks: batch, partitions, partitionsPerGroup: perGroup };
+    const outputs: MapOutput[] = await run('mapReduceMap', input, { transferList: transferables(batch) });
     // Completion order is fine: every reduce is independent of the order of its parts.
     for (const output of outputs) output.partitions.forEach((part, p) => byPartition[p]!.push(part));
     mapped += batch.length;
     progress({ phase: 'map', done: mapped, total: chunkCount });
   });
 
-  const groupCount = Math.min(partitions, lanes);
-  const perGroup = Math.ceil(partitions / groupCount);
-  const groups = Math.ceil(partitions / perGroup);
   const partials: Partial[] = new Array<Partial>(groups);
   let reduced = 0;
   progress({ phase: 'reduce', done: 0, total: partitions });

@@ -8,6 +8,7 @@ import {
   chunkBounds,
   combinePartials,
   mapChunk,
+  packForGroups,
   PatternRefusedError,
   reducePartitions,
   type Chunk,
@@ -33,6 +34,8 @@ export interface MapReduceMapInput {
   /** Several small chunks travel in one task so tiny documents do not cost a message each. */
   readonly chunks: readonly Chunk[];
   readonly partitions: number;
+  /** Partitions reduced together: their records come back in one buffer (see packForGroups). */
+  readonly partitionsPerGroup?: number;
 }
 
 export interface MapReduceReduceInput {
@@ -78,7 +81,8 @@ export function mapReduceSplit(input: MapReduceSplitInput): ChunkBounds {
 
 export function mapReduceMap(input: MapReduceMapInput): MapOutput[] {
   try {
-    return input.chunks.map((chunk) => mapChunk(input.job, chunk, input.partitions));
+    const perGroup = input.partitionsPerGroup ?? input.partitions;
+    return input.chunks.map((chunk) => packForGroups(mapChunk(input.job, chunk, input.partitions), perGroup));
   } catch (error) {
     throw asInputError(error);
   }

@@ -16,6 +16,7 @@ import {
   mapChunk,
   MAX_RESULT_TEXT_BYTES,
   mergePartials,
+  packForGroups,
   reducePartitions,
   runJobInline,
   splitInput,
@@ -168,7 +169,10 @@ describe('many distinct keys', () => {
         fc.integer({ min: 256, max: 20_000 }),
         (job, partitions, perGroup, chunkBytes) => {
           const expected = runJobInline(job, bytes, { chunkBytes: 1 << 20 });
-          const outputs = splitInput(bytes, chunkBytes, splitOptionsFor(job)).map((chunk) => structuredClone(mapChunk(job, chunk, partitions)));
+          // As the pool does it: records packed per reduce group, cloned across the thread boundary.
+          const outputs = splitInput(bytes, chunkBytes, splitOptionsFor(job)).map((chunk) =>
+            structuredClone(packForGroups(mapChunk(job, chunk, partitions), perGroup)),
+          );
           const partials = [];
           for (let start = 0; start < partitions; start += perGroup) {
             const parts = [];
