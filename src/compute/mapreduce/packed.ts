@@ -9,6 +9,8 @@
  * FNV-1a over its UTF-8 bytes, mixed, so every thread and process agrees on it.
  */
 
+const SMALL = 2n ** 51n;
+
 /** A growable byte buffer that writes records; `finish()` hands out an exact-size copy. */
 export class RecordWriter {
   private buffer: Uint8Array;
@@ -49,6 +51,23 @@ export class RecordWriter {
     this.length += n;
   }
 
+  /**
+   * A bigint: zigzag varint times two while |value| < 2^51 (the usual case, no allocation),
+   * else an odd varint (hex length, sign) and the hex digits.
+   */
+  bigint(value: bigint): void {
+    if (value > -SMALL && value < SMALL) {
+      const n = Number(value);
+      this.varint((n >= 0 ? n * 2 : -n * 2 - 1) * 2);
+      return;
+    }
+    const negative = value < 0n;
+    const hex = (negative ? -value : value).toString(16);
+    this.varint((hex.length * 2 + (negative ? 1 : 0)) * 2 + 1);
+    this.reserve(hex.length);
+    this.length += Buffer.from(this.buffer.buffer, this.buffer.byteOffset + this.length, hex.length).write(hex, 'latin1');
+  }
+
   /** varint length then the bytes. */
   key(source: Uint8Array, start: number, end: number): void {
     this.varint(end - start);
@@ -82,6 +101,20 @@ export class RecordReader {
       if (b < 0x80) return value;
       scale *= 0x80;
     }
+  }
+
+  bigint(): bigint {
+    const tag = this.varint();
+    if (tag % 2 === 0) {
+      const z = tag / 2;
+      return BigInt(z % 2 === 0 ? z / 2 : -(z + 1) / 2);
+    }
+    const meta = (tag - 1) / 2;
+    const length = Math.floor(meta / 2);
+    const hex = Buffer.from(this.bytes.buffer, this.bytes.byteOffset + this.pos, length).toString('latin1');
+    this.pos += length;
+    const magnitude = BigInt(`0x${hex}`);
+    return meta % 2 === 1 ? -magnitude : magnitude;
   }
 
   /** Skips a key and returns where its bytes start; its end is `pos` afterwards. */

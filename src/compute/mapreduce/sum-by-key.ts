@@ -116,7 +116,6 @@ function mapSumByKey(job: SumByKeyJob, chunk: Chunk, partitions: number): SumByK
   });
   const { first: keys, truncated } = firstInCodePointOrder([...sums.keys()], bound(job.maxKeys, MAX_SUM_KEYS));
   const writers = Array.from({ length: partitions }, () => new RecordWriter());
-  const units = Array.from({ length: partitions }, (): bigint[] => []);
   for (const key of keys) {
     const sum = sums.get(key)!;
     const { bytes, length } = encodeScratch(key);
@@ -125,13 +124,12 @@ function mapSumByKey(job: SumByKeyJob, chunk: Chunk, partitions: number): SumByK
     writer.key(bytes, 0, length);
     writer.varint(sum.scale);
     writer.varint(sum.count);
+    writer.bigint(sum.units);
     writer.records++;
-    units[p]!.push(sum.units);
   }
   return writers.map((writer, p) => ({
     kind: 'sumbykey',
     records: writer.finish(),
-    units: units[p]!,
     size: writer.records,
     truncated,
     lines: p === 0 ? lines : 0,
@@ -154,7 +152,6 @@ function mergeRuns(job: SumByKeyJob, runs: readonly SumByKeyRun[]): SumByKeyRun 
     firstSkipped = earlier(firstSkipped, run.firstSkipped);
   }
   const writer = new RecordWriter();
-  const units: bigint[] = [];
   mergeSortedRuns(
     runs.map((run) => run.records),
     (bytes, start, end, cursors) => {
@@ -166,7 +163,7 @@ function mergeRuns(job: SumByKeyJob, runs: readonly SumByKeyRun[]): SumByKeyRun 
       for (const cursor of cursors) {
         const scale = cursor.reader.varint();
         const count = cursor.reader.varint();
-        const value = runs[cursor.run]!.units[cursor.record]!;
+        const value = cursor.reader.bigint();
         if (sum === undefined) sum = { units: value, scale, count };
         else {
           addScaled(sum, value, scale);
@@ -176,12 +173,12 @@ function mergeRuns(job: SumByKeyJob, runs: readonly SumByKeyRun[]): SumByKeyRun 
       writer.key(bytes, start, end);
       writer.varint(sum!.scale);
       writer.varint(sum!.count);
+      writer.bigint(sum!.units);
       writer.records++;
-      units.push(sum!.units);
       return true;
     },
   );
-  return { kind: 'sumbykey', records: writer.finish(), units, size: writer.records, truncated, lines, skipped, firstSkipped };
+  return { kind: 'sumbykey', records: writer.finish(), size: writer.records, truncated, lines, skipped, firstSkipped };
 }
 
 function* finishSumByKey(_job: SumByKeyJob, run: SumByKeyRun): Generator<void, SumByKeyResult, undefined> {
@@ -200,7 +197,7 @@ function* finishSumByKey(_job: SumByKeyJob, run: SumByKeyRun): Generator<void, S
     }
     const scale = reader.varint();
     const count = reader.varint();
-    keys.push({ key: utf8Decoder.decode(run.records.subarray(start, end)), sum: formatScaled(run.units[keys.length]!, scale), count });
+    keys.push({ key: utf8Decoder.decode(run.records.subarray(start, end)), sum: formatScaled(reader.bigint(), scale), count });
     if (keys.length % FINISH_SLICE === 0) yield;
   }
   const { truncated, lines, skipped, firstSkipped } = run;

@@ -144,14 +144,14 @@ export interface LineRef {
 }
 
 /**
- * A sorted run of sumbykey: records (key, scale, count) in code-point order, at most maxKeys,
- * with each key's exact sum scaled by 10^scale in `units` (same index). A map part, a reduced
- * partition and a combination alike.
+ * A sorted run of sumbykey: records (key, scale, count, the exact sum scaled by 10^scale as a
+ * packed bigint) in code-point order, at most maxKeys. A map part, a reduced partition and a
+ * combination alike. (Bigints in arrays cost a structured clone each: millions of them held
+ * the event loop for a second on their way between threads.)
  */
 export interface SumByKeyRun {
   kind: 'sumbykey';
   records: Uint8Array;
-  units: bigint[];
   size: number;
   truncated: boolean;
   /** Line statistics of the whole chunk are carried by its partition 0 only (zero elsewhere). */

@@ -260,6 +260,24 @@ describe('records', () => {
     );
   });
 
+  test('bigints round-trip, small ones and ones of thousands of digits, either sign', () => {
+    fc.assert(
+      fc.property(fc.array(fc.oneof(fc.bigInt({ min: -(2n ** 60n), max: 2n ** 60n }), fc.bigInt({ min: -(10n ** 3000n), max: 10n ** 3000n })), { maxLength: 20 }), (values) => {
+        const writer = new RecordWriter(16);
+        for (const value of values) writer.bigint(value);
+        const reader = new RecordReader(writer.finish());
+        for (const value of values) assert.equal(reader.bigint(), value);
+        assert.ok(reader.done);
+      }),
+      { numRuns: 200 },
+    );
+    for (const edge of [0n, 1n, -1n, 2n ** 51n - 1n, -(2n ** 51n) + 1n, 2n ** 51n, -(2n ** 51n)]) {
+      const writer = new RecordWriter();
+      writer.bigint(edge);
+      assert.equal(new RecordReader(writer.finish()).bigint(), edge);
+    }
+  });
+
   test('a partition is a function of the key alone, spread evenly', () => {
     const counts = new Array<number>(7).fill(0);
     for (let i = 0; i < 70_000; i++) {
