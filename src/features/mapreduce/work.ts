@@ -221,10 +221,7 @@ async function inLanes(count: number, lanes: number, task: (index: number) => Pr
   );
 }
 
-/**
- * The byte buffers under fields of `items` (records), each once, to transfer with them. Only
- * for items that own their buffers outright (map outputs packed per reduce group, partials).
- */
+/** The byte buffers under fields of `items` (partials' records), each once, to transfer with them. */
 function ownBuffers(items: readonly object[]): ArrayBuffer[] {
   const buffers = new Set<ArrayBuffer>();
   for (const item of items) {
@@ -255,6 +252,7 @@ async function mapAndReduce(
   const groupCount = Math.min(partitions, lanes);
   const perGroup = Math.ceil(partitions / groupCount);
   const groups = Math.ceil(partitions / perGroup);
+  const groupBuffers: ArrayBuffer[][] = Array.from({ length: groups }, () => []);
   let mapped = 0;
   progress({ phase: 'map', done: 0, total: chunkCount });
   await inLanes(batches.length, lanes, async (index) => {
@@ -262,7 +260,14 @@ async function mapAndReduce(
     const input = { job, chunks: batch, partitions, partitionsPerGroup: perGroup };
     const outputs: MapOutput[] = await run('mapReduceMap', input, { transferList: transferables(batch) });
     // Completion order is fine: every reduce is independent of the order of its parts.
-    for (const output of outputs) output.partitions.forEach((part, p) => byPartition[p]!.push(part));
+    for (const output of outputs) {
+      output.partitions.forEach((part, p) => byPartition[p]!.push(part));
+      // packForGroups gave each group of this output one buffer: noted now, transferred with the group.
+      for (let g = 0; g < groups; g++) {
+        const holder = output.partitions.slice(g * perGroup, (g + 1) * perGroup).find((part) => 'records' in part && part.records.length > 0);
+        if (holder !== undefined && 'records' in holder && holder.records.buffer instanceof ArrayBuffer) groupBuffers[g]!.push(holder.records.buffer);
+      }
+    }
     mapped += batch.length;
     progress({ phase: 'map', done: mapped, total: chunkCount });
   });
@@ -274,7 +279,9 @@ async function mapAndReduce(
     const parts = byPartition.slice(g * perGroup, (g + 1) * perGroup);
     // Handed over (transferred) now: the loop keeps no copy of what this task reduces.
     for (let p = g * perGroup; p < Math.min(partitions, (g + 1) * perGroup); p++) byPartition[p] = [];
-    partials[g] = await run('mapReduceReduce', { job, parts }, { transferList: ownBuffers(parts.flat()) });
+    const transferList = groupBuffers[g]!;
+    groupBuffers[g] = [];
+    partials[g] = await run('mapReduceReduce', { job, parts }, { transferList });
     reduced += parts.length;
     progress({ phase: 'reduce', done: reduced, total: partitions });
   });
