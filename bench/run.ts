@@ -14,6 +14,7 @@ const sections = [
   'bench/reduce.ts',
   'bench/mapreduce.ts',
   'bench/mapreduce-kernels.ts',
+  'bench/mapreduce-finish.ts',
   'bench/mapreduce-scale.ts',
   'bench/jobs.ts',
 ];

@@ -1,4 +1,13 @@
+/**
+ * What the event loop does with the largest MapReduce answers allowed (a top of 100 000 words,
+ * an index of 10^6 ids): receive the merged partial (compact records), build the answer from it
+ * in slices, and render it in jsonArrayResponse's slices of 16 384 items. Prints the longest
+ * slice of each step beside one whole JSON.stringify of the answer (what rendering cost before).
+ *
+ *   node --import tsx bench/mapreduce-finish.ts
+ */
 import v8 from 'node:v8';
+import { printTable } from './lib/table.js';
 import { combinePartials, finishInSlices, mapChunk, reducePartitions, splitInput, splitOptionsFor, type JobSpec } from '../src/compute/mapreduce/index.js';
 function distinct(count: number, perLine: number): Uint8Array {
   let text = '';
@@ -10,6 +19,7 @@ const cases: Array<[string, JobSpec, Uint8Array]> = [
   // 100 000 words each on 10+ lines: the answer holds 10^6 ids.
   ['index 100000 words x 10 ids', { kind: 'index', maxWords: 100_000, maxDocumentsPerWord: 10 }, (() => { const one = distinct(100_000, 1_000_000); const parts = []; for (let r = 0; r < 11; r++) parts.push(one, new Uint8Array([10])); return Buffer.concat(parts); })()],
 ];
+const rows: Array<Record<string, string | number>> = [];
 for (const [name, job, bytes] of cases) {
   const chunks = splitInput(bytes, 1 << 20, splitOptionsFor(job));
   const outputs = chunks.map((chunk) => mapChunk(job, chunk, 4));
@@ -38,5 +48,15 @@ for (const [name, job, bytes] of cases) {
   t = performance.now();
   JSON.stringify(result);
   const whole = performance.now() - t;
-  console.log(JSON.stringify({ case: name, 'partial on the wire KB': Math.round(wire.length / 1024), 'deserialize ms': +deser.toFixed(1), 'longest finish slice ms': +longest.toFixed(1), slices, 'longest render slice ms': +render.toFixed(1), 'whole JSON.stringify ms (before)': +whole.toFixed(1), chars: text.length }));
+  rows.push({
+    answer: name,
+    'merged partial KB': Math.round(wire.length / 1024),
+    'its deserialize ms': deser,
+    'finish slices': slices + 1,
+    'longest finish slice ms': longest,
+    'longest render slice ms': render,
+    'one whole JSON.stringify ms': whole,
+  });
+  if (text.length === 0) throw new Error('nothing rendered');
 }
+printTable(`Finishing the largest MapReduce answers on the event loop, node ${process.version}`, rows);
