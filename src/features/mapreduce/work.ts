@@ -3,15 +3,16 @@
  *
  * - inline: `runJobInline`, everything at once on the event loop (small inputs);
  * - sliced: chunks of SLICE_BYTES mapped on the loop with a yield between slices;
- * - pool: split into chunks, map batches of chunks on every thread with at most two tasks
- *   per thread in flight (so a big input never floods the pool queue), then reduce groups
- *   of partitions (two tasks per thread again), then merge the groups' partials in one more
- *   task: the event loop only copies bytes and keeps the books. Chunks of an input in a
- *   SharedArrayBuffer (big uploads) are views of it, shared with the threads; other chunks
- *   are copies with their own ArrayBuffer, transferred to the thread, never cloned. Map
- *   outputs are compact records (see compute/mapreduce/packed.ts), handed over to their
- *   reduce task (transferred) as soon as it is submitted, so the loop holds them only
- *   between the two phases.
+ * - pool: split into chunks (a big upload in shared memory by a pool task), map batches of
+ *   chunks on every thread with at most two tasks per thread in flight (so a big input never
+ *   floods the pool queue), then reduce groups of partitions (two tasks per thread again),
+ *   then merge the groups' partials in one more task; the answer's objects are built from the
+ *   merged records on the loop in slices (finishInSlices). Otherwise the event loop only
+ *   copies bytes and keeps the books. Chunks of an input in a SharedArrayBuffer (big uploads)
+ *   are views of it, shared with the threads; other chunks are copies with their own
+ *   ArrayBuffer, transferred to the thread, never cloned. Map outputs are compact records
+ *   (see compute/mapreduce/packed.ts), one buffer per reduce group, transferred to their
+ *   reduce task when it is submitted, so the loop holds them only between the two phases.
  *
  * Memory is bounded in bytes by the partition count: it grows with the input so that one
  * partition has at most MAX_KEYS_PER_PARTITION distinct keys (an upper bound from the input
