@@ -15,16 +15,17 @@ import { join } from 'node:path';
 import { Worker } from 'node:worker_threads';
 import { isDeepStrictEqual } from 'node:util';
 import {
-  jobNeedsLineNumbers,
   mapChunk,
   mergePartials,
   reducePartition,
   runJobInline,
   splitInput,
+  splitOptionsFor,
   type Chunk,
   type JobResult,
   type JobSpec,
   type MapOutput,
+  type Partial,
   type PartitionOutput,
 } from '../src/compute/mapreduce/index.js';
 import { generateText } from './lib/text.js';
@@ -86,7 +87,7 @@ class WorkerGroup {
 
 /** Maps chunks on the workers (each takes the next chunk when done), reduces partition p on worker p. */
 async function runOnWorkers(group: WorkerGroup, workers: number, job: JobSpec, input: Uint8Array): Promise<JobResult> {
-  const chunks = splitInput(input, chunkBytes, { lineNumbers: jobNeedsLineNumbers(job) });
+  const chunks = splitInput(input, chunkBytes, splitOptionsFor(job));
   const outputs: MapOutput[] = new Array(chunks.length);
   let taken = 0;
   const partitions = workers;
@@ -100,7 +101,7 @@ async function runOnWorkers(group: WorkerGroup, workers: number, job: JobSpec, i
   );
   const partials = await Promise.all(
     Array.from({ length: partitions }, (_, p) =>
-      group.run<JobResult>({ op: 'reduce', job, parts: outputs.map((output) => output.partitions[p] as PartitionOutput) }, p % workers),
+      group.run<Partial>({ op: 'reduce', job, parts: outputs.map((output) => output.partitions[p] as PartitionOutput) }, p % workers),
     ),
   );
   return mergePartials(job, partials);
@@ -124,8 +125,8 @@ async function main(): Promise<void> {
 
   const [mapOnly, mapSeconds] = timed(() => {
     let words = 0;
-    for (const chunk of splitInput(shared, chunkBytes, { share: 'view', lineNumbers: false })) {
-      for (const part of mapChunk(job, chunk, 1).partitions) if (part.kind === 'wordcount') words += part.words.length;
+    for (const chunk of splitInput(shared, chunkBytes, { share: 'view', ...splitOptionsFor(job) })) {
+      for (const part of mapChunk(job, chunk, 1).partitions) if (part.kind === 'wordcount') words += part.size;
     }
     return words;
   });

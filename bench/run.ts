@@ -14,6 +14,8 @@ const sections = [
   'bench/reduce.ts',
   'bench/mapreduce.ts',
   'bench/mapreduce-kernels.ts',
+  'bench/mapreduce-finish.ts',
+  'bench/mapreduce-scale.ts',
   'bench/jobs.ts',
   'bench/sandbox.ts',
   'bench/sandbox-limits.ts',

@@ -65,7 +65,6 @@ export function createServices(config: Config, options: { logger?: Logger } = {}
     threads: config.pool.threads,
     limits: config.limits,
     loopDeadlineMs: config.requestTimeoutMs,
-    loopBudgetMicros: Math.max(config.dispatch.inlineBudgetMicros, config.dispatch.slicedBudgetMicros),
   };
   const poolSampler = new PoolSampler(pool, { intervalMs: config.pool.sampleIntervalMs, history: config.pool.sampleHistory });
   const metrics = createMetrics(pool, poolSampler);

@@ -13,7 +13,8 @@
  *
  * Memory, from the heap base: page-known flags, the word bitmap, the input region (the host
  * copies a chunk there), then the table (slots, key records, arena), laid out per `begin`.
- * Key record (16 bytes): arena offset, byte length, count, UTF-16 length | nonAscii << 31.
+ * Key record (16 bytes): arena offset, byte length | nonAscii << 31, count, FNV-1a hash of the
+ * stored (folded) bytes, which the host reuses to pick the key's partition.
  */
 
 const PAGES: u32 = 0x110000 >> 8;
@@ -181,7 +182,6 @@ export function scan(from: u32): i32 {
     const start = p;
     let h: u32 = 0x811c9dc5;
     let nonAscii: u32 = 0;
-    let utf16: u32 = 0;
     while (p < end) {
       b = <u32>load<u8>(p);
       let n: usize = 1;
@@ -190,7 +190,6 @@ export function scan(from: u32): i32 {
         if (isAsciiWord(b)) {
           h = (h ^ fold(b)) * 0x01000193;
           p++;
-          utf16++;
           continue;
         }
         if (b != 0x27) break;
@@ -204,7 +203,6 @@ export function scan(from: u32): i32 {
           if (c == 0) break;
           h = ((h ^ b) * 0x01000193 ^ b1) * 0x01000193;
           p += 2;
-          utf16++;
           nonAscii = 1;
           continue;
         }
@@ -219,7 +217,6 @@ export function scan(from: u32): i32 {
           if (c == 0) break;
           for (let k: usize = 0; k < n; k++) h = (h ^ <u32>load<u8>(p + k)) * 0x01000193;
           p += n;
-          utf16 += cp >= 0x10000 ? 2 : 1;
           nonAscii = 1;
           continue;
         }
@@ -238,16 +235,15 @@ export function scan(from: u32): i32 {
       for (let k: usize = 0; k < n; k++) h = (h ^ <u32>load<u8>(p + k)) * 0x01000193;
       if (n > 1) nonAscii = 1;
       p += n;
-      utf16++;
     }
-    add(start, <u32>(p - start), h, utf16 | (nonAscii << 31));
+    add(start, <u32>(p - start), h, nonAscii << 31);
     total++;
   }
   return -1;
 }
 
 @inline
-function add(start: usize, len: u32, hash: u32, utf16: u32): void {
+function add(start: usize, len: u32, hash: u32, flag: u32): void {
   // Grow first (rarely), so the probe below never has to start over.
   if (keyCount == keyCapacity || arenaUsed + <usize>len + 8 > arenaCapacity) grow(<usize>len + 8);
   let slot = (hash ^ (hash >> 15)) & slotMask;
@@ -255,7 +251,7 @@ function add(start: usize, len: u32, hash: u32, utf16: u32): void {
     const k = load<u32>(slots + (<usize>slot << 2));
     if (k == 0) break;
     const key = keys + (<usize>(k - 1) << 4);
-    if (load<u32>(key + 4) == len && load<u32>(key + 12) == utf16 && sameKey(start, arena + <usize>load<u32>(key), len)) {
+    if (load<u32>(key + 12) == hash && load<u32>(key + 4) == (len | flag) && sameKey(start, arena + <usize>load<u32>(key), len)) {
       store<u32>(key + 8, load<u32>(key + 8) + 1);
       return;
     }
@@ -266,9 +262,9 @@ function add(start: usize, len: u32, hash: u32, utf16: u32): void {
   for (let j: usize = 0; j < <usize>len; j += 8) store<u64>(dst + j, fold8(start + j));
   const key = keys + (<usize>keyCount << 4);
   store<u32>(key, <u32>arenaUsed);
-  store<u32>(key + 4, len);
+  store<u32>(key + 4, len | flag);
   store<u32>(key + 8, 1);
-  store<u32>(key + 12, utf16);
+  store<u32>(key + 12, hash);
   store<u32>(slots + (<usize>slot << 2), keyCount + 1);
   keyCount++;
   arenaUsed += <usize>len;
@@ -326,12 +322,7 @@ function grow(extra: usize): void {
   keyCapacity = keyCap;
   arenaCapacity = arenaCap;
   for (let id: u32 = 0; id < count; id++) {
-    const key = keys + (<usize>id << 4);
-    // Rehash from the stored bytes (already folded, so fold is the identity on them).
-    const off = arena + <usize>load<u32>(key);
-    const len = load<u32>(key + 4);
-    let h: u32 = 0x811c9dc5;
-    for (let j: u32 = 0; j < len; j++) h = (h ^ <u32>load<u8>(off + j)) * 0x01000193;
+    const h = load<u32>(keys + (<usize>id << 4) + 12);
     let slot = (h ^ (h >> 15)) & slotMask;
     while (load<u32>(slots + (<usize>slot << 2)) != 0) slot = (slot + 1) & slotMask;
     store<u32>(slots + (<usize>slot << 2), id + 1);

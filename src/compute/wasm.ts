@@ -33,3 +33,11 @@ export function loadWasm<Exports extends WebAssembly.Exports>(name: string): Exp
   }
   return instance.exports as Exports;
 }
+
+/**
+ * Forgets a thread's instance, so its memory (which WebAssembly can grow but never shrink)
+ * is freed once nothing refers to it; the next loadWasm starts a fresh, small one.
+ */
+export function releaseWasm(name: string): void {
+  instances.delete(name);
+}

@@ -19,7 +19,7 @@ import type { Config, DistributedConfig } from '../config.js';
 import { Admission } from '../dispatch/admission.js';
 import { Dispatcher, type ProgressUpdate } from '../dispatch/dispatcher.js';
 import { jobProblem } from '../http/errors.js';
-import { ResultTooLargeError } from '../jobs/errors.js';
+import { JobResultTooLargeError } from '../jobs/errors.js';
 import { type JobExecutor, jobExecutor } from '../jobs/execute.js';
 import { isFinished, type JobPatch } from '../jobs/types.js';
 import type { PlanContext } from '../operations/types.js';
@@ -69,8 +69,7 @@ export class DistributedWorker {
       threads: config.pool.threads,
       limits: config.limits,
       loopDeadlineMs: config.requestTimeoutMs,
-      loopBudgetMicros: Math.max(config.dispatch.inlineBudgetMicros, config.dispatch.slicedBudgetMicros),
-    };
+      };
     this.#localDispatcher = this.#dispatcher(this.pool);
     const connection = blockingConnectionOptions(config.distributed);
     const prefix = config.distributed.prefix;
@@ -228,7 +227,7 @@ export class DistributedWorker {
         { operation: job.data.operation, input, ...(job.data.placement === undefined ? {} : { placement: job.data.placement as 'pool' }) },
         { id, signal: controller.signal, progress },
       );
-      if (resultJson.byteLength > this.#config.memory.jobResult) throw new ResultTooLargeError(resultJson.byteLength, this.#config.memory.jobResult);
+      if (resultJson.byteLength > this.#config.memory.jobResult) throw new JobResultTooLargeError(resultJson.byteLength, this.#config.memory.jobResult);
       await finish({ status: 'succeeded', resultJson });
     } catch (error) {
       if (controller.signal.aborted && (await records.cancelRequested(id))) await finish({ status: 'cancelled' });

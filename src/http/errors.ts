@@ -7,7 +7,7 @@
  */
 import type { Context } from 'hono';
 import { HTTPException } from 'hono/http-exception';
-import { ComputeInputError } from '../compute/errors.js';
+import { ComputeInputError, ResultTooLargeError } from '../compute/errors.js';
 import { DeadlineExceededError, OverloadedError, ShuttingDownError, TooCostlyError } from '../dispatch/errors.js';
 import {
   IdempotencyConflictError,
@@ -15,7 +15,7 @@ import {
   JobFinishedError,
   JobNotFoundError,
   JobsUnavailableError,
-  ResultTooLargeError,
+  JobResultTooLargeError,
 } from '../jobs/errors.js';
 import type { AppEnv } from './env.js';
 import { InputError, MalformedBodyError } from '../inputs/errors.js';
@@ -74,6 +74,12 @@ export function toProblemError(error: unknown, context: ErrorContext = 'request'
     return new ProblemError('job-finished', error.message, { extensions: { status: error.status }, cause: error });
   }
   if (error instanceof ResultTooLargeError) {
+    return new ProblemError('result-too-large', error.message, {
+      extensions: { limitBytes: error.limit, ...(error.pointer === undefined ? {} : { pointer: error.pointer }) },
+      cause: error,
+    });
+  }
+  if (error instanceof JobResultTooLargeError) {
     return new ProblemError('result-too-large', error.message, { extensions: { bytes: error.bytes, maxBytes: error.maxBytes }, cause: error });
   }
   if (error instanceof IdempotencyConflictError) {

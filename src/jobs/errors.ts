@@ -39,8 +39,8 @@ export class IdempotencyConflictError extends Error {
 }
 
 /** A job's result is larger than one result may be kept (`JOB_RESULT_MAX_BYTES`). */
-export class ResultTooLargeError extends Error {
-  override readonly name = 'ResultTooLargeError';
+export class JobResultTooLargeError extends Error {
+  override readonly name = 'JobResultTooLargeError';
   constructor(
     readonly bytes: number,
     readonly maxBytes: number,

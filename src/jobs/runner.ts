@@ -14,7 +14,7 @@ import { OverloadedError, ShuttingDownError } from '../dispatch/errors.js';
 import type { Problem } from '../http/problems.js';
 import type { JobExecutor } from './execute.js';
 import { waitForJob } from './wait.js';
-import { IdempotencyConflictError, JobExpiredError, JobFinishedError, JobNotFoundError, ResultTooLargeError } from './errors.js';
+import { IdempotencyConflictError, JobExpiredError, JobFinishedError, JobNotFoundError, JobResultTooLargeError } from './errors.js';
 import {
   isFinished,
   type JobEvent,
@@ -221,7 +221,7 @@ export class JobRunner implements JobService {
     };
     try {
       const resultJson = await this.#options.execute(work, { id, signal: running.controller.signal, progress });
-      if (resultJson.byteLength > this.#options.maxResultBytes) throw new ResultTooLargeError(resultJson.byteLength, this.#options.maxResultBytes);
+      if (resultJson.byteLength > this.#options.maxResultBytes) throw new JobResultTooLargeError(resultJson.byteLength, this.#options.maxResultBytes);
       await this.#finish(id, 'succeeded', { resultJson, progress: latest });
     } catch (error) {
       if (running.cancelRequested) await this.#finish(id, 'cancelled', { progress: latest });

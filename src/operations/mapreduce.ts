@@ -7,6 +7,7 @@
 import { z } from 'zod';
 import type { JobKind, JobResult, JobSpec } from '../compute/mapreduce/index.js';
 import { type MapReduceInput, mapReduceWork } from '../features/mapreduce/work.js';
+import type { JsonArrayEncoding } from './json-array.js';
 import { type Operation, defineOperation } from './types.js';
 
 export interface MapReduceOperationInput {
@@ -25,13 +26,38 @@ export function renderMapReduceResult(result: JobResult): unknown {
   return { job: kind, ...rest };
 }
 
+/** The list each result carries: the part that may be large (10^5 words, 10^6 ids). */
+const listField = { wordcount: 'top', letters: 'letters', index: 'words', grep: 'matches', sumbykey: 'keys' } as const satisfies Record<
+  JobKind,
+  string
+>;
+const listMarker = JSON.stringify('\u0000list\u0000');
+
+/** The same JSON as `renderMapReduceResult`, its list encoded in slices. */
+export function encodeMapReduceResult(result: JobResult): JsonArrayEncoding {
+  const field = listField[result.kind];
+  const body = renderMapReduceResult(result) as Record<string, unknown>;
+  const items = body[field] as readonly unknown[];
+  const text = JSON.stringify({ ...body, [field]: JSON.parse(listMarker) as string });
+  const at = text.indexOf(listMarker);
+  return {
+    head: `${text.slice(0, at)}[`,
+    count: items.length,
+    item: (index) => JSON.stringify(items[index]),
+    tail: `]${text.slice(at + listMarker.length)}`,
+    // A word or an id list entry in the result and its JSON.
+    itemBytes: 64,
+  };
+}
+
 function mapReduceOperation<K extends JobKind>(kind: K): Operation<MapReduceOperationInput, JobResult> {
   return defineOperation({
     name: `mapreduce.${kind}`,
     input: inputSchema,
     plan: (input, context) =>
-      mapReduceWork(input.job, input.text, context.threads, { validated: true, loopBudgetMicros: context.loopBudgetMicros }),
+      mapReduceWork(input.job, input.text, context.threads, { validated: true }),
     render: (result: JobResult) => renderMapReduceResult(result),
+    encode: (result: JobResult) => encodeMapReduceResult(result),
   });
 }
 

@@ -21,8 +21,6 @@ export interface PlanContext {
   readonly limits: Limits;
   /** The deadline work on the event loop enforces itself, where it can (factoring checks the clock). */
   readonly loopDeadlineMs: number;
-  /** The larger of the inline and sliced budgets: work of untrusted duration is costed above it. */
-  readonly loopBudgetMicros: number;
 }
 
 export interface Operation<I, V> {

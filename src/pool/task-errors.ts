@@ -4,7 +4,7 @@
  * to the same 4xx problems whether the work ran inline or on a thread; anything else comes
  * back as an internal error with its message, and the thread lives on.
  */
-import { ComputeInputError } from '../compute/errors.js';
+import { ComputeInputError, ResultTooLargeError } from '../compute/errors.js';
 import { InputError, MalformedBodyError } from '../inputs/errors.js';
 import { SandboxError, type SandboxErrorData, sandboxErrorFromData, sandboxErrorToData } from '../sandbox/errors.js';
 
@@ -32,6 +32,12 @@ const codecs: Record<string, ErrorCodec<Error>> = {
     type: SandboxError,
     fields: (error) => ({ sandbox: sandboxErrorToData(error) }),
     revive: (_message, fields) => sandboxErrorFromData(fields['sandbox'] as SandboxErrorData),
+  }),
+  // Before its base class: codecs are tried in order.
+  ResultTooLargeError: codec({
+    type: ResultTooLargeError,
+    fields: (error) => ({ limit: error.limit, ...(error.pointer === undefined ? {} : { pointer: error.pointer }) }),
+    revive: (message, fields) => new ResultTooLargeError(message, fields['limit'] as number, fields['pointer'] as string | undefined),
   }),
   ComputeInputError: codec({
     type: ComputeInputError,

@@ -87,8 +87,8 @@ describe('the jobs page in a browser', () => {
 
   test('a job shows up, its bar moves over its event stream, and it ends succeeded with its result', { skip }, async () => {
     await page.locator('#no-jobs').waitFor({ state: 'visible' });
-    // Sieving [0, 5·10^9] on the pool: 8 shards, each reporting progress as it ends (~2 s in all).
-    const id = await submit('/v1/primes/count?from=0&to=5000000000&method=sieve');
+    // Sieving [0, 2·10^10] on the pool: 8 shards, each reporting progress as it ends (several seconds in all).
+    const id = await submit('/v1/primes/count?from=0&to=20000000000&method=sieve');
     await row(id).waitFor();
     await row(id, 'succeeded').waitFor({ timeout: 60_000 });
 
@@ -105,7 +105,7 @@ describe('the jobs page in a browser', () => {
     assert.ok(eventStreams.includes(`/v1/jobs/${id}/events`), 'the page did not follow the job over its event stream');
 
     // The result, checked against the other counting method (pi(x), a different kernel).
-    const reference = (await (await fetch(`${server.url}/v1/primes/count?from=0&to=5000000000&method=pi`)).json()) as { count: string };
+    const reference = (await (await fetch(`${server.url}/v1/primes/count?from=0&to=20000000000&method=pi`)).json()) as { count: string };
     const result = await row(id).locator('td.result summary').innerText();
     assert.match(result, new RegExp(`"count":"${reference.count}"`));
     assert.match(await row(id).locator('td.duration').innerText(), /^\d+(\.\d)? (ms|s)$/);
@@ -123,7 +123,7 @@ describe('the jobs page in a browser', () => {
 
   test('cancel stops a running job: it ends cancelled and the pool goes idle', { skip }, async () => {
     // Sieving [0, 5·10^10] would take some 20 s.
-    const id = await submit('/v1/primes/count?from=0&to=50000000000&method=sieve');
+    const id = await submit('/v1/primes/count?from=0&to=200000000000&method=sieve');
     await row(id, 'running').waitFor({ timeout: 30_000 });
     await row(id).locator('button.cancel').click();
     await row(id, 'cancelled').waitFor({ timeout: 10_000 });

@@ -2,7 +2,9 @@ import assert from 'node:assert/strict';
 import { after, before, describe, test } from 'node:test';
 import { type TestApp, problemOf, startTestApp } from '../helpers/app.js';
 import type { ProgressUpdate } from '../../src/dispatch/dispatcher.js';
-import { mapReduceWork } from '../../src/features/mapreduce/work.js';
+import { ComputeInputError } from '../../src/compute/errors.js';
+import { MAX_RESULT_TEXT_BYTES, runJobInline, type JobSpec } from '../../src/compute/mapreduce/index.js';
+import { mapReduceWork, partitionCount } from '../../src/features/mapreduce/work.js';
 
 let app: TestApp;
 before(() => {
@@ -76,9 +78,9 @@ describe('POST /v1/mapreduce', () => {
       const bodies: string[] = [];
       for (const route of ['inline', 'sliced', 'pool']) {
         const response = await postText(query, big).set('X-Crunch-Route', route).expect(200);
-        // A grep has no sliced form (it must stay stoppable): asked to slice, it runs inline.
+        // A grep must stay stoppable by its deadline: it runs on the pool whatever the override.
         const grep = query.startsWith('job=grep');
-        assert.equal(response.headers['x-crunch-route'], grep && route === 'sliced' ? 'inline' : route);
+        assert.equal(response.headers['x-crunch-route'], grep ? 'pool' : route);
         bodies.push(response.text);
       }
       assert.equal(bodies[1], bodies[0]);
@@ -127,6 +129,82 @@ describe('POST /v1/mapreduce', () => {
     assert.ok(map.every((u, i) => i === 0 || u.done >= map[i - 1]!.done));
     assert.deepEqual(reduce.at(-1), { phase: 'reduce', done: 2, total: 2 });
     assert.ok(updates.indexOf(reduce[0]!) > updates.indexOf(map.at(-1)!));
+  });
+});
+
+/** `count` distinct words (bijective base 26 from 26^3), one line or `perLine` to a line. */
+function distinctWords(count: number, perLine = Number.POSITIVE_INFINITY): string {
+  let text = '';
+  for (let i = 0; i < count; i++) {
+    let n = i + 26 ** 3;
+    let word = '';
+    while (n > 0) {
+      n -= 1;
+      word = String.fromCharCode(0x61 + (n % 26)) + word;
+      n = Math.floor(n / 26);
+    }
+    text += (i % 9 === 4 ? word.toUpperCase() : word) + ((i + 1) % perLine === 0 ? '\n' : ' ');
+  }
+  return text;
+}
+
+describe('MapReduce on the pool at scale (issue 9, small limits)', () => {
+  const runPool = (job: JobSpec, input: Uint8Array, options: Parameters<typeof mapReduceWork>[3] = {}) =>
+    app.services.dispatcher.run(mapReduceWork(job, input, 2, options), { placement: 'pool' });
+
+  test('the partition count grows with the input size, not only with the threads', () => {
+    assert.equal(partitionCount(1000, 2), 2);
+    assert.equal(partitionCount(256 * 1024 * 1024, 2), 512);
+    assert.equal(partitionCount(10_000, 2, 100), 50);
+  });
+
+  test('many partitions, tiny chunks: wordcount, index and sumbykey over 40 000 distinct words equal the references', async () => {
+    const text = distinctWords(40_000, 23) + distinctWords(5_000, 7);
+    const input = new TextEncoder().encode(text);
+    const options = { keysPerPartition: 300, chunkBytes: 8 * 1024 };
+    const count = await runPool({ kind: 'wordcount', top: 2000 }, input, options);
+    assert.deepEqual(count.value, { kind: 'wordcount', totalWords: 45_000, distinctWords: 40_000, top: naiveTop(text, 2000) });
+    assert.ok(count.tasks > 10, `${count.tasks} tasks`);
+    for (const job of [{ kind: 'index', maxWords: 3000, maxDocumentsPerWord: 3 }, { kind: 'sumbykey', maxKeys: 100 }] as JobSpec[]) {
+      const pooled = await runPool(job, input, options);
+      assert.deepEqual(pooled.value, runJobInline(job, input), job.kind);
+    }
+  });
+
+  test('a single long line is mapped in parallel chunks and gives the reference answer', async () => {
+    const text = distinctWords(60_000);
+    const input = new TextEncoder().encode(text);
+    const progress: ProgressUpdate[] = [];
+    const outcome = await app.services.dispatcher.run(mapReduceWork({ kind: 'wordcount', top: 100 }, input, 2, { chunkBytes: 16 * 1024 }), {
+      placement: 'pool',
+      progress: (update) => progress.push(update),
+    });
+    assert.deepEqual(outcome.value, { kind: 'wordcount', totalWords: 60_000, distinctWords: 60_000, top: naiveTop(text, 100) });
+    assert.ok(progress.find((u) => u.phase === 'map')!.total >= Math.floor(input.length / (16 * 1024)), JSON.stringify(progress[0]));
+    const index = await runPool({ kind: 'index', maxWords: 50, maxDocumentsPerWord: 2 }, input, { chunkBytes: 16 * 1024 });
+    assert.deepEqual(index.value, runJobInline({ kind: 'index', maxWords: 50, maxDocumentsPerWord: 2 }, input, { chunkBytes: 1 << 30 }));
+  });
+
+  test('a list longer than one render slice is streamed as the same JSON, on every route', async () => {
+    const text = distinctWords(30_000, 11);
+    const bodies: string[] = [];
+    for (const route of ['inline', 'pool']) {
+      const response = await postText('job=wordcount&top=20000', text).set('X-Crunch-Route', route).expect(200);
+      assert.deepEqual(JSON.parse(response.text), { job: 'wordcount', totalWords: 30_000, distinctWords: 30_000, top: naiveTop(text, 20_000) });
+      bodies.push(response.text);
+    }
+    assert.equal(bodies[1], bodies[0]);
+    const index = await postText('job=index&maxWords=20000&maxDocumentsPerWord=2', text).expect(200);
+    const { kind, ...expected } = runJobInline({ kind: 'index', maxWords: 20_000, maxDocumentsPerWord: 2 }, new TextEncoder().encode(text));
+    assert.equal(index.body.words.length, 20_000);
+    assert.deepEqual(index.body, { job: kind, ...expected });
+  });
+
+  test('a result too large to return is a client error from the pool, naming the limit', async () => {
+    const input = new TextEncoder().encode(`${'x'.repeat(MAX_RESULT_TEXT_BYTES + 1)}\n`);
+    await assert.rejects(runPool({ kind: 'grep', pattern: 'x', literal: true }, input), (error: unknown) => {
+      return error instanceof ComputeInputError && /MAX_RESULT_TEXT_BYTES/.test(error.message);
+    });
   });
 });
 

@@ -5,7 +5,7 @@ import { defaultConfig } from '../../src/config.js';
 import { operationNamed, operations } from '../../src/operations/registry.js';
 import type { PlanContext } from '../../src/operations/types.js';
 
-const context: PlanContext = { threads: 2, limits: defaultConfig().limits, loopDeadlineMs: 1_000, loopBudgetMicros: 10_000 };
+const context: PlanContext = { threads: 2, limits: defaultConfig().limits, loopDeadlineMs: 1_000 };
 
 test('every registry key is its operation\'s own name, and unknown names are not found', () => {
   for (const [key, operation] of Object.entries(operations)) assert.equal(operation.name, key);

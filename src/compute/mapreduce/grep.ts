@@ -3,22 +3,35 @@
  * split on `\n` with a trailing `\r` removed; matches are ordered by (document, line)
  * and the first maxMatches are returned with the total count.
  */
+import { ResultTooLargeError } from '../errors.js';
+import type { MapReduceJobDefinition } from './job-definition.js';
 import { compileLineMatcher } from './pattern-guard.js';
 import { bound } from './ranking.js';
 import { forEachLine, utf8Decoder } from './text.js';
-import { MAX_GREP_MATCHES, type Chunk, type GrepJob, type GrepMatch, type GrepPart, type GrepResult } from './types.js';
+import {
+  MAX_GREP_MATCHES,
+  MAX_RESULT_TEXT_BYTES,
+  type Chunk,
+  type GrepHit,
+  type GrepJob,
+  type GrepPart,
+  type GrepPartial,
+  type GrepResult,
+} from './types.js';
 
-export function mapGrep(job: GrepJob, chunk: Chunk, partitions: number): GrepPart[] {
+function mapGrep(job: GrepJob, chunk: Chunk, partitions: number): GrepPart[] {
   const matches = compileLineMatcher(job.pattern, job.literal ?? false, job.ignoreCase ?? false);
   const max = bound(job.maxMatches, MAX_GREP_MATCHES);
   const text = utf8Decoder.decode(chunk.bytes);
   if (chunk.firstLine === 0 && text.length > 0) throw new Error('grep needs chunks split with line numbers');
-  const found: GrepMatch[] = [];
+  const found: GrepHit[] = [];
   let matchCount = 0;
   forEachLine(text, chunk.firstLine, (line, lineNumber) => {
     if (!matches(line)) return;
     matchCount++;
-    if (found.length < max) found.push({ document: chunk.document, line: lineNumber, text: line });
+    if (found.length >= max) return;
+    const bytes = Buffer.byteLength(line, 'utf8');
+    found.push({ document: chunk.document, line: lineNumber, text: bytes > MAX_RESULT_TEXT_BYTES ? '' : line, bytes });
   });
   const parts: GrepPart[] = [];
   for (let p = 0; p < partitions; p++) parts.push({ kind: 'grep', matches: [], matchCount: 0 });
@@ -29,21 +42,39 @@ export function mapGrep(job: GrepJob, chunk: Chunk, partitions: number): GrepPar
   return parts;
 }
 
-function firstMatches(job: GrepJob, lists: readonly GrepMatch[][], matchCount: number): GrepResult {
+function firstMatches(job: GrepJob, lists: readonly GrepHit[][], matchCount: number): GrepPartial {
   const matches = lists.flat().sort((a, b) => a.document - b.document || a.line - b.line);
   const max = bound(job.maxMatches, MAX_GREP_MATCHES);
   if (matches.length > max) matches.length = max;
-  return { kind: 'grep', matches, matchCount, truncated: matchCount > matches.length };
+  return { kind: 'grep', matches, matchCount };
 }
 
-export function reduceGrep(job: GrepJob, parts: readonly GrepPart[]): GrepResult {
+function sumCounts(items: readonly { matchCount: number }[]): number {
   let count = 0;
-  for (const part of parts) count += part.matchCount;
-  return firstMatches(job, parts.map((part) => part.matches), count);
+  for (const item of items) count += item.matchCount;
+  return count;
 }
 
-export function mergeGrep(job: GrepJob, partials: readonly GrepResult[]): GrepResult {
-  let count = 0;
-  for (const partial of partials) count += partial.matchCount;
-  return firstMatches(job, partials.map((partial) => partial.matches), count);
+function* finishGrep(_job: GrepJob, partial: GrepPartial): Generator<void, GrepResult, undefined> {
+  let textBytes = 0;
+  for (const hit of partial.matches) textBytes += hit.bytes;
+  if (textBytes > MAX_RESULT_TEXT_BYTES) {
+    throw new ResultTooLargeError(
+      `the matching lines total more than ${MAX_RESULT_TEXT_BYTES} bytes of text (MAX_RESULT_TEXT_BYTES); ask for fewer maxMatches or a narrower pattern`,
+      MAX_RESULT_TEXT_BYTES,
+    );
+  }
+  const matches = partial.matches.map(({ document, line, text }) => ({ document, line, text }));
+  return { kind: 'grep', matches, matchCount: partial.matchCount, truncated: partial.matchCount > matches.length };
 }
+
+export const grepJob: MapReduceJobDefinition<GrepJob, GrepPart, GrepPartial, GrepResult> = {
+  kind: 'grep',
+  rate: 40,
+  needsLineNumbers: true,
+  cut: 'lines',
+  map: mapGrep,
+  reduce: (job, parts) => firstMatches(job, parts.map((part) => part.matches), sumCounts(parts)),
+  combine: (job, partials) => firstMatches(job, partials.map((partial) => partial.matches), sumCounts(partials)),
+  finish: finishGrep,
+};

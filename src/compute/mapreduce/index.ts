@@ -3,16 +3,34 @@
  * the typed errors the HTTP layer maps to 4xx responses.
  */
 export {
+  combinePartials,
   DEFAULT_CHUNK_BYTES,
   estimateMapReduceMicros,
+  finishInSlices,
   jobNeedsLineNumbers,
   mapChunk,
   mergePartials,
+  packForGroups,
   reducePartition,
+  reducePartitions,
   runJobInline,
+  splitOptionsFor,
   type InlineOptions,
 } from './engine.js';
+export { FINISH_SLICE, type MapReduceJobDefinition } from './job-definition.js';
+export { jobDefinitions } from './jobs.js';
 export { checkPattern, compileLineMatcher, MAX_PATTERN_LENGTH, MAX_REPEAT, PatternRefusedError, type PatternRefusal } from './pattern-guard.js';
-export { firstInvalidUtf8, isValidUtf8, splitInput, type SplitOptions } from './split.js';
+export {
+  chunkBounds,
+  chunksFromBounds,
+  CUT_SEARCH_BYTES,
+  firstInvalidUtf8,
+  isCutPoint,
+  isValidUtf8,
+  splitInput,
+  type ChunkBounds,
+  type CutRule,
+  type SplitOptions,
+} from './split.js';
 export { compareCodePoints, stableHash, WORD_PATTERN } from './text.js';
 export * from './types.js';

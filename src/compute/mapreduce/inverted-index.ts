@@ -4,23 +4,50 @@
  * Documents are the entries of the `documents` array (ids 0, 1, ...); for raw text each
  * line is a document whose id is its 1-based line number. Output is bounded: the first
  * maxWords words in code-point order, and per word its smallest maxDocumentsPerWord ids.
- * Map and reduce keep one id more than the bound so truncation can be reported exactly,
- * and each partition keeps only its first maxWords words (the global first maxWords are
- * among the union of those).
+ *
+ * Each chunk keeps only its own first maxWords words (the global first maxWords are among
+ * them: a chunk has no more words before a given one than the whole input has), as sorted
+ * runs, one per partition; reduce and combine are k-way merges that stop after maxWords
+ * words. So however many distinct words the input has, no step holds more than
+ * maxWords x (maxDocumentsPerWord + 1) ids per run. Ids keep one more than the bound so
+ * truncation is reported exactly.
  */
-import { bound } from './ranking.js';
-import { compareCodePoints, forEachLine, partitionOf, utf8Decoder, WORD_PATTERN } from './text.js';
+import { ResultTooLargeError } from '../errors.js';
+import { FINISH_SLICE, type MapReduceJobDefinition } from './job-definition.js';
+import { encodeScratch, hashBytes, partitionOfHash, RecordReader, RecordWriter } from './packed.js';
+import { bound, firstInCodePointOrder } from './ranking.js';
+import { mergeSortedRuns } from './sorted-runs.js';
+import { forEachLine, utf8Decoder, WORD_PATTERN } from './text.js';
 import {
   MAX_INDEX_DOCUMENTS,
   MAX_INDEX_WORDS,
+  MAX_RESULT_TEXT_BYTES,
   type Chunk,
   type IndexEntry,
   type IndexJob,
-  type IndexPart,
   type IndexResult,
+  type IndexRun,
 } from './types.js';
 
-export function mapIndex(job: IndexJob, chunk: Chunk, partitions: number): IndexPart[] {
+function writeIds(writer: RecordWriter, ids: readonly number[]): void {
+  writer.varint(ids.length);
+  let previous = 0;
+  for (const id of ids) {
+    writer.varint(id - previous);
+    previous = id;
+  }
+}
+
+function readIds(reader: RecordReader, into: number[]): void {
+  const n = reader.varint();
+  let id = 0;
+  for (let j = 0; j < n; j++) {
+    id += reader.varint();
+    into.push(id);
+  }
+}
+
+function mapIndex(job: IndexJob, chunk: Chunk, partitions: number): IndexRun[] {
   const fold = job.caseFold ?? true;
   const keep = bound(job.maxDocumentsPerWord, MAX_INDEX_DOCUMENTS) + 1;
   const maxWords = bound(job.maxWords, MAX_INDEX_WORDS);
@@ -40,69 +67,87 @@ export function mapIndex(job: IndexJob, chunk: Chunk, partitions: number): Index
   } else {
     addWords(text, chunk.document);
   }
-  const buckets: { words: string[]; documents: number[][] }[] = [];
-  for (let p = 0; p < partitions; p++) buckets.push({ words: [], documents: [] });
-  for (const [word, ids] of postings) {
-    const bucket = buckets[partitionOf(word, partitions)]!;
-    bucket.words.push(word);
-    bucket.documents.push(ids);
+  const { first: words, truncated } = firstInCodePointOrder([...postings.keys()], maxWords);
+  const writers = Array.from({ length: partitions }, () => new RecordWriter());
+  for (const word of words) {
+    const { bytes, length } = encodeScratch(word);
+    const writer = writers[partitionOfHash(hashBytes(bytes, 0, length), partitions)]!;
+    writer.key(bytes, 0, length);
+    writeIds(writer, postings.get(word)!);
+    writer.records++;
   }
-  return buckets.map(({ words, documents }) => {
-    const order = words.map((_, j) => j).sort((a, b) => compareCodePoints(words[a]!, words[b]!));
-    const truncated = order.length > maxWords;
-    if (truncated) order.length = maxWords;
-    return { kind: 'index', words: order.map((j) => words[j]!), documents: order.map((j) => documents[j]!), truncated };
-  });
+  return writers.map((writer) => ({ kind: 'index', records: writer.finish(), size: writer.records, truncated }));
 }
 
-/** Merges ascending unique id lists into one, keeping at most `keep` ids. */
-function unionIds(lists: readonly number[][], keep: number): number[] {
-  if (lists.length === 1) return lists[0]!.slice(0, keep);
-  const all = lists.flat().sort((a, b) => a - b);
-  const out: number[] = [];
-  for (const id of all) {
-    if (out.length === keep) break;
-    if (out[out.length - 1] !== id) out.push(id);
-  }
-  return out;
-}
-
-export function reduceIndex(job: IndexJob, parts: readonly IndexPart[]): IndexResult {
-  const maxIds = bound(job.maxDocumentsPerWord, MAX_INDEX_DOCUMENTS);
+/** Reduce and combine alike: the first maxWords words of all runs, their id lists united. */
+function mergeRuns(job: IndexJob, runs: readonly IndexRun[]): IndexRun {
+  const keep = bound(job.maxDocumentsPerWord, MAX_INDEX_DOCUMENTS) + 1;
   const maxWords = bound(job.maxWords, MAX_INDEX_WORDS);
-  const lists = new Map<string, number[][]>();
-  let truncated = false;
-  for (const part of parts) {
-    truncated ||= part.truncated;
-    for (let j = 0; j < part.words.length; j++) {
-      const word = part.words[j]!;
-      const found = lists.get(word);
-      if (found === undefined) lists.set(word, [part.documents[j]!]);
-      else found.push(part.documents[j]!);
+  let truncated = runs.some((run) => run.truncated);
+  const writer = new RecordWriter();
+  const ids: number[] = [];
+  mergeSortedRuns(
+    runs.map((run) => run.records),
+    (bytes, start, end, cursors) => {
+      if (writer.records === maxWords) {
+        truncated = true;
+        return false;
+      }
+      ids.length = 0;
+      for (const cursor of cursors) readIds(cursor.reader, ids);
+      if (cursors.length > 1) {
+        ids.sort((a, b) => a - b);
+        let unique = 0;
+        for (const id of ids) if (unique === 0 || ids[unique - 1] !== id) ids[unique++] = id;
+        ids.length = unique;
+      }
+      if (ids.length > keep) ids.length = keep;
+      writer.key(bytes, start, end);
+      writeIds(writer, ids);
+      writer.records++;
+      return true;
+    },
+  );
+  return { kind: 'index', records: writer.finish(), size: writer.records, truncated };
+}
+
+function* finishIndex(job: IndexJob, run: IndexRun): Generator<void, IndexResult, undefined> {
+  const maxIds = bound(job.maxDocumentsPerWord, MAX_INDEX_DOCUMENTS);
+  const reader = new RecordReader(run.records);
+  const words: IndexEntry[] = [];
+  let textBytes = 0;
+  let cells = 0;
+  while (!reader.done) {
+    const start = reader.key();
+    const end = reader.pos;
+    textBytes += end - start;
+    if (textBytes > MAX_RESULT_TEXT_BYTES) {
+      throw new ResultTooLargeError(
+        `the indexed words total more than ${MAX_RESULT_TEXT_BYTES} bytes of text (MAX_RESULT_TEXT_BYTES); ask for fewer maxWords`,
+        MAX_RESULT_TEXT_BYTES,
+      );
+    }
+    const documents: number[] = [];
+    readIds(reader, documents);
+    const documentsTruncated = documents.length > maxIds;
+    if (documentsTruncated) documents.length = maxIds;
+    words.push({ word: utf8Decoder.decode(run.records.subarray(start, end)), documents, documentsTruncated });
+    cells += documents.length + 1;
+    if (cells >= FINISH_SLICE) {
+      cells = 0;
+      yield;
     }
   }
-  const words = [...lists.keys()].sort(compareCodePoints);
-  if (words.length > maxWords) {
-    truncated = true;
-    words.length = maxWords;
-  }
-  const entries: IndexEntry[] = words.map((word) => {
-    const ids = unionIds(lists.get(word)!, maxIds + 1);
-    const documentsTruncated = ids.length > maxIds;
-    if (documentsTruncated) ids.length = maxIds;
-    return { word, documents: ids, documentsTruncated };
-  });
-  return { kind: 'index', words: entries, truncated };
+  return { kind: 'index', words, truncated: run.truncated };
 }
 
-/** Partials must come from disjoint partitions (one per partition). */
-export function mergeIndex(job: IndexJob, partials: readonly IndexResult[]): IndexResult {
-  const maxWords = bound(job.maxWords, MAX_INDEX_WORDS);
-  const entries = partials.flatMap((partial) => partial.words).sort((a, b) => compareCodePoints(a.word, b.word));
-  let truncated = partials.some((partial) => partial.truncated);
-  if (entries.length > maxWords) {
-    truncated = true;
-    entries.length = maxWords;
-  }
-  return { kind: 'index', words: entries, truncated };
-}
+export const indexJob: MapReduceJobDefinition<IndexJob, IndexRun, IndexRun, IndexResult> = {
+  kind: 'index',
+  rate: 15,
+  needsLineNumbers: true,
+  cut: 'words',
+  map: mapIndex,
+  reduce: mergeRuns,
+  combine: mergeRuns,
+  finish: finishIndex,
+};

@@ -3,11 +3,13 @@
  * own (`toLowerCase()`), so a letter may fold to more than one code point (U+0130 -> "i̇");
  * the folded string is the key.
  */
+import type { MapReduceJobDefinition } from './job-definition.js';
 import { byCountThenKey } from './ranking.js';
 import { decodeAt, isLetterCodePoint, partitionOf } from './text.js';
 import type { Chunk, LettersJob, LettersPart, LettersResult } from './types.js';
 
-export function mapLetters(job: LettersJob, chunk: Chunk, partitions: number): LettersPart[] {
+/** At most a few hundred thousand keys (every letter of Unicode): plain strings and Maps suffice. */
+function mapLetters(job: LettersJob, chunk: Chunk, partitions: number): LettersPart[] {
   const bytes = chunk.bytes;
   const ascii = new Float64Array(128);
   const other = new Map<number, number>();
@@ -51,7 +53,7 @@ function ranked(counts: Map<string, number>): LettersResult {
   return { kind: 'letters', totalLetters, letters: list.map(({ key, count }) => ({ letter: key, count })) };
 }
 
-export function reduceLetters(_job: LettersJob, parts: readonly LettersPart[]): LettersResult {
+function reduceLetters(_job: LettersJob, parts: readonly LettersPart[]): LettersResult {
   const counts = new Map<string, number>();
   for (const part of parts) {
     for (let j = 0; j < part.letters.length; j++) {
@@ -62,10 +64,23 @@ export function reduceLetters(_job: LettersJob, parts: readonly LettersPart[]): 
   return ranked(counts);
 }
 
-export function mergeLetters(_job: LettersJob, partials: readonly LettersResult[]): LettersResult {
+function combineLetters(_job: LettersJob, partials: readonly LettersResult[]): LettersResult {
   const counts = new Map<string, number>();
   for (const partial of partials) {
     for (const { letter, count } of partial.letters) counts.set(letter, (counts.get(letter) ?? 0) + count);
   }
   return ranked(counts);
 }
+
+export const lettersJob: MapReduceJobDefinition<LettersJob, LettersPart, LettersResult, LettersResult> = {
+  kind: 'letters',
+  rate: 60,
+  needsLineNumbers: false,
+  cut: 'characters',
+  map: mapLetters,
+  reduce: reduceLetters,
+  combine: combineLetters,
+  *finish(_job, partial) {
+    return partial;
+  },
+};

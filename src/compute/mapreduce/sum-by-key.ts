@@ -8,13 +8,30 @@
  * exact: a value is an integer scaled by a power of ten (BigInt), sums align scales, and
  * the result is printed canonically (no trailing fractional zeros, no "-0").
  *
+ * Each chunk keeps its own first maxKeys keys as sorted runs (one per partition); reduce
+ * and combine are k-way merges that stop after maxKeys keys (see inverted-index.ts for
+ * why that is exact), so no step holds more than maxKeys keys per run.
+ *
  * Blank lines are ignored. Malformed lines (a header line included) are counted and
  * skipped, and the first one is named by (document, line), so the caller may turn a
  * non-zero `skipped` into an error if it prefers.
  */
-import { bound } from './ranking.js';
-import { compareCodePoints, forEachLine, partitionOf, utf8Decoder } from './text.js';
-import { MAX_SUM_KEYS, type Chunk, type KeySum, type LineRef, type SumByKeyJob, type SumByKeyPart, type SumByKeyResult } from './types.js';
+import { ResultTooLargeError } from '../errors.js';
+import { FINISH_SLICE, type MapReduceJobDefinition } from './job-definition.js';
+import { encodeScratch, hashBytes, partitionOfHash, RecordReader, RecordWriter } from './packed.js';
+import { bound, firstInCodePointOrder } from './ranking.js';
+import { mergeSortedRuns } from './sorted-runs.js';
+import { forEachLine, utf8Decoder } from './text.js';
+import {
+  MAX_RESULT_TEXT_BYTES,
+  MAX_SUM_KEYS,
+  type Chunk,
+  type KeySum,
+  type LineRef,
+  type SumByKeyJob,
+  type SumByKeyResult,
+  type SumByKeyRun,
+} from './types.js';
 
 const VALUE = /^([+-]?)(\d*)(?:\.(\d*))?$/;
 /**
@@ -74,7 +91,7 @@ function earlier(a: LineRef | null, b: LineRef | null): LineRef | null {
   return a.document < b.document || (a.document === b.document && a.line <= b.line) ? a : b;
 }
 
-export function mapSumByKey(job: SumByKeyJob, chunk: Chunk, partitions: number): SumByKeyPart[] {
+function mapSumByKey(job: SumByKeyJob, chunk: Chunk, partitions: number): SumByKeyRun[] {
   const text = utf8Decoder.decode(chunk.bytes);
   if (chunk.firstLine === 0 && text.length > 0) throw new Error('sumbykey needs chunks split with line numbers');
   const sums = new Map<string, Sum>();
@@ -97,71 +114,103 @@ export function mapSumByKey(job: SumByKeyJob, chunk: Chunk, partitions: number):
     const units = m[1] === '-' ? -magnitude : magnitude;
     addTo(sums, key, units, fraction.length, 1);
   });
-  const maxKeys = bound(job.maxKeys, MAX_SUM_KEYS);
-  const buckets: string[][] = [];
-  for (let p = 0; p < partitions; p++) buckets.push([]);
-  for (const key of sums.keys()) buckets[partitionOf(key, partitions)]!.push(key);
-  return buckets.map((keys, p) => {
-    keys.sort(compareCodePoints);
-    const truncated = keys.length > maxKeys;
-    if (truncated) keys.length = maxKeys;
-    const first = p === 0;
-    return {
-      kind: 'sumbykey',
-      keys,
-      units: keys.map((key) => sums.get(key)!.units),
-      scales: keys.map((key) => sums.get(key)!.scale),
-      counts: keys.map((key) => sums.get(key)!.count),
-      truncated,
-      lines: first ? lines : 0,
-      skipped: first ? skipped : 0,
-      firstSkipped: first ? firstSkipped : null,
-    };
-  });
+  const { first: keys, truncated } = firstInCodePointOrder([...sums.keys()], bound(job.maxKeys, MAX_SUM_KEYS));
+  const writers = Array.from({ length: partitions }, () => new RecordWriter());
+  for (const key of keys) {
+    const sum = sums.get(key)!;
+    const { bytes, length } = encodeScratch(key);
+    const p = partitionOfHash(hashBytes(bytes, 0, length), partitions);
+    const writer = writers[p]!;
+    writer.key(bytes, 0, length);
+    writer.varint(sum.scale);
+    writer.varint(sum.count);
+    writer.bigint(sum.units);
+    writer.records++;
+  }
+  return writers.map((writer, p) => ({
+    kind: 'sumbykey',
+    records: writer.finish(),
+    size: writer.records,
+    truncated,
+    lines: p === 0 ? lines : 0,
+    skipped: p === 0 ? skipped : 0,
+    firstSkipped: p === 0 ? firstSkipped : null,
+  }));
 }
 
-export function reduceSumByKey(job: SumByKeyJob, parts: readonly SumByKeyPart[]): SumByKeyResult {
-  const sums = new Map<string, Sum>();
+/** Reduce and combine alike: the first maxKeys keys of all runs, their sums added exactly. */
+function mergeRuns(job: SumByKeyJob, runs: readonly SumByKeyRun[]): SumByKeyRun {
+  const maxKeys = bound(job.maxKeys, MAX_SUM_KEYS);
   let truncated = false;
   let lines = 0;
   let skipped = 0;
   let firstSkipped: LineRef | null = null;
-  for (const part of parts) {
-    truncated ||= part.truncated;
-    lines += part.lines;
-    skipped += part.skipped;
-    firstSkipped = earlier(firstSkipped, part.firstSkipped);
-    for (let j = 0; j < part.keys.length; j++) addTo(sums, part.keys[j]!, part.units[j]!, part.scales[j]!, part.counts[j]!);
+  for (const run of runs) {
+    truncated ||= run.truncated;
+    lines += run.lines;
+    skipped += run.skipped;
+    firstSkipped = earlier(firstSkipped, run.firstSkipped);
   }
-  const keys = [...sums.keys()].sort(compareCodePoints);
-  const maxKeys = bound(job.maxKeys, MAX_SUM_KEYS);
-  if (keys.length > maxKeys) {
-    truncated = true;
-    keys.length = maxKeys;
-  }
-  const out: KeySum[] = keys.map((key) => {
-    const sum = sums.get(key)!;
-    return { key, sum: formatScaled(sum.units, sum.scale), count: sum.count };
-  });
-  return { kind: 'sumbykey', keys: out, distinctKeysTruncated: truncated, lines, skipped, firstSkipped };
+  const writer = new RecordWriter();
+  mergeSortedRuns(
+    runs.map((run) => run.records),
+    (bytes, start, end, cursors) => {
+      if (writer.records === maxKeys) {
+        truncated = true;
+        return false;
+      }
+      let sum: Sum | undefined;
+      for (const cursor of cursors) {
+        const scale = cursor.reader.varint();
+        const count = cursor.reader.varint();
+        const value = cursor.reader.bigint();
+        if (sum === undefined) sum = { units: value, scale, count };
+        else {
+          addScaled(sum, value, scale);
+          sum.count += count;
+        }
+      }
+      writer.key(bytes, start, end);
+      writer.varint(sum!.scale);
+      writer.varint(sum!.count);
+      writer.bigint(sum!.units);
+      writer.records++;
+      return true;
+    },
+  );
+  return { kind: 'sumbykey', records: writer.finish(), size: writer.records, truncated, lines, skipped, firstSkipped };
 }
 
-/** Partials must come from disjoint partitions (one per partition). */
-export function mergeSumByKey(job: SumByKeyJob, partials: readonly SumByKeyResult[]): SumByKeyResult {
-  const keys = partials.flatMap((partial) => partial.keys).sort((a, b) => compareCodePoints(a.key, b.key));
-  let truncated = partials.some((partial) => partial.distinctKeysTruncated);
-  const maxKeys = bound(job.maxKeys, MAX_SUM_KEYS);
-  if (keys.length > maxKeys) {
-    truncated = true;
-    keys.length = maxKeys;
+function* finishSumByKey(_job: SumByKeyJob, run: SumByKeyRun): Generator<void, SumByKeyResult, undefined> {
+  const keys: KeySum[] = [];
+  let textBytes = 0;
+  const reader = new RecordReader(run.records);
+  while (!reader.done) {
+    const start = reader.key();
+    const end = reader.pos;
+    textBytes += end - start;
+    if (textBytes > MAX_RESULT_TEXT_BYTES) {
+      throw new ResultTooLargeError(
+        `the keys total more than ${MAX_RESULT_TEXT_BYTES} bytes of text (MAX_RESULT_TEXT_BYTES); ask for fewer maxKeys`,
+        MAX_RESULT_TEXT_BYTES,
+      );
+    }
+    const scale = reader.varint();
+    const count = reader.varint();
+    keys.push({ key: utf8Decoder.decode(run.records.subarray(start, end)), sum: formatScaled(reader.bigint(), scale), count });
+    if (keys.length % FINISH_SLICE === 0) yield;
   }
-  let lines = 0;
-  let skipped = 0;
-  let firstSkipped: LineRef | null = null;
-  for (const partial of partials) {
-    lines += partial.lines;
-    skipped += partial.skipped;
-    firstSkipped = earlier(firstSkipped, partial.firstSkipped);
-  }
+  const { truncated, lines, skipped, firstSkipped } = run;
   return { kind: 'sumbykey', keys, distinctKeysTruncated: truncated, lines, skipped, firstSkipped };
 }
+
+export const sumByKeyJob: MapReduceJobDefinition<SumByKeyJob, SumByKeyRun, SumByKeyRun, SumByKeyResult> = {
+  kind: 'sumbykey',
+  rate: 10,
+  needsLineNumbers: true,
+  cut: 'lines',
+  map: mapSumByKey,
+  reduce: mergeRuns,
+  combine: mergeRuns,
+  finish: finishSumByKey,
+};

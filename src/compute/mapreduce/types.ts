@@ -55,6 +55,11 @@ export const MAX_INDEX_WORDS = 100_000;
 export const MAX_INDEX_DOCUMENTS = 10_000;
 export const MAX_GREP_MATCHES = 10_000;
 export const MAX_SUM_KEYS = 100_000;
+/**
+ * Text bytes (words, keys, lines) one result may carry. Beyond it the answer is refused
+ * (ResultTooLargeError) rather than built: rendering it would hold the event loop and memory.
+ */
+export const MAX_RESULT_TEXT_BYTES = 32 * 1024 * 1024;
 
 /**
  * A run of whole lines of one document. `bytes` never starts or ends inside a line
@@ -73,12 +78,25 @@ export interface Chunk {
   firstLine: number;
 }
 
-// ---- map output: one entry per partition, keyed by a stable hash of the key ----
+// ---- map output (one Part per partition) and partials (one per partition, or combined) ----
+//
+// Where keys may number in the millions they travel as records (packed.ts): a key is its
+// varint UTF-8 length and its bytes, followed by the job's varint numbers.
 
 export interface WordCountPart {
   kind: 'wordcount';
-  words: string[];
-  counts: number[];
+  /** Records: key, count. Keys are unique within a part except where case folding merged two. */
+  records: Uint8Array;
+  size: number;
+}
+
+export interface WordCountPartial {
+  kind: 'wordcount';
+  totalWords: number;
+  distinctWords: number;
+  /** Records (key, count) of the partition's top words, most frequent first, ties by key. */
+  top: Uint8Array;
+  topSize: number;
 }
 
 export interface LettersPart {
@@ -87,13 +105,16 @@ export interface LettersPart {
   counts: number[];
 }
 
-export interface IndexPart {
+/**
+ * A sorted run of the index: records (key, id count, ids as ascending deltas from 0), keys in
+ * code-point order, at most maxWords of them, at most maxDocumentsPerWord + 1 ids each (the
+ * extra one flags truncation). A map part, a reduced partition and a combination alike.
+ */
+export interface IndexRun {
   kind: 'index';
-  /** Sorted in code-point order; at most maxWords of them. */
-  words: string[];
-  /** Per word: ascending unique ids, at most maxDocumentsPerWord + 1 (the extra one flags truncation). */
-  documents: number[][];
-  /** True when words were dropped here because the partition had more than maxWords. */
+  records: Uint8Array;
+  size: number;
+  /** True when words were dropped because more than maxWords existed. */
   truncated: boolean;
 }
 
@@ -104,10 +125,16 @@ export interface GrepMatch {
   text: string;
 }
 
+/** A match on its way to the result: lines too long to return travel without their text. */
+export interface GrepHit extends GrepMatch {
+  /** UTF-8 bytes of the line; `text` is '' when this exceeds MAX_RESULT_TEXT_BYTES. */
+  bytes: number;
+}
+
 export interface GrepPart {
   kind: 'grep';
   /** The first maxMatches matches in (document, line) order. */
-  matches: GrepMatch[];
+  matches: GrepHit[];
   matchCount: number;
 }
 
@@ -116,14 +143,16 @@ export interface LineRef {
   line: number;
 }
 
-export interface SumByKeyPart {
+/**
+ * A sorted run of sumbykey: records (key, scale, count, the exact sum scaled by 10^scale as a
+ * packed bigint) in code-point order, at most maxKeys. A map part, a reduced partition and a
+ * combination alike. (Bigints in arrays cost a structured clone each: millions of them held
+ * the event loop for a second on their way between threads.)
+ */
+export interface SumByKeyRun {
   kind: 'sumbykey';
-  /** Sorted in code-point order; at most maxKeys. */
-  keys: string[];
-  /** Per key: the exact sum scaled by 10^scale. */
-  units: bigint[];
-  scales: number[];
-  counts: number[];
+  records: Uint8Array;
+  size: number;
   truncated: boolean;
   /** Line statistics of the whole chunk are carried by its partition 0 only (zero elsewhere). */
   lines: number;
@@ -131,12 +160,21 @@ export interface SumByKeyPart {
   firstSkipped: LineRef | null;
 }
 
-export type PartitionOutput = WordCountPart | LettersPart | IndexPart | GrepPart | SumByKeyPart;
+export type PartitionOutput = WordCountPart | LettersPart | IndexRun | GrepPart | SumByKeyRun;
 
 export interface MapOutput {
   kind: JobKind;
-  /** partitions[p] holds the keys whose stableHash % partitions.length === p. */
+  /** partitions[p] holds the keys of partition p (see packed.ts, partitionOfHash). */
   partitions: PartitionOutput[];
+}
+
+/** What reduce returns for one partition (or combine for several): opaque to callers. */
+export type Partial = WordCountPartial | LettersResult | IndexRun | GrepPartial | SumByKeyRun;
+
+export interface GrepPartial {
+  kind: 'grep';
+  matches: GrepHit[];
+  matchCount: number;
 }
 
 // ---- results (a partial has the same shape as the result, cut to the job's bounds) ----
@@ -208,8 +246,6 @@ export interface SumByKeyResult {
 
 export type JobResult = WordCountResult | LettersResult | IndexResult | GrepResult | SumByKeyResult;
 
-/** Partials are results restricted to one partition; mergePartials combines them. */
-export type Partial = JobResult;
 
 /** The caller refuses bytes that are not UTF-8 before any kernel runs. */
 export class InvalidUtf8Error extends Error {

@@ -3,27 +3,42 @@
  *
  * - inline: `runJobInline`, everything at once on the event loop (small inputs);
  * - sliced: chunks of SLICE_BYTES mapped on the loop with a yield between slices;
- * - pool: split into chunks, map batches of chunks on every thread with at most two tasks
- *   per thread in flight (so a big input never floods the pool queue), then reduce one
- *   partition per task, then merge on the main thread. Chunks of an input in a
- *   SharedArrayBuffer (big uploads) are views of it, shared with the threads; other chunks
- *   are copies with their own ArrayBuffer, transferred to the thread, never cloned.
+ * - pool: split into chunks (a big upload in shared memory by a pool task), map batches of
+ *   chunks on every thread with at most two tasks per thread in flight (so a big input never
+ *   floods the pool queue), then reduce groups of partitions (two tasks per thread again),
+ *   then merge the groups' partials in one more task; the answer's objects are built from the
+ *   merged records on the loop in slices (finishInSlices). Otherwise the event loop only
+ *   copies bytes and keeps the books. Chunks of an input in a SharedArrayBuffer (big uploads)
+ *   are views of it, shared with the threads; other chunks are copies with their own
+ *   ArrayBuffer, transferred to the thread, never cloned. Map outputs are compact records
+ *   (see compute/mapreduce/packed.ts), one buffer per reduce group, transferred to their
+ *   reduce task when it is submitted, so the loop holds them only between the two phases.
+ *
+ * Memory is bounded in bytes by the partition count: it grows with the input so that one
+ * partition has at most MAX_KEYS_PER_PARTITION distinct keys (an upper bound from the input
+ * size), whatever the thread count.
  *
  * Progress: phase `map` counts chunks mapped, phase `reduce` counts partitions reduced.
  * The result does not depend on the route, the chunk size or the thread count.
  */
 import {
+  chunksFromBounds,
   estimateMapReduceMicros,
-  jobNeedsLineNumbers,
+  finishInSlices,
+  InvalidUtf8Error,
+  isValidUtf8,
   mapChunk,
   mergePartials,
   reducePartition,
   runJobInline,
   splitInput,
+  splitOptionsFor,
   type Chunk,
   type JobResult,
   type JobSpec,
   type MapOutput,
+  type Partial,
+  type PartitionOutput,
 } from '../../compute/mapreduce/index.js';
 import type { Progress, Work } from '../../dispatch/dispatcher.js';
 
@@ -41,6 +56,21 @@ export function inputBytes(input: MapReduceInput): number {
   let total = 0;
   for (const document of input) total += Buffer.byteLength(document, 'utf8');
   return total;
+}
+
+/**
+ * Distinct keys one partition may hold. The input bounds them: a word takes at least two
+ * bytes (a character and a separator), so `bytes / 2` distinct keys at most. Small enough
+ * that a partition's count table stays in cache (reducing 2^18-key partitions measured
+ * twice as fast as 2^21-key ones), and far below V8's 2^24 entries per Map.
+ */
+export const MAX_KEYS_PER_PARTITION = 1 << 18;
+const MAX_PARTITIONS = 1024;
+
+/** At least one partition per thread, and enough that none can exceed MAX_KEYS_PER_PARTITION keys. */
+export function partitionCount(bytes: number, threads: number, keysPerPartition = MAX_KEYS_PER_PARTITION): number {
+  const bySize = Math.ceil(Math.max(0, bytes) / 2 / Math.max(1, keysPerPartition));
+  return Math.min(MAX_PARTITIONS, Math.max(1, threads, bySize));
 }
 
 /** About eight chunks per thread, for balance, within [16 KiB, 4 MiB]. */
@@ -81,17 +111,19 @@ function transferables(chunks: readonly Chunk[]): ArrayBuffer[] {
 export interface MapReduceWorkOptions {
   /** The caller has checked that a byte input is UTF-8 (the route has, before building the work). */
   readonly validated?: boolean;
-  /**
-   * The event-loop budget (the larger of the inline and sliced ones). A grep is costed above
-   * it, so it always runs on the pool, where the deadline can stop it: the pattern guard leaves
-   * polynomial patterns such as `a*a*a*a*c` possible (one line of 80 characters takes seconds),
-   * and even a literal search can be slow (a 16 001-character `a…aba…a` in a megabyte of `a`
-   * took 4 s).
-   */
-  readonly loopBudgetMicros?: number;
+  /** Overrides MAX_KEYS_PER_PARTITION (tests force many partitions with a small one). */
+  readonly keysPerPartition?: number;
+  /** Overrides the pool chunk size (tests force many chunks). */
+  readonly chunkBytes?: number;
 }
 
-/** Whether a job may run far longer than its input size suggests (grep: the pattern decides). */
+/**
+ * Whether a job may run far longer than its input size suggests (grep: the pattern decides):
+ * such work always runs on the pool, where the deadline can stop it. The pattern guard leaves
+ * polynomial patterns such as `a*a*a*a*c` possible (one line of 80 characters takes seconds),
+ * and even a literal search can be slow (a 16 001-character `a…aba…a` in a megabyte of `a`
+ * took 4 s).
+ */
 function untrustedTime(job: JobSpec): boolean {
   return job.kind === 'grep';
 }
@@ -100,9 +132,9 @@ export function mapReduceWork(job: JobSpec, input: MapReduceInput, threads: numb
   const validated = options.validated ?? false;
   const poolOnly = untrustedTime(job);
   const bytes = inputBytes(input);
-  const lineNumbers = jobNeedsLineNumbers(job);
+  const splitOptions = splitOptionsFor(job);
   const sliceChunks =
-    bytes <= MAX_SLICED_BYTES && !poolOnly ? splitInput(input, SLICE_BYTES, { share: 'view', lineNumbers, validated }) : undefined;
+    bytes <= MAX_SLICED_BYTES && !poolOnly ? splitInput(input, SLICE_BYTES, { share: 'view', ...splitOptions, validated }) : undefined;
   let longestSlice = 0;
   for (const chunk of sliceChunks ?? []) longestSlice = Math.max(longestSlice, chunk.bytes.length);
   const documents = input instanceof Uint8Array ? 1 : input.length;
@@ -110,10 +142,8 @@ export function mapReduceWork(job: JobSpec, input: MapReduceInput, threads: numb
   return {
     operation: `mapreduce.${job.kind}`,
     // A small fixed cost per document covers its chunk bookkeeping.
-    costMicros: Math.max(
-      estimateMapReduceMicros(job, bytes) + documents * 0.2,
-      poolOnly ? (options.loopBudgetMicros ?? Number.MAX_SAFE_INTEGER - 1) + 1 : 0,
-    ),
+    costMicros: estimateMapReduceMicros(job, bytes) + documents * 0.2,
+    poolOnly,
     ...(sliceChunks === undefined ? {} : { sliceMicros: estimateMapReduceMicros(job, Math.max(SLICE_BYTES, longestSlice)) }),
     describe: `${job.kind} over ${bytes} bytes`,
     inline: () => runJobInline(job, input),
@@ -139,8 +169,21 @@ export function mapReduceWork(job: JobSpec, input: MapReduceInput, threads: numb
             return mergePartials(job, [partial]);
           },
         }),
-    pool: (run, _signal, progress) => runOnPool(job, input, bytes, threads, validated, run, progress),
+    pool: (run, signal, progress) => {
+      const plan: PoolPlan = {
+        threads: Math.max(1, threads),
+        chunkBytes: options.chunkBytes ?? poolChunkBytes(bytes, threads),
+        partitions: partitionCount(bytes, threads, options.keysPerPartition),
+      };
+      return runOnPool(job, input, plan, validated, run, signal, progress);
+    },
   };
+}
+
+interface PoolPlan {
+  readonly threads: number;
+  readonly chunkBytes: number;
+  readonly partitions: number;
 }
 
 type Runner = Parameters<Work<JobResult>['pool']>[0];
@@ -148,55 +191,101 @@ type Runner = Parameters<Work<JobResult>['pool']>[0];
 async function runOnPool(
   job: JobSpec,
   input: MapReduceInput,
-  bytes: number,
-  threads: number,
+  plan: PoolPlan,
   validated: boolean,
   run: Runner,
+  signal: AbortSignal,
   progress: Progress,
 ): Promise<JobResult> {
-  const chunkBytes = poolChunkBytes(bytes, threads);
-  // Split here, not up front: the chunks' own buffers are transferred away by this run.
-  const chunks = splitInput(input, chunkBytes, { lineNumbers: jobNeedsLineNumbers(job), validated });
-  return mapAndReduce(job, groupChunks(chunks, chunkBytes), chunks.length, threads, run, progress);
+  // Split here, not up front: the chunks' own buffers are transferred away by this run. A big
+  // upload in shared memory is split by a pool thread (a linear pass, line counting included).
+  const splitOptions = splitOptionsFor(job);
+  const shared = input instanceof Uint8Array && input.buffer instanceof SharedArrayBuffer;
+  if (shared && !validated && !isValidUtf8(input)) throw new InvalidUtf8Error('input is not valid UTF-8');
+  const chunks = shared
+    ? chunksFromBounds(input, await run('mapReduceSplit', { bytes: input, chunkBytes: plan.chunkBytes, ...splitOptions }))
+    : splitInput(input, plan.chunkBytes, { ...splitOptions, validated });
+  return mapAndReduce(job, groupChunks(chunks, plan.chunkBytes), chunks.length, plan, run, signal, progress);
+}
+
+/** Runs `task(i)` for i in [0, count) with at most `lanes` in flight. */
+async function inLanes(count: number, lanes: number, task: (index: number) => Promise<void>): Promise<void> {
+  let next = 0;
+  await Promise.all(
+    Array.from({ length: Math.min(count, lanes) }, async () => {
+      for (let index = next++; index < count; index = next++) await task(index);
+    }),
+  );
+}
+
+/** The byte buffers under fields of `items` (partials' records), each once, to transfer with them. */
+function ownBuffers(items: readonly object[]): ArrayBuffer[] {
+  const buffers = new Set<ArrayBuffer>();
+  for (const item of items) {
+    for (const value of Object.values(item)) {
+      if (value instanceof Uint8Array && value.buffer instanceof ArrayBuffer && value.buffer.byteLength > 0) buffers.add(value.buffer);
+    }
+  }
+  return [...buffers];
 }
 
 /**
  * Map lanes (two per thread, so a big input never floods the pool queue) take batches until
- * none is left; then one reduce task per partition; then the merge, here.
+ * none is left; then reduce lanes take groups of partitions; then one task merges.
  */
 async function mapAndReduce(
   job: JobSpec,
   batches: readonly Chunk[][],
   chunkCount: number,
-  threads: number,
+  plan: PoolPlan,
   run: Runner,
+  signal: AbortSignal,
   progress: Progress,
 ): Promise<JobResult> {
-  const partitions = Math.max(1, threads);
-  const outputs: MapOutput[][] = [];
-  let next = 0;
+  const { partitions, threads } = plan;
+  const lanes = threads * 2;
+  // byPartition[p] collects partition p of every map output; the outputs themselves are dropped.
+  const byPartition: PartitionOutput[][] = Array.from({ length: partitions }, () => []);
+  const groupCount = Math.min(partitions, lanes);
+  const perGroup = Math.ceil(partitions / groupCount);
+  const groups = Math.ceil(partitions / perGroup);
+  const groupBuffers: ArrayBuffer[][] = Array.from({ length: groups }, () => []);
   let mapped = 0;
   progress({ phase: 'map', done: 0, total: chunkCount });
-  await Promise.all(
-    Array.from({ length: Math.max(1, threads) * 2 }, async () => {
-      for (let batch = batches[next++]; batch !== undefined; batch = batches[next++]) {
-        // Completion order is fine: every reduce is independent of the order of its parts.
-        outputs.push(await run('mapReduceMap', { job, chunks: batch, partitions }, { transferList: transferables(batch) }));
-        mapped += batch.length;
-        progress({ phase: 'map', done: mapped, total: chunkCount });
+  await inLanes(batches.length, lanes, async (index) => {
+    const batch = batches[index]!;
+    const input = { job, chunks: batch, partitions, partitionsPerGroup: perGroup };
+    const outputs: MapOutput[] = await run('mapReduceMap', input, { transferList: transferables(batch) });
+    // Completion order is fine: every reduce is independent of the order of its parts.
+    for (const output of outputs) {
+      output.partitions.forEach((part, p) => byPartition[p]!.push(part));
+      // packForGroups gave each group of this output one buffer: noted now, transferred with the group.
+      for (let g = 0; g < groups; g++) {
+        const holder = output.partitions.slice(g * perGroup, (g + 1) * perGroup).find((part) => 'records' in part && part.records.length > 0);
+        if (holder !== undefined && 'records' in holder && holder.records.buffer instanceof ArrayBuffer) groupBuffers[g]!.push(holder.records.buffer);
       }
-    }),
-  );
-  const flat = outputs.flat();
+    }
+    mapped += batch.length;
+    progress({ phase: 'map', done: mapped, total: chunkCount });
+  });
+
+  const partials: Partial[] = new Array<Partial>(groups);
   let reduced = 0;
   progress({ phase: 'reduce', done: 0, total: partitions });
-  const partials = await Promise.all(
-    Array.from({ length: partitions }, async (_, p) => {
-      const partial = await run('mapReduceReduce', { job, parts: flat.map((output) => output.partitions[p]!) });
-      reduced += 1;
-      progress({ phase: 'reduce', done: reduced, total: partitions });
-      return partial;
-    }),
-  );
-  return mergePartials(job, partials);
+  await inLanes(groups, lanes, async (g) => {
+    const parts = byPartition.slice(g * perGroup, (g + 1) * perGroup);
+    // Handed over (transferred) now: the loop keeps no copy of what this task reduces.
+    for (let p = g * perGroup; p < Math.min(partitions, (g + 1) * perGroup); p++) byPartition[p] = [];
+    const transferList = groupBuffers[g]!;
+    groupBuffers[g] = [];
+    partials[g] = await run('mapReduceReduce', { job, parts }, { transferList });
+    reduced += parts.length;
+    progress({ phase: 'reduce', done: reduced, total: partitions });
+  });
+  const combined = await run('mapReduceMerge', { job, partials }, { transferList: ownBuffers(partials) });
+  // The answer's objects (up to 10^6 ids) are built here, a slice at a time between other requests.
+  return finishInSlices(job, combined, async () => {
+    await new Promise<void>((resolve) => setImmediate(resolve));
+    signal.throwIfAborted();
+  });
 }

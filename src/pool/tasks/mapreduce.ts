@@ -1,31 +1,53 @@
 /**
- * Pool tasks for MapReduce: map a batch of chunks, reduce one partition. Thin adapters;
- * a refused grep pattern (normally caught on the main thread first) stays a client error.
+ * Pool tasks for MapReduce: find the chunks of a big shared upload, map a batch of chunks, reduce a group of partitions into one
+ * partial, merge the partials into the result. Thin adapters over the engine; a refused
+ * grep pattern (normally caught on the main thread first) stays a client error.
  */
 import { ComputeInputError } from '../../compute/errors.js';
 import {
+  chunkBounds,
+  combinePartials,
   mapChunk,
+  packForGroups,
   PatternRefusedError,
-  reducePartition,
+  reducePartitions,
   type Chunk,
-  type JobResult,
+  type ChunkBounds,
+  type CutRule,
   type JobSpec,
   type MapOutput,
+  type Partial,
   type PartitionOutput,
 } from '../../compute/mapreduce/index.js';
 import { scanWordsWasm } from '../../compute/mapreduce/word-scan-wasm.js';
+
+export interface MapReduceSplitInput {
+  /** A view of shared memory (posting it copies nothing). */
+  readonly bytes: Uint8Array;
+  readonly chunkBytes: number;
+  readonly lineNumbers: boolean;
+  readonly cut: CutRule;
+}
 
 export interface MapReduceMapInput {
   readonly job: JobSpec;
   /** Several small chunks travel in one task so tiny documents do not cost a message each. */
   readonly chunks: readonly Chunk[];
   readonly partitions: number;
+  /** Partitions reduced together: their records come back in one buffer (see packForGroups). */
+  readonly partitionsPerGroup?: number;
 }
 
 export interface MapReduceReduceInput {
   readonly job: JobSpec;
-  /** `outputs[i].partitions[p]` of every map output i, for one partition p. */
-  readonly parts: readonly PartitionOutput[];
+  /** For each partition p of the group: `outputs[i].partitions[p]` of every map output i. */
+  readonly parts: (readonly PartitionOutput[] | undefined)[];
+}
+
+export interface MapReduceMergeInput {
+  readonly job: JobSpec;
+  /** One partial per reduce group (disjoint keys). */
+  readonly partials: readonly Partial[];
 }
 
 function asInputError(error: unknown): unknown {
@@ -52,14 +74,25 @@ try {
   // word-count tasks will report it when they run.
 }
 
+/** Chunk boundaries (and line numbers) off the event loop: a linear pass over the whole upload. */
+export function mapReduceSplit(input: MapReduceSplitInput): ChunkBounds {
+  return chunkBounds(input.bytes, input.chunkBytes, input.lineNumbers, input.cut);
+}
+
 export function mapReduceMap(input: MapReduceMapInput): MapOutput[] {
   try {
-    return input.chunks.map((chunk) => mapChunk(input.job, chunk, input.partitions));
+    const perGroup = input.partitionsPerGroup ?? input.partitions;
+    return input.chunks.map((chunk) => packForGroups(mapChunk(input.job, chunk, input.partitions), perGroup));
   } catch (error) {
     throw asInputError(error);
   }
 }
 
-export function mapReduceReduce(input: MapReduceReduceInput): JobResult {
-  return reducePartition(input.job, input.parts);
+export function mapReduceReduce(input: MapReduceReduceInput): Partial {
+  return reducePartitions(input.job, input.parts);
+}
+
+/** The partials combined, still compact: the event loop decodes the answer from it in slices. */
+export function mapReduceMerge(input: MapReduceMergeInput): Partial {
+  return combinePartials(input.job, input.partials);
 }
