@@ -10,6 +10,8 @@ export interface AppEnv {
   Variables: {
     requestId: string;
     log: Logger;
+    /** Who is calling: the tenant of the API key, or '' when no keys are configured (src/http/auth.ts). */
+    tenant: string;
     /** Request-body bytes this request holds (src/http/upload.ts); credited when it ends. */
     bodyCharge: BodyCharge | undefined;
     /** The request body as read by src/http/upload.ts (it identifies the request for Idempotency-Key). */

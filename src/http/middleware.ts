@@ -16,6 +16,7 @@ export function requestContext(logger: Logger): MiddlewareHandler<AppEnv> {
     const given = c.req.header('x-request-id');
     const requestId = given !== undefined && requestIdPattern.test(given) ? given : randomUUID();
     c.set('requestId', requestId);
+    c.set('tenant', '');
     // The base logger, not a child per request: records name their request id themselves,
     // and a child logger per request costs more than a cheap request's whole computation.
     c.set('log', logger);

@@ -7,6 +7,9 @@ import { z } from '@hono/zod-openapi';
 import type { FieldError } from '../inputs/errors.js';
 
 export const problemTypes = {
+  'unauthorized': { status: 401, title: 'Unauthorized' },
+  'rate-limited': { status: 429, title: 'Rate limit exceeded' },
+  'quota-exceeded': { status: 429, title: 'Tenant quota exceeded' },
   'not-found': { status: 404, title: 'Not found' },
   'method-not-allowed': { status: 405, title: 'Method not allowed' },
   'malformed-json': { status: 400, title: 'Malformed JSON' },
