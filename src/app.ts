@@ -15,6 +15,7 @@ import { registerDocsRoutes } from './features/system/docs-routes.js';
 import { registerHealthRoutes } from './features/system/health-routes.js';
 import { registerPoolRoutes } from './features/system/pool-routes.js';
 import { registerUiRoutes } from './features/ui/ui-routes.js';
+import { authenticate } from './http/auth.js';
 import { corsPolicy } from './http/cors.js';
 import type { AppEnv, AppHono } from './http/env.js';
 import { handleError } from './http/errors.js';
@@ -22,6 +23,7 @@ import { notFound } from './http/not-found.js';
 import { openApiDocument } from './http/openapi.js';
 import { accessLog, limitDeclaredBody, refuseWhileShuttingDown, requestContext } from './http/middleware.js';
 import { validationProblem } from './http/problems.js';
+import { limitRate } from './http/rate-limit.js';
 import { creditRequestBodies } from './http/upload.js';
 import { zodFieldErrors } from './inputs/zod-issues.js';
 import type { Services } from './services.js';
@@ -38,6 +40,8 @@ export function createApp(services: Services): AppHono {
   app.use(accessLog((method, route, status, seconds) => services.metrics.observeRequest(method, route, status, seconds)));
   // Before anything that can refuse a request, so that refusals are readable cross-origin too.
   if (config.corsOrigins === '*' || config.corsOrigins.length > 0) app.use(corsPolicy(config.corsOrigins));
+  app.use(authenticate(config.tenants));
+  if (services.rateLimiter !== undefined) app.use(limitRate(services.rateLimiter));
   app.use(refuseWhileShuttingDown(lifecycle));
   app.use(limitDeclaredBody(config.limits));
   app.use(creditRequestBodies());

@@ -7,6 +7,7 @@ import { readFileSync } from 'node:fs';
 import { availableParallelism } from 'node:os';
 import { z } from 'zod';
 import type { SandboxLimits } from './sandbox/types.js';
+import { type ApiKey, parseApiKeys } from './tenants/keys.js';
 
 const integer = (min: number, max: number) => z.coerce.number().int().min(min).max(max);
 const MiB = 1024 * 1024;
@@ -79,6 +80,15 @@ const environmentSchema = z.object({
   JOB_RESULT_MAX_BYTES: integer(1_024, 2 ** 40).default(64 * MiB),
   RESPONSES_MAX_BYTES: integer(1_024, 2 ** 40).default(128 * MiB),
   CORS_ORIGINS: corsOrigins,
+  API_KEYS: z.string().optional(),
+  API_KEYS_FILE: z.string().min(1).optional(),
+  METRICS_OPEN: z.enum(['true', 'false']).default('false'),
+  RATE_LIMIT_PER_MINUTE: integer(0, 10_000_000).default(0),
+  RATE_LIMIT_BURST: integer(1, 10_000_000).optional(),
+  TENANT_MAX_BACKLOG_MS: integer(0, 3_600_000).optional(),
+  TENANT_MAX_QUEUED_TASKS: integer(1, 10_000_000).default(10_000),
+  TENANT_MAX_ACTIVE_JOBS: integer(1, 1_000_000).optional(),
+  POOL_FAIR_SHARE: z.enum(['true', 'false']).default('true'),
   REDIS_URL: z
     .string()
     .regex(/^rediss?:\/\/\S+$/, 'must be a redis:// or rediss:// URL, e.g. redis://127.0.0.1:6379')
@@ -164,6 +174,26 @@ export interface Config {
   readonly corsOrigins: '*' | readonly string[];
   /** Bounds of every run of user functions (src/sandbox). */
   readonly sandbox: SandboxLimits;
+  readonly tenants: TenantConfig;
+}
+
+export interface TenantConfig {
+  /** The API keys; none: the API is open (the embedded default) and every caller is the tenant ''. */
+  readonly keys: readonly ApiKey[];
+  /** /metrics without a key even when keys are configured (for a scraper that cannot send one). */
+  readonly metricsOpen: boolean;
+  /** Requests per minute per tenant (token bucket); 0: no limit. */
+  readonly ratePerMinute: number;
+  /** The bucket's size: how many requests a tenant may send at once after being quiet. */
+  readonly rateBurst: number;
+  /** Estimated milliseconds of admitted synchronous work per thread one tenant may hold (429 beyond); none: the whole budget. */
+  readonly maxBacklogMs: number | undefined;
+  /** Pool tasks one tenant may have waiting for a thread (429 beyond). */
+  readonly maxQueuedTasks: number;
+  /** Jobs queued or running per tenant (429 beyond). */
+  readonly maxActiveJobs: number;
+  /** Tenants take turns on the pool (false: one first-come first-served queue, for comparison). */
+  readonly fairShare: boolean;
 }
 
 export interface DistributedConfig {
@@ -237,6 +267,7 @@ export function loadConfig(environment: Record<string, string | undefined> = pro
     );
   }
   const connections = connectionLimits(env);
+  const tenants = tenantConfig(env);
   return {
     port: env.PORT,
     host: env.HOST,
@@ -293,6 +324,7 @@ export function loadConfig(environment: Record<string, string | undefined> = pro
       maxRetained: env.JOB_MAX_RETAINED,
     },
     corsOrigins: env.CORS_ORIGINS,
+    tenants,
     sandbox: {
       memoryMb: env.SANDBOX_MEMORY_MB,
       processMemoryMb: env.SANDBOX_PROCESS_MEMORY_MB,
@@ -347,6 +379,43 @@ function connectionLimits(env: z.infer<typeof environmentSchema>): ConnectionLim
     headersTimeoutMs: Math.min(env.HEADERS_TIMEOUT_MS, env.REQUEST_TIMEOUT_MS),
     requestTimeoutMs: env.REQUEST_TIMEOUT_MS,
     keepAliveTimeoutMs: env.KEEP_ALIVE_TIMEOUT_MS,
+  };
+}
+
+/** API keys from API_KEYS (comma-separated) and API_KEYS_FILE (one per line), and the per-tenant limits. */
+function tenantConfig(env: z.infer<typeof environmentSchema>): TenantConfig {
+  const problems: string[] = [];
+  const entries: Array<{ entry: string; where: string }> = [];
+  (env.API_KEYS ?? '').split(',').forEach((entry, index) => entries.push({ entry, where: `API_KEYS entry ${index + 1}` }));
+  if (env.API_KEYS_FILE !== undefined) {
+    let text = '';
+    try {
+      text = readFileSync(env.API_KEYS_FILE, 'utf8');
+    } catch (error) {
+      problems.push(`API_KEYS_FILE: cannot read ${env.API_KEYS_FILE} (${(error as NodeJS.ErrnoException).code ?? String(error)})`);
+    }
+    text.split('\n').forEach((entry, index) => entries.push({ entry, where: `API_KEYS_FILE line ${index + 1}` }));
+  }
+  const parsed = parseApiKeys(
+    entries.map(({ entry }) => entry),
+    (index) => entries[index]?.where ?? 'API_KEYS',
+  );
+  problems.push(...parsed.problems);
+  if (problems.length > 0) throw new ConfigError(`invalid configuration:\n${problems.map((problem) => `  ${problem}`).join('\n')}`);
+  const ratePerMinute = env.RATE_LIMIT_PER_MINUTE;
+  // With one tenant (no keys) its share is everything; with several, half by default, so one
+  // tenant's flood meets its own limit before it fills the pool or the queue for the others.
+  const shared = parsed.keys.length > 0;
+  return {
+    keys: parsed.keys,
+    metricsOpen: env.METRICS_OPEN === 'true',
+    ratePerMinute,
+    rateBurst: env.RATE_LIMIT_BURST ?? Math.max(1, ratePerMinute),
+    maxBacklogMs: env.TENANT_MAX_BACKLOG_MS ?? (shared ? Math.ceil(env.POOL_MAX_BACKLOG_MS / 2) : undefined),
+    maxQueuedTasks: env.TENANT_MAX_QUEUED_TASKS,
+    maxActiveJobs:
+      env.TENANT_MAX_ACTIVE_JOBS ?? (shared ? Math.max(1, Math.ceil(env.JOB_MAX_QUEUED / 2)) : Number.MAX_SAFE_INTEGER),
+    fairShare: env.POOL_FAIR_SHARE === 'true',
   };
 }
 

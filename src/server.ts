@@ -33,6 +33,12 @@ async function main(): Promise<void> {
   const { server } = createHttpServer(app.fetch, { limits: config.connections, registry: services.metrics.registry, logger });
   server.listen(config.port, config.host, () => {
     const info = server.address() as AddressInfo;
+    if (config.tenants.keys.length === 0 && !isLoopback(info.address)) {
+      logger.warn(
+        { host: info.address },
+        'no API keys are configured and the server is reachable beyond this machine: anyone who can reach it can run, see and cancel every job. Set API_KEYS or API_KEYS_FILE.',
+      );
+    }
     logger.info({ port: info.port, host: info.address, threads: config.pool.threads, connections: config.connections }, 'listening');
   });
 
@@ -71,6 +77,10 @@ async function main(): Promise<void> {
   };
   process.on('SIGTERM', shutdown);
   process.on('SIGINT', shutdown);
+}
+
+function isLoopback(address: string): boolean {
+  return address === '::1' || address.startsWith('127.') || address === 'localhost' || address === '::ffff:127.0.0.1';
 }
 
 void main();

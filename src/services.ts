@@ -16,8 +16,9 @@ import { jobExecutor } from './jobs/execute.js';
 import { JobRunner } from './jobs/runner.js';
 import type { JobService } from './jobs/types.js';
 import { createMetrics, type Metrics } from './metrics.js';
+import { MemoryRateLimiter, type RateLimiter, RedisRateLimiter } from './tenants/rate-limit.js';
 import type { PlanContext } from './operations/types.js';
-import { WorkerPool, defaultLane } from './pool/pool.js';
+import { WorkerPool, laneFor } from './pool/pool.js';
 import { PoolSampler } from './pool/pool-sampler.js';
 
 export interface Lifecycle {
@@ -33,6 +34,8 @@ export interface Services {
   readonly planContext: PlanContext;
   readonly metrics: Metrics;
   readonly budgets: Budgets;
+  /** Per-tenant request rate, when RATE_LIMIT_PER_MINUTE is set. */
+  readonly rateLimiter: RateLimiter | undefined;
   readonly jobs: JobService;
   /** Resolves once the services can serve (in the distributed mode: Redis answered and passed its checks). */
   readonly ready: Promise<void>;
@@ -40,9 +43,6 @@ export interface Services {
   /** Drops external connections (Redis), last. */
   readonly disconnect: () => void;
 }
-
-/** The lane job tasks wait in: apart from synchronous ones, so the two take turns on the threads. */
-export const jobLane = `${defaultLane}#jobs`;
 
 export function createServices(config: Config, options: { logger?: Logger } = {}): Services {
   const logger = options.logger ?? pino({ level: config.logLevel, base: { service: 'crunch' } });
@@ -53,13 +53,18 @@ export function createServices(config: Config, options: { logger?: Logger } = {}
     responses: new ByteBudget('responses', config.memory.responses),
   };
   const pool = new WorkerPool({ threads: config.pool.threads, maxQueuedTasks: config.pool.maxQueuedTasks });
-  const admission = new Admission({ threads: config.pool.threads, maxBacklogMs: config.pool.maxBacklogMs });
+  const admission = new Admission({
+    threads: config.pool.threads,
+    maxBacklogMs: config.pool.maxBacklogMs,
+    ...(config.tenants.maxBacklogMs === undefined ? {} : { maxTenantBacklogMs: config.tenants.maxBacklogMs }),
+  });
   const dispatcher = new Dispatcher({
     pool,
     admission,
     inlineBudgetMicros: config.dispatch.inlineBudgetMicros,
     slicedBudgetMicros: config.dispatch.slicedBudgetMicros,
     deadlineMs: config.requestTimeoutMs,
+    maxQueuedTasksPerLane: config.tenants.maxQueuedTasks,
   });
   const planContext: PlanContext = {
     threads: config.pool.threads,
@@ -73,16 +78,19 @@ export function createServices(config: Config, options: { logger?: Logger } = {}
     planContext: () => planContext,
     dispatcherFor: () => dispatcher,
     timeoutMs: config.jobs.timeoutMs,
-    lane: jobLane,
+    laneFor: (job) => laneFor(job.tenant, 'jobs', config.tenants.fairShare),
     checkInputs: false,
   });
   let jobs: JobService;
   let ready: Promise<void> = Promise.resolve();
   let disconnect = (): void => undefined;
+  const { ratePerMinute, rateBurst } = config.tenants;
+  let rateLimiter: RateLimiter | undefined = ratePerMinute > 0 ? new MemoryRateLimiter(ratePerMinute, rateBurst) : undefined;
   if (config.distributed === undefined) {
     jobs = new JobRunner(new MemoryJobStore({ maxFinished: config.jobs.maxRetained, results: budgets.jobResults }), {
       inputs: budgets.jobInputs,
       maxResultBytes: config.memory.jobResult,
+      maxActiveJobsPerTenant: config.tenants.maxActiveJobs,
       concurrency: config.jobs.concurrency,
       maxQueued: config.jobs.maxQueued,
       ttlSeconds: config.jobs.ttlSeconds,
@@ -93,7 +101,10 @@ export function createServices(config: Config, options: { logger?: Logger } = {}
     // An API replica: synchronous work on its own pool as always, jobs on the workers.
     const redis = commandConnection(config.distributed, 'api');
     redis.on('error', (error: Error) => logger.warn({ err: error.message }, 'redis connection error'));
-    jobs = new DistributedJobs(new DistributedState(redis, config.distributed, config));
+    const state = new DistributedState(redis, config.distributed, config);
+    jobs = new DistributedJobs(state);
+    // Every replica draws from the same buckets.
+    if (ratePerMinute > 0) rateLimiter = new RedisRateLimiter(redis, state.keys.rateBucket, ratePerMinute, rateBurst);
     ready = whenReady(redis).then(() => checkRedis(redis)).then(() => undefined);
     disconnect = () => redis.disconnect();
   }
@@ -108,6 +119,7 @@ export function createServices(config: Config, options: { logger?: Logger } = {}
     planContext,
     metrics,
     budgets,
+    rateLimiter,
     jobs,
     ready,
     lifecycle: { shuttingDown: false },

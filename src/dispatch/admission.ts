@@ -14,12 +14,17 @@
  * Jobs are not counted here: their concurrency is bounded by the job runner, and their
  * tasks take turns with synchronous ones in the pool's queue.
  */
-import { OverloadedError } from './errors.js';
+import { OverloadedError, QuotaExceededError } from './errors.js';
 
 export interface AdmissionOptions {
   readonly threads: number;
   /** Estimated milliseconds of admitted work per thread beyond which requests are refused. */
   readonly maxBacklogMs: number;
+  /**
+   * Estimated milliseconds per thread one tenant may hold: lower than the whole budget, so a
+   * flood from one tenant meets its own limit (429) before it fills the pool for everyone.
+   */
+  readonly maxTenantBacklogMs?: number;
 }
 
 /** Held by an admitted request until it settles. */
@@ -30,12 +35,22 @@ export interface AdmissionTicket {
 export class Admission {
   readonly #threads: number;
   readonly #maxBacklogMicros: number;
+  readonly #maxTenantBacklogMicros: number;
   #backlogMicros = 0;
   #admitted = 0;
+  /** Backlog and admitted count per tenant; a tenant with nothing admitted has no entry. */
+  readonly #tenants = new Map<string, { backlogMicros: number; admitted: number }>();
 
   constructor(options: AdmissionOptions) {
     this.#threads = Math.max(1, options.threads);
     this.#maxBacklogMicros = options.maxBacklogMs * 1_000 * this.#threads;
+    this.#maxTenantBacklogMicros =
+      options.maxTenantBacklogMs === undefined ? Number.POSITIVE_INFINITY : options.maxTenantBacklogMs * 1_000 * this.#threads;
+  }
+
+  /** Estimated milliseconds of one tenant's admitted work per thread. */
+  tenantBacklogMs(tenant: string): number {
+    return (this.#tenants.get(tenant)?.backlogMicros ?? 0) / this.#threads / 1_000;
   }
 
   /** Estimated milliseconds of admitted work per thread. */
@@ -53,8 +68,22 @@ export class Admission {
     return this.#admitted === 0 || this.#backlogMicros + costMicros <= this.#maxBacklogMicros;
   }
 
-  /** Admits the request or throws `OverloadedError` with a Retry-After estimate. */
-  admit(costMicros: number): AdmissionTicket {
+  /**
+   * Admits the request or throws: `QuotaExceededError` when the tenant's share is full,
+   * `OverloadedError` when the whole budget is; both with a Retry-After estimate.
+   */
+  admit(costMicros: number, tenant = ''): AdmissionTicket {
+    const own = this.#tenants.get(tenant);
+    if (own !== undefined && own.admitted > 0 && own.backlogMicros + costMicros > this.#maxTenantBacklogMicros) {
+      const backlogMs = own.backlogMicros / this.#threads / 1_000;
+      throw new QuotaExceededError(
+        `Your requests already hold about ${Math.round(backlogMs)} ms of work per thread, the most one tenant may ` +
+          `(TENANT_MAX_BACKLOG_MS: ${this.#maxTenantBacklogMicros / this.#threads / 1_000} ms); retry after the indicated delay, ` +
+          'or submit the work as a job (`Prefer: respond-async`).',
+        Math.max(1, Math.ceil(backlogMs / 1_000)),
+        { quota: 'backlog', backlogMs: Math.round(backlogMs) },
+      );
+    }
     if (!this.wouldAdmit(costMicros)) {
       const retryAfterSeconds = Math.max(1, Math.ceil(this.backlogMs / 1_000));
       throw new OverloadedError(
@@ -68,6 +97,10 @@ export class Admission {
     const cost = Math.max(0, costMicros);
     this.#backlogMicros += cost;
     this.#admitted += 1;
+    const share = own ?? { backlogMicros: 0, admitted: 0 };
+    share.backlogMicros += cost;
+    share.admitted += 1;
+    this.#tenants.set(tenant, share);
     let released = false;
     return {
       release: () => {
@@ -75,6 +108,9 @@ export class Admission {
         released = true;
         this.#backlogMicros = Math.max(0, this.#backlogMicros - cost);
         this.#admitted -= 1;
+        share.backlogMicros = Math.max(0, share.backlogMicros - cost);
+        share.admitted -= 1;
+        if (share.admitted === 0) this.#tenants.delete(tenant);
       },
     };
   }

@@ -18,7 +18,7 @@ import { performance } from 'node:perf_hooks';
 import type { RunOptions, TaskResult } from '../pool/pool.js';
 import type { TaskInput, TaskName, TaskOutput } from '../pool/tasks.js';
 import type { Admission, AdmissionTicket } from './admission.js';
-import { DeadlineExceededError, TooCostlyError } from './errors.js';
+import { DeadlineExceededError, QuotaExceededError, TooCostlyError } from './errors.js';
 import type { Placement } from './placement.js';
 
 /**
@@ -29,6 +29,8 @@ import type { Placement } from './placement.js';
 export interface TaskRunner {
   readonly threads: number;
   run<K extends TaskName>(task: K, input: TaskInput<K>, options?: RunOptions): Promise<TaskResult<TaskOutput<K>>>;
+  /** Tasks waiting in one lane, where the runner queues them itself. */
+  queuedIn?(lane: string): number;
 }
 
 /** Runs one pool task within a dispatch, accounting its queue and compute time. */
@@ -77,6 +79,8 @@ export interface DispatchOptions {
   readonly progress?: Progress;
   /** The pool lane the tasks wait in: whose turn they take (a tenant; jobs have their own). */
   readonly lane?: string;
+  /** Whose work it is, for the tenant's share of admission and of the pool's queue. */
+  readonly tenant?: string;
   /**
    * `refuse` (synchronous requests): pool work is admitted against the backlog budget or
    * refused at once. `bounded` (jobs): already bounded by the job runner's concurrency.
@@ -99,6 +103,8 @@ export interface DispatcherOptions {
   readonly inlineBudgetMicros: number;
   readonly slicedBudgetMicros: number;
   readonly deadlineMs: number;
+  /** Tasks one lane may have waiting in the pool before its synchronous requests get 429. */
+  readonly maxQueuedTasksPerLane?: number;
 }
 
 export interface DispatchListener {
@@ -146,8 +152,9 @@ export class Dispatcher {
     const deadlineMs = options.deadlineMs ?? this.#options.deadlineMs;
     if (placement === 'pool') this.refuseBeyondDeadline(work, deadlineMs);
     options.signal?.throwIfAborted();
-    const ticket: AdmissionTicket | undefined =
-      placement === 'pool' && (options.admission ?? 'refuse') === 'refuse' ? this.admission.admit(work.costMicros) : undefined;
+    const refusing = placement === 'pool' && (options.admission ?? 'refuse') === 'refuse';
+    if (refusing) this.#refuseOverQueuedTasks(options.lane);
+    const ticket: AdmissionTicket | undefined = refusing ? this.admission.admit(work.costMicros, options.tenant ?? '') : undefined;
     // One controller for the whole run: whatever stops one shard stops its siblings.
     const controller = new AbortController();
     const deadline = setTimeout(() => controller.abort(new DeadlineExceededError(deadlineMs, work.describe)), deadlineMs);
@@ -188,6 +195,18 @@ export class Dispatcher {
       options.signal?.removeEventListener('abort', onCallerAbort);
       ticket?.release();
     }
+  }
+
+  #refuseOverQueuedTasks(lane: string | undefined): void {
+    const max = this.#options.maxQueuedTasksPerLane;
+    const queued = lane === undefined || max === undefined ? 0 : (this.pool.queuedIn?.(lane) ?? 0);
+    if (max === undefined || queued < max) return;
+    throw new QuotaExceededError(
+      `${queued} of your pool tasks are already waiting for a thread, the most one tenant may (TENANT_MAX_QUEUED_TASKS); ` +
+        'retry after the indicated delay.',
+      1,
+      { quota: 'queued-tasks', queuedTasks: queued },
+    );
   }
 
   /**

@@ -60,3 +60,18 @@ export class TooCostlyError extends Error {
     super(message);
   }
 }
+
+/**
+ * One tenant has as much work queued or running as it may (its share of the backlog, of the
+ * pool's queue, of the job queue): that tenant, and only that one, is asked to retry later.
+ */
+export class QuotaExceededError extends Error {
+  override readonly name = 'QuotaExceededError';
+  constructor(
+    message: string,
+    readonly retryAfterSeconds: number,
+    readonly extensions: Readonly<Record<string, unknown>> = {},
+  ) {
+    super(message);
+  }
+}

@@ -10,7 +10,7 @@ import { Queue } from 'bullmq';
 import type { Redis } from 'ioredis';
 import { plainDataBytes } from '../budgets.js';
 import type { Config, DistributedConfig } from '../config.js';
-import { OverloadedError, ShuttingDownError } from '../dispatch/errors.js';
+import { OverloadedError, QuotaExceededError, ShuttingDownError } from '../dispatch/errors.js';
 import {
   IdempotencyConflictError,
   JobExpiredError,
@@ -18,7 +18,16 @@ import {
   JobNotFoundError,
   JobsUnavailableError,
 } from '../jobs/errors.js';
-import { isFinished, type JobEvent, type JobRecord, type JobService, type JobStatus, type JobSubmission } from '../jobs/types.js';
+import {
+  isFinished,
+  type JobEvent,
+  type JobListOptions,
+  type JobRecord,
+  type JobService,
+  type JobSubmission,
+  type JobWork,
+  scopedIdempotencyKey,
+} from '../jobs/types.js';
 import { waitForJob } from '../jobs/wait.js';
 import { RedisBlobs } from './blobs.js';
 import { DataCodec, type Json } from './codec.js';
@@ -29,6 +38,7 @@ import { type RedisKeys, redisKeys } from './redis.js';
 /** What a `jobs` queue entry carries: the job as data. */
 export interface QueuedJobData {
   readonly id: string;
+  readonly tenant: string;
   readonly operation: string;
   readonly input: Json;
   readonly placement?: string;
@@ -70,10 +80,14 @@ export class DistributedState {
     await this.redis.publish(this.keys.events, `${id} ${sequence} ${type}`);
   }
 
-  /** Returns what the job's input held of the inputs budget and deletes its blobs; once per job. */
-  async releaseInput(id: string): Promise<void> {
-    const charged = await this.redis.getdel(this.keys.inputCharge(id));
+  /**
+   * Returns what a settled job held: its share of the inputs budget, its place among its
+   * tenant's active jobs, its blobs. Each charge is taken back once, whoever settles the job.
+   */
+  async releaseJob(id: string): Promise<void> {
+    const [charged, tenant] = await Promise.all([this.redis.getdel(this.keys.inputCharge(id)), this.redis.getdel(this.keys.activeCharge(id))]);
     if (charged !== null) await this.redis.decrby(this.keys.inputBytes, Number(charged));
+    if (tenant !== null) await this.redis.decr(this.keys.activeJobs(tenant));
     await this.blobs.release(id);
   }
 
@@ -87,7 +101,7 @@ export class DistributedState {
       ...(progress === undefined ? {} : { progress }),
     });
     await this.publish(id, 'status');
-    await this.releaseInput(id);
+    await this.releaseJob(id);
     return job;
   }
 }
@@ -118,77 +132,99 @@ export class DistributedJobs implements JobService {
       const id = randomBytes(16).toString('base64url');
       const { idempotency, ...work } = submission;
       if (idempotency !== undefined) {
-        const earlier = await records.claimIdempotencyKey(idempotency.key, { jobId: id, fingerprint: idempotency.fingerprint });
+        const key = scopedIdempotencyKey(work.tenant, idempotency.key);
+        const earlier = await records.claimIdempotencyKey(key, { jobId: id, fingerprint: idempotency.fingerprint });
         if (earlier !== undefined) {
           if (earlier.fingerprint !== idempotency.fingerprint) throw new IdempotencyConflictError(earlier.jobId);
           const job = await records.get(earlier.jobId);
           if (job !== undefined) return { job, created: false };
         }
       }
-      const waiting = await this.#queue.getWaitingCount();
-      if (waiting >= config.jobs.maxQueued) {
-        throw new OverloadedError(`${waiting} jobs are already waiting to run; retry later.`, 5, { queuedJobs: waiting });
-      }
-      const inputBytes = plainDataBytes(work.input);
-      const held = await redis.incrby(keys.inputBytes, inputBytes);
-      if (held > config.memory.jobInputs) {
-        await redis.decrby(keys.inputBytes, inputBytes);
-        throw new OverloadedError(
-          `Queued and running jobs hold ${held - inputBytes} bytes of input; this one needs ${inputBytes} more, beyond the limit of ` +
-            `${config.memory.jobInputs} (JOB_INPUTS_MAX_BYTES). Retry when some have finished.`,
+      const active = await redis.incr(keys.activeJobs(work.tenant));
+      if (active > config.tenants.maxActiveJobs) {
+        await redis.decr(keys.activeJobs(work.tenant));
+        throw new QuotaExceededError(
+          `You have ${active - 1} jobs queued or running, the most one tenant may (TENANT_MAX_ACTIVE_JOBS); retry when some have finished.`,
           5,
-          { budget: 'job inputs', limitBytes: config.memory.jobInputs },
+          { quota: 'active-jobs', activeJobs: active - 1 },
         );
       }
+      // From here on the job counts among its tenant's active ones until it settles (releaseJob).
       const chargeSeconds = Math.ceil(config.jobs.timeoutMs / 1_000) + config.jobs.ttlSeconds;
-      await redis.set(keys.inputCharge(id), String(inputBytes), 'EX', chargeSeconds);
-      let input: Json;
+      await redis.set(keys.activeCharge(id), work.tenant, 'EX', chargeSeconds);
       try {
-        input = await this.#state.codecFor(id).encode(work.input);
+        return await this.#enqueue(id, work, chargeSeconds);
       } catch (error) {
-        await this.#state.releaseInput(id);
+        await this.#state.releaseJob(id).catch(() => undefined);
         throw error;
       }
-      const job: JobRecord = {
-        id,
-        operation: work.operation,
-        status: 'queued',
-        progress: null,
-        createdAt: new Date().toISOString(),
-        startedAt: null,
-        finishedAt: null,
-        expiresAt: null,
-      };
-      await records.insert(job);
-      await this.#queue.add(
-        work.operation,
-        { id, operation: work.operation, input, ...(work.placement === undefined ? {} : { placement: work.placement }) },
-        {
-          jobId: id,
-          attempts: 1,
-          removeOnComplete: { age: config.jobs.ttlSeconds },
-          removeOnFail: { age: config.jobs.ttlSeconds },
-        },
-      );
-      return { job, created: true };
     });
   }
 
-  async get(id: string): Promise<JobRecord> {
+  /** Queues a job whose tenant has room: checks the queue and inputs budget, stores the input, the record and the queue entry. */
+  async #enqueue(id: string, work: JobWork, chargeSeconds: number): Promise<{ job: JobRecord; created: boolean }> {
+    const { records, keys, redis, config } = this.#state;
+    const waiting = await this.#queue.getWaitingCount();
+    if (waiting >= config.jobs.maxQueued) {
+      throw new OverloadedError(`${waiting} jobs are already waiting to run; retry later.`, 5, { queuedJobs: waiting });
+    }
+    const inputBytes = plainDataBytes(work.input);
+    const held = await redis.incrby(keys.inputBytes, inputBytes);
+    if (held > config.memory.jobInputs) {
+      await redis.decrby(keys.inputBytes, inputBytes);
+      throw new OverloadedError(
+        `Queued and running jobs hold ${held - inputBytes} bytes of input; this one needs ${inputBytes} more, beyond the limit of ` +
+          `${config.memory.jobInputs} (JOB_INPUTS_MAX_BYTES). Retry when some have finished.`,
+        5,
+        { budget: 'job inputs', limitBytes: config.memory.jobInputs },
+      );
+    }
+    await redis.set(keys.inputCharge(id), String(inputBytes), 'EX', chargeSeconds);
+    const input = await this.#state.codecFor(id).encode(work.input);
+    const job: JobRecord = {
+      id,
+      tenant: work.tenant,
+      operation: work.operation,
+      status: 'queued',
+      progress: null,
+      createdAt: new Date().toISOString(),
+      startedAt: null,
+      finishedAt: null,
+      expiresAt: null,
+    };
+    await records.insert(job);
+    await this.#queue.add(
+      work.operation,
+      { id, tenant: work.tenant, operation: work.operation, input, ...(work.placement === undefined ? {} : { placement: work.placement }) },
+      {
+        jobId: id,
+        attempts: 1,
+        removeOnComplete: { age: config.jobs.ttlSeconds },
+        removeOnFail: { age: config.jobs.ttlSeconds },
+      },
+    );
+    return { job, created: true };
+  }
+
+  async get(id: string, tenant: string): Promise<JobRecord> {
     return this.#guard(async () => {
       const job = await this.#state.records.get(id);
-      if (job !== undefined) return job;
+      // Another tenant's job does not exist, as far as this tenant can tell.
+      if (job !== undefined) {
+        if (job.tenant === tenant) return job;
+        throw new JobNotFoundError(id);
+      }
       if (await this.#state.records.wasExpired(id)) throw new JobExpiredError(id, this.#state.config.jobs.ttlSeconds);
       throw new JobNotFoundError(id);
     });
   }
 
-  list(options: { readonly limit: number; readonly status?: JobStatus }): Promise<JobRecord[]> {
+  list(options: JobListOptions): Promise<JobRecord[]> {
     return this.#guard(() => this.#state.records.list(options));
   }
 
-  async cancel(id: string): Promise<JobRecord> {
-    const job = await this.get(id);
+  async cancel(id: string, tenant: string): Promise<JobRecord> {
+    const job = await this.get(id, tenant);
     if (isFinished(job.status)) throw new JobFinishedError(id, job.status);
     await this.#guard(async () => {
       const { records, redis, keys } = this.#state;
@@ -208,7 +244,7 @@ export class DistributedJobs implements JobService {
       }
       await redis.publish(keys.cancels, `job ${id}`);
     });
-    return waitForJob(this, id, cancelWaitMs);
+    return waitForJob(this, id, tenant, cancelWaitMs);
   }
 
   subscribe(id: string, listener: (event: JobEvent) => void): () => void {
@@ -216,8 +252,8 @@ export class DistributedJobs implements JobService {
     return () => this.#local.off(id, listener);
   }
 
-  waitFor(id: string, timeoutMs: number, signal?: AbortSignal): Promise<JobRecord> {
-    return waitForJob(this, id, timeoutMs, signal);
+  waitFor(id: string, tenant: string, timeoutMs: number, signal?: AbortSignal): Promise<JobRecord> {
+    return waitForJob(this, id, tenant, timeoutMs, signal);
   }
 
   async drain(_timeoutMs: number): Promise<void> {

@@ -9,7 +9,7 @@
  * one counter that every process updates.
  */
 import type { Redis } from 'ioredis';
-import { isFinished, type IdempotencyClaim, type JobPatch, type JobRecord, type JobStatus, type JobStore } from '../jobs/types.js';
+import { isFinished, type IdempotencyClaim, type JobListOptions, type JobPatch, type JobRecord, type JobStore } from '../jobs/types.js';
 import type { RedisKeys } from './redis.js';
 
 export interface RecordOptions {
@@ -36,7 +36,7 @@ export class RedisJobRecords implements JobStore {
     await this.redis
       .multi()
       .hset(this.keys.job(job.id), 'record', JSON.stringify(record))
-      .zadd(this.keys.recent, Date.parse(job.createdAt), job.id)
+      .zadd(this.keys.recent(job.tenant), Date.parse(job.createdAt), job.id)
       .exec();
   }
 
@@ -79,7 +79,7 @@ export class RedisJobRecords implements JobStore {
           .hset(key, 'result', Buffer.from(resultJson.buffer, resultJson.byteOffset, resultJson.byteLength))
           .incrby(this.keys.resultBytes, bytes);
       }
-      transaction.zadd(this.keys.finished, Date.parse(next.finishedAt ?? new Date().toISOString()), `${id}:${bytes}`);
+      transaction.zadd(this.keys.finished, Date.parse(next.finishedAt ?? new Date().toISOString()), `${next.tenant}:${id}:${bytes}`);
       transaction.expire(key, ttl).set(this.keys.gone(id), '1', 'EX', ttl + (this.options.tombstoneSeconds ?? defaultTombstoneSeconds));
     }
     await transaction.exec();
@@ -87,8 +87,9 @@ export class RedisJobRecords implements JobStore {
     return next;
   }
 
-  async list(options: { readonly limit: number; readonly status?: JobStatus }): Promise<JobRecord[]> {
-    const ids = await this.redis.zrevrange(this.keys.recent, 0, listWindow - 1);
+  async list(options: JobListOptions): Promise<JobRecord[]> {
+    const recent = this.keys.recent(options.tenant);
+    const ids = await this.redis.zrevrange(recent, 0, listWindow - 1);
     if (ids.length === 0) return [];
     const pipeline = this.redis.pipeline();
     for (const id of ids) pipeline.hget(this.keys.job(id), 'record');
@@ -103,7 +104,7 @@ export class RedisJobRecords implements JobStore {
       const job = JSON.parse(text) as JobRecord;
       if (found.length < options.limit && (options.status === undefined || job.status === options.status)) found.push(job);
     });
-    if (vanished.length > 0) await this.redis.zrem(this.keys.recent, ...vanished);
+    if (vanished.length > 0) await this.redis.zrem(recent, ...vanished);
     return found;
   }
 
@@ -128,8 +129,8 @@ export class RedisJobRecords implements JobStore {
     const expired = await this.redis.zrangebyscore(this.keys.finished, 0, cutoff);
     if (expired.length === 0) return 0;
     const bytes = expired.reduce((total, member) => total + Number(member.slice(member.lastIndexOf(':') + 1)), 0);
+    // The tenants' lists drop expired ids as they meet them (`list`).
     await this.redis.multi().zrem(this.keys.finished, ...expired).decrby(this.keys.resultBytes, bytes).exec();
-    await this.redis.zremrangebyscore(this.keys.recent, 0, cutoff - 3_600_000);
     return expired.length;
   }
 
@@ -146,9 +147,8 @@ export class RedisJobRecords implements JobStore {
       const popped = await this.redis.zpopmin(this.keys.finished);
       const member = popped[0];
       if (member === undefined) return;
-      const id = member.slice(0, member.lastIndexOf(':'));
-      const size = Number(member.slice(member.lastIndexOf(':') + 1));
-      await this.redis.multi().decrby(this.keys.resultBytes, size).del(this.keys.job(id)).zrem(this.keys.recent, id).exec();
+      const [tenant = '', id = '', size = '0'] = member.split(':');
+      await this.redis.multi().decrby(this.keys.resultBytes, Number(size)).del(this.keys.job(id)).zrem(this.keys.recent(tenant), id).exec();
     }
   }
 }

@@ -81,9 +81,9 @@ export function redisKeys(prefix: string) {
     gone: (id: string) => `${prefix}:gone:${id}`,
     /** What a job's input holds of the inputs budget, until the job settles. */
     inputCharge: (id: string) => `${prefix}:input-charge:${id}`,
-    /** Sorted set of job ids by creation time (the list, newest first). */
-    recent: `${prefix}:recent`,
-    /** Sorted set of `id:bytes` of finished jobs (bytes of result, 0 for none), by finishing time: the results budget and count. */
+    /** Sorted set of a tenant's job ids by creation time (its list, newest first). */
+    recent: (tenant: string) => `${prefix}:recent:${tenant}`,
+    /** Sorted set of `tenant:id:bytes` of finished jobs (bytes of result, 0 for none), by finishing time: the results budget and count. */
     finished: `${prefix}:finished`,
     resultBytes: `${prefix}:result-bytes`,
     inputBytes: `${prefix}:input-bytes`,
@@ -92,6 +92,11 @@ export function redisKeys(prefix: string) {
     /** Worker heartbeats: `threads` per live worker process. */
     worker: (id: string) => `${prefix}:worker:${id}`,
     workers: `${prefix}:worker:*`,
+    /** A tenant's rate-limit bucket. */
+    rateBucket: (tenant: string) => `${prefix}:rate:${tenant}`,
+    /** Jobs queued or running per tenant, and which jobs are counted (so each is uncounted once). */
+    activeJobs: (tenant: string) => `${prefix}:active-jobs:${tenant}`,
+    activeCharge: (id: string) => `${prefix}:active-charge:${id}`,
     /** Pub/sub: `<id> <sequence> <type>` on every change of a job. */
     events: `${prefix}:events`,
     /** Pub/sub: the id of a job (or parent of tasks) whose work must stop. */

@@ -23,7 +23,7 @@ import { JobResultTooLargeError } from '../jobs/errors.js';
 import { type JobExecutor, jobExecutor } from '../jobs/execute.js';
 import { isFinished, type JobPatch } from '../jobs/types.js';
 import type { PlanContext } from '../operations/types.js';
-import { WorkerPool } from '../pool/pool.js';
+import { WorkerPool, laneFor } from '../pool/pool.js';
 import { taskErrorData } from '../pool/task-errors.js';
 import type { TaskName } from '../pool/tasks.js';
 import { type Json } from './codec.js';
@@ -31,8 +31,6 @@ import { DistributedState, type QueuedJobData } from './jobs.js';
 import { blockingConnectionOptions, checkRedis, commandConnection, whenReady } from './redis.js';
 import { ClusterTasks, type QueuedTaskData, type TaskQueue, type TaskReturn } from './tasks.js';
 
-/** The lane job tasks wait in on a worker's threads: the same as in the embedded mode. */
-const jobLane = '#jobs';
 const heartbeatMs = 2_000;
 /** Progress writes closer together than this are coalesced; the final state always lands. */
 const progressIntervalMs = 50;
@@ -87,7 +85,7 @@ export class DistributedWorker {
           ? this.#dispatcher(new ClusterTasks(this.#tasks, jobId, this.#clusterThreads))
           : this.#localDispatcher,
       timeoutMs: config.jobs.timeoutMs,
-      lane: jobLane,
+      laneFor: (job) => laneFor(job.tenant, 'jobs', config.tenants.fairShare),
       checkInputs: true,
     });
   }
@@ -219,12 +217,17 @@ export class DistributedWorker {
         },
         'status',
       );
-      await this.state.releaseInput(id);
+      await this.state.releaseJob(id);
     };
     try {
       const input = await this.state.codecFor(id).decode(job.data.input);
       const resultJson = await this.#execute(
-        { operation: job.data.operation, input, ...(job.data.placement === undefined ? {} : { placement: job.data.placement as 'pool' }) },
+        {
+          operation: job.data.operation,
+          input,
+          tenant: job.data.tenant,
+          ...(job.data.placement === undefined ? {} : { placement: job.data.placement as 'pool' }),
+        },
         { id, signal: controller.signal, progress },
       );
       if (resultJson.byteLength > this.#config.memory.jobResult) throw new JobResultTooLargeError(resultJson.byteLength, this.#config.memory.jobResult);
@@ -254,7 +257,7 @@ export class DistributedWorker {
       const input = await codec.decode(job.data.input);
       const result = await this.pool.run(task as TaskName, input as never, {
         ...(signal === undefined ? {} : { signal }),
-        lane: lane ?? jobLane,
+        lane: lane ?? laneFor('', 'jobs', false),
       });
       const output: Json = await codec.encode(result.value);
       return { output, computeMs: result.computeMs };

@@ -64,13 +64,14 @@ async function submitJob<I, V>(c: Context<AppEnv>, services: Services, call: Com
   const { job, created } = await jobs.submit({
     operation: call.operation.name,
     input: call.input,
+    tenant: c.var.tenant,
     ...(placement === undefined ? {} : { placement }),
     ...(key === undefined ? {} : { idempotency: { key, fingerprint: fingerprint(c) } }),
   });
   if (!created) c.header('Idempotent-Replayed', 'true');
 
   const waitMs = (preference.waitSeconds ?? 0) * 1_000;
-  const current = waitMs > 0 ? await jobs.waitFor(job.id, waitMs, c.req.raw.signal) : job;
+  const current = waitMs > 0 ? await jobs.waitFor(job.id, c.var.tenant, waitMs, c.req.raw.signal) : job;
   c.header('Content-Location', jobPath(current.id));
   if (waitMs > 0 && !preference.respondAsync) c.header('Preference-Applied', `wait=${preference.waitSeconds}`);
   if (current.status === 'succeeded' && waitMs > 0 && current.resultJson !== undefined) {

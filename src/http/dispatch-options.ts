@@ -2,7 +2,9 @@
 import type { Context } from 'hono';
 import type { DispatchOptions } from '../dispatch/dispatcher.js';
 import { isPlacement, type Placement, placements } from '../dispatch/placement.js';
+import { laneFor } from '../pool/pool.js';
 import type { Services } from '../services.js';
+import type { AppEnv } from './env.js';
 import { ProblemError } from './problems.js';
 
 /** The placement the client forced with `X-Crunch-Route`, when the server allows overrides. */
@@ -15,11 +17,14 @@ export function requestedPlacement(c: Context, services: Services): Placement | 
   return requested;
 }
 
-export function dispatchOptions(c: Context, services: Services): DispatchOptions {
+export function dispatchOptions(c: Context<AppEnv>, services: Services): DispatchOptions {
   const placement = requestedPlacement(c, services);
+  const { tenant } = c.var;
   return {
     ...(placement === undefined ? {} : { placement }),
     admission: 'refuse',
+    tenant,
+    lane: laneFor(tenant, 'requests', services.config.tenants.fairShare),
     // Read only for work that leaves the loop: building the signal makes the adapter create
     // a full web Request, a cost an inline request need not pay.
     get signal(): AbortSignal {

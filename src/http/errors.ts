@@ -8,7 +8,7 @@
 import type { Context } from 'hono';
 import { HTTPException } from 'hono/http-exception';
 import { ComputeInputError, ResultTooLargeError } from '../compute/errors.js';
-import { DeadlineExceededError, OverloadedError, ShuttingDownError, TooCostlyError } from '../dispatch/errors.js';
+import { DeadlineExceededError, OverloadedError, QuotaExceededError, ShuttingDownError, TooCostlyError } from '../dispatch/errors.js';
 import {
   IdempotencyConflictError,
   JobExpiredError,
@@ -24,14 +24,15 @@ import { type Problem, ProblemError, problemMediaType, validationProblem } from 
 
 export function problemResponse(c: Context<AppEnv>, problem: ProblemError): Response {
   const body: Problem = problem.toProblem(c.req.path);
-  const headers = new Headers({ 'Content-Type': problemMediaType, ...problem.headers });
+  const headers: Record<string, string> = { 'Content-Type': problemMediaType, ...problem.headers };
   // A body left unread (refused midway: too large, over budget) would otherwise be read to
   // its end, and thrown away, before the connection could serve another request.
   const incoming = (c.env as AppEnv['Bindings'] | undefined)?.incoming;
   if (incoming !== undefined && !incoming.readableEnded && c.req.header('content-length') !== '0' && c.req.method !== 'GET') {
-    headers.set('Connection', 'close');
+    headers['Connection'] = 'close';
   }
-  return new Response(JSON.stringify(body), { status: problem.status, headers });
+  // Through the context, so the headers set before the error (X-Request-Id, RateLimit, CORS) are sent too.
+  return c.body(JSON.stringify(body), problem.status as 400, headers);
 }
 
 /**
@@ -57,6 +58,13 @@ export function toProblemError(error: unknown, context: ErrorContext = 'request'
   }
   if (error instanceof OverloadedError) {
     return new ProblemError('overloaded', error.message, {
+      headers: { 'Retry-After': String(error.retryAfterSeconds) },
+      extensions: error.extensions,
+      cause: error,
+    });
+  }
+  if (error instanceof QuotaExceededError) {
+    return new ProblemError('quota-exceeded', error.message, {
       headers: { 'Retry-After': String(error.retryAfterSeconds) },
       extensions: error.extensions,
       cause: error,

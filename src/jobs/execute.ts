@@ -28,7 +28,8 @@ export interface JobExecutorOptions {
   /** The dispatcher for this job's work: on a distributed worker, local threads or the whole cluster. */
   readonly dispatcherFor: (work: Work<unknown>, jobId: string) => Dispatcher;
   readonly timeoutMs: number;
-  readonly lane: string;
+  /** The pool lane of a job's tasks (its tenant's jobs lane). */
+  readonly laneFor: (job: JobWork) => string;
   /**
    * Check inputs against their operation's schema: for inputs read back from a store another
    * process wrote. An input this process validated itself is not checked twice.
@@ -47,7 +48,8 @@ export function jobExecutor(options: JobExecutorOptions): JobExecutor {
       progress: run.progress,
       deadlineMs: options.timeoutMs,
       admission: 'bounded',
-      lane: options.lane,
+      lane: options.laneFor(job),
+      tenant: job.tenant,
       ...(job.placement === undefined ? {} : { placement: job.placement }),
     });
     return operation.encode === undefined

@@ -7,7 +7,7 @@
  * expire early (410), so a flood of large results cannot fill the heap.
  */
 import type { ByteBudget } from '../budgets.js';
-import { type IdempotencyClaim, isFinished, type JobPatch, type JobRecord, type JobStatus, type JobStore } from './types.js';
+import { type IdempotencyClaim, isFinished, type JobListOptions, type JobPatch, type JobRecord, type JobStore } from './types.js';
 
 /** Expired ids remembered for 410 answers; beyond this many the oldest are forgotten (404). */
 const maxTombstones = 100_000;
@@ -53,13 +53,13 @@ export class MemoryJobStore implements JobStore {
     return next;
   }
 
-  async list(options: { readonly limit: number; readonly status?: JobStatus }): Promise<JobRecord[]> {
+  async list(options: JobListOptions): Promise<JobRecord[]> {
     const found: JobRecord[] = [];
     // Insertion order is creation order, so walking backwards gives the most recent first.
     const all = [...this.#jobs.values()];
     for (let index = all.length - 1; index >= 0 && found.length < options.limit; index -= 1) {
       const job = all[index] as JobRecord;
-      if (options.status === undefined || job.status === options.status) found.push(job);
+      if (job.tenant === options.tenant && (options.status === undefined || job.status === options.status)) found.push(job);
     }
     return found;
   }

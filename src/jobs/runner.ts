@@ -10,7 +10,7 @@ import { randomBytes } from 'node:crypto';
 import { EventEmitter } from 'node:events';
 import { type ByteBudget, plainDataBytes } from '../budgets.js';
 import type { Progress, ProgressUpdate } from '../dispatch/dispatcher.js';
-import { OverloadedError, ShuttingDownError } from '../dispatch/errors.js';
+import { OverloadedError, QuotaExceededError, ShuttingDownError } from '../dispatch/errors.js';
 import type { Problem } from '../http/problems.js';
 import type { JobExecutor } from './execute.js';
 import { waitForJob } from './wait.js';
@@ -18,12 +18,14 @@ import { IdempotencyConflictError, JobExpiredError, JobFinishedError, JobNotFoun
 import {
   isFinished,
   type JobEvent,
+  type JobListOptions,
   type JobRecord,
   type JobService,
   type JobStatus,
   type JobStore,
   type JobSubmission,
   type JobWork,
+  scopedIdempotencyKey,
 } from './types.js';
 
 export interface JobRunnerOptions {
@@ -37,6 +39,8 @@ export interface JobRunnerOptions {
   readonly inputs: ByteBudget;
   /** The largest result, in bytes of JSON, a job may keep. */
   readonly maxResultBytes: number;
+  /** Jobs one tenant may have queued or running. */
+  readonly maxActiveJobsPerTenant: number;
 }
 
 interface Pending {
@@ -60,6 +64,8 @@ export class JobRunner implements JobService {
   readonly #options: JobRunnerOptions;
   readonly #queue: Pending[] = [];
   readonly #running = new Map<string, Running>();
+  /** Jobs queued or running per tenant (TENANT_MAX_ACTIVE_JOBS). */
+  readonly #active = new Map<string, number>();
   readonly #events = new EventEmitter();
   readonly #sequences = new Map<string, number>();
   readonly #sweeper: NodeJS.Timeout;
@@ -79,12 +85,21 @@ export class JobRunner implements JobService {
     const id = randomBytes(16).toString('base64url');
     const { idempotency, ...work } = submission;
     if (idempotency !== undefined) {
-      const earlier = await this.store.claimIdempotencyKey(idempotency.key, { jobId: id, fingerprint: idempotency.fingerprint });
+      const key = scopedIdempotencyKey(work.tenant, idempotency.key);
+      const earlier = await this.store.claimIdempotencyKey(key, { jobId: id, fingerprint: idempotency.fingerprint });
       if (earlier !== undefined) {
         if (earlier.fingerprint !== idempotency.fingerprint) throw new IdempotencyConflictError(earlier.jobId);
         const job = await this.store.get(earlier.jobId);
         if (job !== undefined) return { job, created: false };
       }
+    }
+    const active = this.#active.get(work.tenant) ?? 0;
+    if (active >= this.#options.maxActiveJobsPerTenant) {
+      throw new QuotaExceededError(
+        `You have ${active} jobs queued or running, the most one tenant may (TENANT_MAX_ACTIVE_JOBS); retry when some have finished.`,
+        5,
+        { quota: 'active-jobs', activeJobs: active },
+      );
     }
     if (this.#queue.length >= this.#options.maxQueued) {
       throw new OverloadedError(`${this.#queue.length} jobs are already waiting to run; retry later.`, 5, {
@@ -103,6 +118,7 @@ export class JobRunner implements JobService {
     }
     const job: JobRecord = {
       id,
+      tenant: work.tenant,
       operation: work.operation,
       status: 'queued',
       progress: null,
@@ -112,14 +128,17 @@ export class JobRunner implements JobService {
       expiresAt: null,
     };
     await this.store.insert(job);
+    this.#active.set(work.tenant, active + 1);
     this.#queue.push({ id, work, inputBytes });
     this.#pump();
     return { job: (await this.store.get(id)) ?? job, created: true };
   }
 
-  /** The job, or a 404/410 problem. */
-  async get(id: string): Promise<JobRecord> {
-    const job = await this.store.get(id);
+  /** The tenant's job, or a 404/410 problem; another tenant's job is not found (no existence leak). */
+  async get(id: string, tenant: string): Promise<JobRecord> {
+    const stored = await this.store.get(id);
+    const job = stored?.tenant === tenant ? stored : undefined;
+    if (stored !== undefined && job === undefined) throw new JobNotFoundError(id);
     if (job !== undefined) {
       if (job.expiresAt === null || Date.parse(job.expiresAt) > Date.now()) return job;
       await this.store.removeExpired(new Date());
@@ -128,13 +147,13 @@ export class JobRunner implements JobService {
     throw new JobNotFoundError(id);
   }
 
-  list(options: { readonly limit: number; readonly status?: JobStatus }): Promise<JobRecord[]> {
+  list(options: JobListOptions): Promise<JobRecord[]> {
     return this.store.list(options);
   }
 
-  /** Cancels a queued or running job and returns it once it has stopped. */
-  async cancel(id: string): Promise<JobRecord> {
-    const job = await this.get(id);
+  /** Cancels the tenant's queued or running job and returns it once it has stopped. */
+  async cancel(id: string, tenant: string): Promise<JobRecord> {
+    const job = await this.get(id, tenant);
     if (isFinished(job.status)) throw new JobFinishedError(id, job.status);
     const queuedAt = this.#queue.findIndex((pending) => pending.id === id);
     if (queuedAt >= 0) {
@@ -148,7 +167,7 @@ export class JobRunner implements JobService {
       running.controller.abort(new Error('job cancelled'));
       await running.settled;
     }
-    return this.get(id);
+    return this.get(id, tenant);
   }
 
   /** Calls `listener` on every change of the job until the returned function is called. */
@@ -157,8 +176,8 @@ export class JobRunner implements JobService {
     return () => this.#events.off(id, listener);
   }
 
-  waitFor(id: string, timeoutMs: number, signal?: AbortSignal): Promise<JobRecord> {
-    return waitForJob(this, id, timeoutMs, signal);
+  waitFor(id: string, tenant: string, timeoutMs: number, signal?: AbortSignal): Promise<JobRecord> {
+    return waitForJob(this, id, tenant, timeoutMs, signal);
   }
 
   /**
@@ -185,7 +204,13 @@ export class JobRunner implements JobService {
       this.#options.inputs.credit(pending.inputBytes);
       await this.#finish(pending.id, 'cancelled', {});
     }
-    await Promise.all([...this.#running.keys()].map((id) => this.cancel(id).catch(() => undefined)));
+    await Promise.all(
+      [...this.#running.values()].map(async (running) => {
+        running.cancelRequested = true;
+        running.controller.abort(new Error('the server is shutting down'));
+        await running.settled;
+      }),
+    );
   }
 
   #pump(): void {
@@ -243,6 +268,9 @@ export class JobRunner implements JobService {
     });
     this.#publish('status', job);
     if (job === undefined) throw new JobNotFoundError(id);
+    const active = (this.#active.get(job.tenant) ?? 1) - 1;
+    if (active > 0) this.#active.set(job.tenant, active);
+    else this.#active.delete(job.tenant);
     return job;
   }
 

@@ -16,6 +16,8 @@ export function isFinished(status: JobStatus): boolean {
 
 export interface JobRecord {
   readonly id: string;
+  /** Whose job it is: only this tenant sees it ('' when no API keys are configured). */
+  readonly tenant: string;
   /** The dispatcher operation, e.g. `primes.count`. */
   readonly operation: string;
   readonly status: JobStatus;
@@ -35,7 +37,7 @@ export interface JobRecord {
   readonly problem?: Problem;
 }
 
-export type JobPatch = Partial<Omit<JobRecord, 'id' | 'operation' | 'createdAt'>>;
+export type JobPatch = Partial<Omit<JobRecord, 'id' | 'tenant' | 'operation' | 'createdAt'>>;
 
 export interface IdempotencyClaim {
   readonly jobId: string;
@@ -48,9 +50,9 @@ export interface JobStore {
   insert(job: JobRecord): Promise<void>;
   get(id: string): Promise<JobRecord | undefined>;
   update(id: string, patch: JobPatch): Promise<JobRecord | undefined>;
-  /** Most recent first. */
-  list(options: { readonly limit: number; readonly status?: JobStatus }): Promise<JobRecord[]>;
-  /** Records the key for `claim.jobId` unless already taken; returns the earlier claim if so. */
+  /** The tenant's jobs, most recent first. */
+  list(options: JobListOptions): Promise<JobRecord[]>;
+  /** Records the key (already scoped to its tenant) for `claim.jobId` unless taken; returns the earlier claim if so. */
   claimIdempotencyKey(key: string, claim: IdempotencyClaim): Promise<IdempotencyClaim | undefined>;
   /** Forgets finished jobs whose `expiresAt` has passed; returns how many. */
   removeExpired(now: Date): Promise<number>;
@@ -64,6 +66,17 @@ export interface JobStore {
  */
 export type JobEvent = { readonly type: 'progress' | 'status'; readonly job: JobRecord; readonly sequence: number };
 
+export interface JobListOptions {
+  readonly limit: number;
+  readonly status?: JobStatus;
+  readonly tenant: string;
+}
+
+/** An Idempotency-Key belongs to its tenant: two tenants choosing the same key never meet. */
+export function scopedIdempotencyKey(tenant: string, key: string): string {
+  return `${tenant}:${key}`;
+}
+
 /** What a job runs: plain data, so it can be stored anywhere and run by any process. */
 export interface JobWork {
   /** An operation of the registry (src/operations/registry.ts). */
@@ -72,6 +85,8 @@ export interface JobWork {
   readonly input: unknown;
   /** A placement forced by the submitter (tests, benchmarks), when allowed. */
   readonly placement?: Placement;
+  /** Whose job it is: its tasks wait in that tenant's lane. */
+  readonly tenant: string;
 }
 
 export interface JobSubmission extends JobWork {
@@ -84,15 +99,15 @@ export interface JobSubmission extends JobWork {
  */
 export interface JobService {
   submit(submission: JobSubmission): Promise<{ job: JobRecord; created: boolean }>;
-  /** The job, or JobNotFoundError / JobExpiredError. */
-  get(id: string): Promise<JobRecord>;
-  list(options: { readonly limit: number; readonly status?: JobStatus }): Promise<JobRecord[]>;
-  /** Cancels a queued or running job and resolves with it once it has stopped. */
-  cancel(id: string): Promise<JobRecord>;
+  /** The tenant's job, or JobNotFoundError (also for another tenant's job: no existence leak) / JobExpiredError. */
+  get(id: string, tenant: string): Promise<JobRecord>;
+  list(options: JobListOptions): Promise<JobRecord[]>;
+  /** Cancels the tenant's queued or running job and resolves with it once it has stopped. */
+  cancel(id: string, tenant: string): Promise<JobRecord>;
   /** Calls `listener` on every change of the job until the returned function is called. */
   subscribe(id: string, listener: (event: JobEvent) => void): () => void;
-  /** Resolves with the job once finished, or as it is when `timeoutMs` passes. */
-  waitFor(id: string, timeoutMs: number, signal?: AbortSignal): Promise<JobRecord>;
+  /** Resolves with the tenant's job once finished, or as it is when `timeoutMs` passes. */
+  waitFor(id: string, tenant: string, timeoutMs: number, signal?: AbortSignal): Promise<JobRecord>;
   /** Stops taking submissions; lets running work finish for up to `timeoutMs`. */
   drain(timeoutMs: number): Promise<void>;
   close(): Promise<void>;

@@ -5,6 +5,7 @@ import { isFinished, type JobRecord, type JobService } from './types.js';
 export async function waitForJob(
   jobs: Pick<JobService, 'get' | 'subscribe'>,
   id: string,
+  tenant: string,
   timeoutMs: number,
   signal?: AbortSignal,
 ): Promise<JobRecord> {
@@ -16,7 +17,7 @@ export async function waitForJob(
     if (isFinished(event.job.status)) settle?.();
   });
   try {
-    const job = await jobs.get(id);
+    const job = await jobs.get(id, tenant);
     if (latest === undefined || !isFinished(latest.status)) latest = job;
     if (isFinished(latest.status) || timeoutMs <= 0 || signal?.aborted === true) return latest;
     await new Promise<void>((resolve) => {

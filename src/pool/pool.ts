@@ -52,6 +52,16 @@ export interface RunOptions {
 /** The lane of work that names no tenant. */
 export const defaultLane = '';
 
+/**
+ * The lane a tenant's tasks wait in: its synchronous requests in one, its jobs in another,
+ * so tenants take turns and, within a tenant, jobs and requests do too. Without fair share
+ * (POOL_FAIR_SHARE=false, for comparison) everyone shares the two lanes.
+ */
+export function laneFor(tenant: string, kind: 'requests' | 'jobs', fairShare: boolean): string {
+  const who = fairShare ? tenant : defaultLane;
+  return kind === 'jobs' ? `${who}#jobs` : who;
+}
+
 /** Under tsx (tests, `npm run dev`) this file is .ts and so is the worker; in dist both are .js. */
 function workerFile(): string {
   const extension = import.meta.url.endsWith('.ts') ? 'ts' : 'js';
@@ -98,6 +108,8 @@ export class WorkerPool {
   #closed = false;
   /** The lane that was last given a thread: it goes to the back when others are waiting. */
   #lastLane: string | undefined;
+  /** Tasks on threads per lane. */
+  readonly #runningIn = new Map<string, number>();
   #busyThreadMs = 0;
   #accountedAt = performance.now();
   #peakQueueSize = 0;
@@ -176,6 +188,7 @@ export class WorkerPool {
     const submittedAt = now();
     const cooperative = options.signal !== undefined && COOPERATIVE_TASKS.has(task) ? cooperativeCancel(options.signal) : undefined;
     const request: TaskRequest = { task, input, ...(cooperative === undefined ? {} : { cancel: cooperative.flag }) };
+    const lane = options.lane ?? defaultLane;
     // A waiting task is handed its thread by #startNext, which counts it as running.
     try {
       if (this.#running >= this.threads || this.#queued > 0) await this.#wait(request, options);
@@ -196,8 +209,7 @@ export class WorkerPool {
       })
       .finally(() => {
         // The thread is taken until the task is really done, even when the caller stopped waiting.
-        this.#account();
-        this.#running -= 1;
+        this.#release(lane);
         this.#startNext();
         cooperative?.dispose();
       });
@@ -257,28 +269,54 @@ export class WorkerPool {
     });
   }
 
-  /** Hands the free thread to the next lane in turn, which then goes to the back. */
+  /**
+   * Hands the free thread to the waiting lane that has the fewest tasks on threads now, the
+   * lane that ran last going to the back of the turn order first; then that lane goes to the
+   * back. A tenant that arrives while another holds every thread is served at the next free
+   * thread, whatever the other has queued.
+   */
   #startNext(): void {
-    if (this.#running >= this.threads) return;
+    if (this.#running >= this.threads || this.#lanes.size === 0) return;
     const last = this.#lastLane === undefined ? undefined : this.#lanes.get(this.#lastLane);
     if (last !== undefined && this.#lanes.size > 1) {
       this.#lanes.delete(this.#lastLane as string);
       this.#lanes.set(this.#lastLane as string, last);
     }
-    for (const [lane, waiting] of this.#lanes) {
-      const next = waiting.shift();
-      this.#lanes.delete(lane);
-      if (waiting.length > 0) this.#lanes.set(lane, waiting);
-      if (next === undefined) continue;
-      this.#queued -= 1;
-      // Claimed here, not when `next` resumes: a task finishing in between must not hand
-      // out the same thread again.
-      this.#account();
-      this.#running += 1;
-      this.#lastLane = lane;
-      next.start();
-      return;
+    let chosen: string | undefined;
+    let fewest = Number.POSITIVE_INFINITY;
+    for (const lane of this.#lanes.keys()) {
+      const running = this.#runningIn.get(lane) ?? 0;
+      if (running < fewest) {
+        chosen = lane;
+        fewest = running;
+      }
     }
+    if (chosen === undefined) return;
+    const waiting = this.#lanes.get(chosen) as QueuedTask[];
+    const next = waiting.shift() as QueuedTask;
+    this.#lanes.delete(chosen);
+    if (waiting.length > 0) this.#lanes.set(chosen, waiting);
+    this.#queued -= 1;
+    // Claimed here, not when `next` resumes: a task finishing in between must not hand out the
+    // same thread again.
+    this.#claim(chosen);
+    next.start();
+  }
+
+  /** Counts a task of `lane` as on a thread. */
+  #claim(lane: string): void {
+    this.#account();
+    this.#running += 1;
+    this.#runningIn.set(lane, (this.#runningIn.get(lane) ?? 0) + 1);
+    this.#lastLane = lane;
+  }
+
+  #release(lane: string): void {
+    this.#account();
+    this.#running -= 1;
+    const running = (this.#runningIn.get(lane) ?? 1) - 1;
+    if (running > 0) this.#runningIn.set(lane, running);
+    else this.#runningIn.delete(lane);
   }
 
   async close(): Promise<void> {

@@ -100,7 +100,10 @@ export class SandboxHost {
     this.#child.stderr!.on('data', (chunk: string) => {
       this.#stderr = (this.#stderr + chunk).slice(-STDERR_TAIL);
     });
-    this.#child.on('exit', (code, signal) => this.#onExit(code, signal));
+    // `close`, not `exit`: it comes once stderr is drained, and the last words on stderr (V8's
+    // out-of-memory report) are what tell a memory death from a crash. On a loaded machine
+    // `exit` can come first.
+    this.#child.on('close', (code, signal) => this.#onExit(code, signal));
     this.#child.on('message', (message: HostResponse | HostReady) => {
       if ('id' in message) this.#onResponse(message);
     });

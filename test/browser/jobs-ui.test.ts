@@ -39,12 +39,15 @@ describe('the jobs page in a browser', () => {
   let page: Page;
   const pageErrors: string[] = [];
   const eventStreams: string[] = [];
+  // The server has API keys, so the page must ask for one and send it on every call.
+  const apiKey = 'jobs-page-test-key-0123456789';
+  const auth = { Authorization: `Bearer ${apiKey}` };
 
   /** Submits a compute call as a job from outside the page; returns the job id. */
   async function submit(path: string, init: RequestInit = {}): Promise<string> {
     const response = await fetch(`${server.url}${path}`, {
       ...init,
-      headers: { Prefer: 'respond-async', ...(init.body === undefined ? {} : { 'Content-Type': 'application/json' }) },
+      headers: { Prefer: 'respond-async', ...auth, ...(init.body === undefined ? {} : { 'Content-Type': 'application/json' }) },
     });
     const text = await response.text();
     assert.equal(response.status, 202, text);
@@ -57,14 +60,26 @@ describe('the jobs page in a browser', () => {
     if (skip) return;
     [browser, server] = await Promise.all([
       launchBrowser(),
-      startServerProcess({ POOL_SAMPLE_INTERVAL_MS: '250', POOL_SAMPLE_HISTORY: '240' }),
+      startServerProcess({ POOL_SAMPLE_INTERVAL_MS: '250', POOL_SAMPLE_HISTORY: '240', API_KEYS: `ui:${apiKey}` }),
     ]);
     page = await browser.newPage();
     page.on('pageerror', (error) => pageErrors.push(error.message));
     // A blocked script, style or request (the page's content security policy) is logged as an error.
-    page.on('console', (message) => void (message.type() === 'error' && pageErrors.push(message.text())));
-    page.on('request', (request) => void (request.resourceType() === 'eventsource' && eventStreams.push(new URL(request.url()).pathname)));
+    // The calls refused before the key was given (401) are expected; anything else is not.
+    page.on('console', (message) => {
+      if (message.type() === 'error' && !/status of 401/.test(message.text())) pageErrors.push(message.text());
+    });
+    page.on('request', (request) => {
+      const path = new URL(request.url()).pathname;
+      // Read with fetch, which can send the key (EventSource cannot).
+      if (path.endsWith('/events') && request.headers()['authorization'] === auth.Authorization) eventStreams.push(path);
+    });
     await page.goto(`${server.url}/ui`);
+    // Its first call is refused (401): it asks for a key, kept for the tab.
+    await page.locator('#key-form').waitFor({ state: 'visible' });
+    await page.locator('#api-key').fill(apiKey);
+    await page.locator('#key-form button').click();
+    await page.locator('#key-form').waitFor({ state: 'hidden' });
     // Every value the page gives a progress bar, as it happens (polling the DOM would miss some).
     await page.evaluate(() => {
       const seen: ProgressSeen[] = [];
@@ -105,7 +120,7 @@ describe('the jobs page in a browser', () => {
     assert.ok(eventStreams.includes(`/v1/jobs/${id}/events`), 'the page did not follow the job over its event stream');
 
     // The result, checked against the other counting method (pi(x), a different kernel).
-    const reference = (await (await fetch(`${server.url}/v1/primes/count?from=0&to=20000000000&method=pi`)).json()) as { count: string };
+    const reference = (await (await fetch(`${server.url}/v1/primes/count?from=0&to=20000000000&method=pi`, { headers: auth })).json()) as { count: string };
     const result = await row(id).locator('td.result summary').innerText();
     assert.match(result, new RegExp(`"count":"${reference.count}"`));
     assert.match(await row(id).locator('td.duration').innerText(), /^\d+(\.\d)? (ms|s)$/);
@@ -127,7 +142,7 @@ describe('the jobs page in a browser', () => {
     await row(id, 'running').waitFor({ timeout: 30_000 });
     await row(id).locator('button.cancel').click();
     await row(id, 'cancelled').waitFor({ timeout: 10_000 });
-    const job = (await (await fetch(`${server.url}/v1/jobs/${id}`)).json()) as { status: string };
+    const job = (await (await fetch(`${server.url}/v1/jobs/${id}`, { headers: auth })).json()) as { status: string };
     assert.equal(job.status, 'cancelled');
     assert.ok(await row(id).locator('button.cancel').isHidden());
     // Its pool tasks were stopped, not left to run out.

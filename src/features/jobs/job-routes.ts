@@ -70,7 +70,7 @@ export function registerJobRoutes(app: AppHono, services: Services): void {
     }),
     async (c) => {
       const { status, limit } = c.req.valid('query');
-      const found = await jobs.list({ limit, ...(status === undefined ? {} : { status }) });
+      const found = await jobs.list({ limit, tenant: c.var.tenant, ...(status === undefined ? {} : { status }) });
       return c.json({ jobs: found.map((job) => jobView(job)) }, 200);
     },
   );
@@ -88,7 +88,7 @@ export function registerJobRoutes(app: AppHono, services: Services): void {
       },
     }),
     async (c) => {
-      const job = await jobs.get(c.req.valid('param').id);
+      const job = await jobs.get(c.req.valid('param').id, c.var.tenant);
       return jobResponse(job, isFinished(job.status) ? {} : { 'Retry-After': '1' }) as never;
     },
   );
@@ -106,7 +106,7 @@ export function registerJobRoutes(app: AppHono, services: Services): void {
         ...problemResponses(404, 409, 410),
       },
     }),
-    async (c) => jobResponse(await jobs.cancel(c.req.valid('param').id)) as never,
+    async (c) => jobResponse(await jobs.cancel(c.req.valid('param').id, c.var.tenant)) as never,
   );
 
   app.openapi(
@@ -131,7 +131,7 @@ export function registerJobRoutes(app: AppHono, services: Services): void {
     }),
     async (c) => {
       const { id } = c.req.valid('param');
-      await jobs.get(id); // 404/410 as a problem, before the stream starts
+      await jobs.get(id, c.var.tenant); // 404/410 as a problem, before the stream starts: also another tenant's job
       return streamSSE(c, async (stream) => {
         let writing = Promise.resolve();
         let finish!: () => void;
@@ -149,7 +149,7 @@ export function registerJobRoutes(app: AppHono, services: Services): void {
         const keepAlive = setInterval(() => void stream.write(': keep-alive\n\n'), keepAliveMs);
         stream.onAbort(() => finish());
         try {
-          const current = await jobs.get(id);
+          const current = await jobs.get(id, c.var.tenant);
           send(sseFrame('status', current, undefined), current);
           await finished;
           await writing;

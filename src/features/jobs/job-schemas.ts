@@ -55,7 +55,7 @@ export function jobPath(id: string): string {
 
 /** The job as the API shows it, without its result (see `jobJson`). */
 export function jobView(job: JobRecord): JobView {
-  const { resultJson: _result, problem, ...rest } = job;
+  const { resultJson: _result, tenant: _tenant, problem, ...rest } = job;
   return {
     ...rest,
     ...(problem === undefined ? {} : { problem: problem as z.infer<typeof ProblemSchema> }),

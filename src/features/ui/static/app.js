@@ -1,6 +1,8 @@
 // The jobs page: lists recent jobs (GET /v1/jobs), follows unfinished ones over Server-Sent
 // Events (GET /v1/jobs/{id}/events), cancels with DELETE, and charts the pool's recent load
 // (GET /v1/system/pool). Plain DOM and no build step; whatever the server sends goes in as text.
+// With API keys configured the page asks for one and sends it as a bearer token; the event
+// streams are read with fetch, since EventSource cannot send an Authorization header.
 
 const listEveryMs = 1000;
 const listLimit = 50;
@@ -15,6 +17,28 @@ const rows = document.getElementById('job-rows');
 const noJobs = document.getElementById('no-jobs');
 const connection = document.getElementById('connection');
 const chart = document.getElementById('pool-chart');
+const keyForm = document.getElementById('key-form');
+const keyInput = document.getElementById('api-key');
+const keyStorage = 'crunch-api-key';
+
+/** Calls the API with the key the user gave (kept for this tab only); a 401 asks for one. */
+async function api(path, init = {}) {
+  const key = sessionStorage.getItem(keyStorage);
+  const headers = { ...init.headers, ...(key === null ? {} : { Authorization: `Bearer ${key}` }) };
+  const response = await fetch(path, { ...init, headers });
+  if (response.status === 401) {
+    keyForm.hidden = false;
+    throw new Error('this server needs an API key: enter yours above');
+  }
+  return response;
+}
+
+keyForm.addEventListener('submit', (event) => {
+  event.preventDefault();
+  sessionStorage.setItem(keyStorage, keyInput.value.trim());
+  keyInput.value = '';
+  keyForm.hidden = true;
+});
 
 /** id -> { job, row, cells, bar, progressText, cancel, stream, outcomeKey } */
 const entries = new Map();
@@ -132,7 +156,7 @@ function renderOutcome(entry) {
 }
 
 async function loadResult(entry) {
-  const response = await fetch(`/v1/jobs/${encodeURIComponent(entry.job.id)}`);
+  const response = await api(`/v1/jobs/${encodeURIComponent(entry.job.id)}`);
   const job = await response.json();
   if (!response.ok) {
     entry.cells.result.replaceChildren(element('span', 'problem', job.detail ?? `HTTP ${response.status}`));
@@ -146,7 +170,7 @@ async function loadResult(entry) {
 async function cancelJob(entry) {
   entry.cancel.disabled = true;
   try {
-    const response = await fetch(`/v1/jobs/${encodeURIComponent(entry.job.id)}`, { method: 'DELETE' });
+    const response = await api(`/v1/jobs/${encodeURIComponent(entry.job.id)}`, { method: 'DELETE' });
     const body = await response.json();
     // 409: it finished first; its stream or the next listing says how.
     if (response.ok) update(entry, body, 'cancel');
@@ -156,24 +180,43 @@ async function cancelJob(entry) {
   }
 }
 
+/** Reads a job's event stream: each frame's `data:` line is the job as JSON. */
 function follow(entry) {
-  const stream = new EventSource(`/v1/jobs/${encodeURIComponent(entry.job.id)}/events`);
-  entry.stream = stream;
-  const onEvent = (event) => {
-    const job = JSON.parse(event.data);
-    update(entry, job, 'stream');
-    // The server ends the stream after the final state; closing first keeps EventSource from reconnecting.
-    if (isFinished(job.status)) stopFollowing(entry);
+  const controller = new AbortController();
+  entry.stream = controller;
+  const read = async () => {
+    const response = await api(`/v1/jobs/${encodeURIComponent(entry.job.id)}/events`, {
+      signal: controller.signal,
+      headers: { Accept: 'text/event-stream' },
+    });
+    if (!response.ok || response.body === null) return;
+    const reader = response.body.pipeThrough(new TextDecoderStream()).getReader();
+    let buffered = '';
+    for (;;) {
+      const { done, value } = await reader.read();
+      if (done) return;
+      buffered += value;
+      let end;
+      while ((end = buffered.indexOf('\n\n')) >= 0) {
+        const frame = buffered.slice(0, end);
+        buffered = buffered.slice(end + 2);
+        const data = frame.split('\n').find((line) => line.startsWith('data: '));
+        if (data === undefined) continue;
+        const job = JSON.parse(data.slice('data: '.length));
+        update(entry, job, 'stream');
+        if (isFinished(job.status)) return;
+      }
+    }
   };
-  stream.addEventListener('status', onEvent);
-  stream.addEventListener('progress', onEvent);
-  stream.addEventListener('error', () => {
-    if (stream.readyState === EventSource.CLOSED) stopFollowing(entry);
-  });
+  read()
+    .catch(() => undefined)
+    .finally(() => {
+      if (entry.stream === controller) stopFollowing(entry);
+    });
 }
 
 function stopFollowing(entry) {
-  entry.stream?.close();
+  entry.stream?.abort();
   entry.stream = undefined;
 }
 
@@ -190,7 +233,7 @@ function followUnfinished() {
 }
 
 async function refreshJobs() {
-  const response = await fetch(`/v1/jobs?limit=${listLimit}`);
+  const response = await api(`/v1/jobs?limit=${listLimit}`);
   if (!response.ok) throw new Error(`GET /v1/jobs answered ${response.status}`);
   const { jobs } = await response.json();
   const listed = new Set();
@@ -263,7 +306,7 @@ function drawChart(pool) {
 }
 
 async function refreshPool() {
-  const response = await fetch('/v1/system/pool');
+  const response = await api('/v1/system/pool');
   if (!response.ok) throw new Error(`GET /v1/system/pool answered ${response.status}`);
   const pool = await response.json();
   document.getElementById('pool-threads').textContent = String(pool.threads);
