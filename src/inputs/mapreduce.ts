@@ -8,7 +8,10 @@ import { z } from 'zod';
 import {
   compileLineMatcher,
   firstInvalidUtf8,
+  documentsMatter,
   isValidUtf8,
+  joinDocuments,
+  packDocuments,
   PatternRefusedError,
   type JobSpec,
 } from '../compute/mapreduce/index.js';
@@ -130,9 +133,11 @@ export function optionsFromQuery(name: JobName, query: Readonly<Record<string, s
 
 /** Raw text must be UTF-8: the kernels count words and letters in it. */
 export function checkUtf8Text(bytes: Uint8Array): void {
-  if (isValidUtf8(bytes)) return;
-  const offset = firstInvalidUtf8(bytes);
-  throw new MalformedBodyError(
+  if (!isValidUtf8(bytes)) throw invalidUtf8Text(firstInvalidUtf8(bytes));
+}
+
+export function invalidUtf8Text(offset: number): MalformedBodyError {
+  return new MalformedBodyError(
     'invalid-utf8',
     `The body is not valid UTF-8: the first bad byte is at offset ${offset}. Convert the text first, e.g. \`iconv -f latin1 -t utf-8\`.`,
     offset,
@@ -162,5 +167,10 @@ export function parseMapReduceBody(body: unknown, limits: Limits): MapReduceOper
     }
   }
   if (itemErrors.length > 0) throw new InputError(itemErrors);
-  return { job: jobSpecOf(name, options as JobOptions, '/'), text: documents };
+  const job = jobSpecOf(name, options as JobOptions, '/');
+  // Never an array of strings: a hundred thousand of them would cost the event loop a
+  // deserialisation each when they come back from a parsing thread, and a message each to map.
+  // Jobs that do not care where documents end read them as one text; the others, packed.
+  const text = documentsMatter(job) ? packDocuments(documents as string[]) : joinDocuments(documents as string[]);
+  return { job, text };
 }

@@ -18,7 +18,11 @@ export interface MapReduceOperationInput {
 
 const inputSchema = z.object({
   job: z.object({ kind: z.string() }).passthrough(),
-  text: z.union([z.instanceof(Uint8Array), z.array(z.string())]),
+  text: z.union([
+    z.instanceof(Uint8Array),
+    z.object({ bytes: z.instanceof(Uint8Array), ends: z.instanceof(Uint32Array) }),
+    z.array(z.string()),
+  ]),
 }) as unknown as z.ZodType<MapReduceOperationInput>;
 
 export function renderMapReduceResult(result: JobResult): unknown {

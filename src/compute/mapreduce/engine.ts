@@ -19,7 +19,7 @@
  */
 import type { MapReduceJobDefinition } from './job-definition.js';
 import { jobDefinitions } from './jobs.js';
-import { splitInput, type SplitOptions } from './split.js';
+import { type MapReduceText, splitInput, type SplitOptions } from './split.js';
 import type { Chunk, JobResult, JobSpec, MapOutput, Partial, PartitionOutput } from './types.js';
 
 export const DEFAULT_CHUNK_BYTES = 1 << 20;
@@ -43,6 +43,11 @@ export function jobNeedsLineNumbers(job: JobSpec): boolean {
   return definitionOf(job).needsLineNumbers;
 }
 
+/** Whether documents must stay apart for this job (see MapReduceJobDefinition.documentsMatter). */
+export function documentsMatter(job: JobSpec): boolean {
+  return definitionOf(job).documentsMatter;
+}
+
 /** How splitInput must cut the input of this job. */
 export function splitOptionsFor(job: JobSpec): Required<Pick<SplitOptions, 'lineNumbers' | 'cut'>> {
   const definition = definitionOf(job);
@@ -59,6 +64,18 @@ export function mapChunk(job: JobSpec, chunk: Chunk, partitions = 1): MapOutput 
  * parts keep views of it), so handing a reduce group its parts transfers one buffer per map
  * output instead of one per partition: transferring 8192 buffers in one message took 140 ms.
  */
+/**
+ * The map outputs of consecutive chunks as one output, where the job can merge parts exactly
+ * (MapReduceJobDefinition.mergeParts); otherwise as they are.
+ */
+export function mergeMapOutputs(job: JobSpec, outputs: readonly MapOutput[]): MapOutput[] {
+  const definition = definitionOf(job);
+  const first = outputs[0];
+  if (definition.mergeParts === undefined || first === undefined || outputs.length === 1) return [...outputs];
+  const partitions = first.partitions.map((_, p) => definition.mergeParts!(job, outputs.map((output) => output.partitions[p]!) as never) as PartitionOutput);
+  return [{ kind: first.kind, partitions }];
+}
+
 export function packForGroups(output: MapOutput, perGroup: number): MapOutput {
   const partitions = [...output.partitions];
   for (let first = 0; first < partitions.length; first += perGroup) {
@@ -136,7 +153,7 @@ export interface InlineOptions {
 }
 
 /** Runs every phase on the calling thread; for small inputs, and the oracle of the tests. */
-export function runJobInline(job: JobSpec, input: Uint8Array | readonly string[], options: InlineOptions = {}): JobResult {
+export function runJobInline(job: JobSpec, input: MapReduceText, options: InlineOptions = {}): JobResult {
   const partitions = Math.max(1, Math.floor(options.partitions ?? 1));
   const chunks = splitInput(input, options.chunkBytes ?? DEFAULT_CHUNK_BYTES, { share: 'view', ...splitOptionsFor(job) });
   const outputs = chunks.map((chunk) => mapChunk(job, chunk, partitions));

@@ -72,9 +72,11 @@ export const grepJob: MapReduceJobDefinition<GrepJob, GrepPart, GrepPartial, Gre
   kind: 'grep',
   rate: 40,
   needsLineNumbers: true,
+  documentsMatter: true,
   cut: 'lines',
   map: mapGrep,
   reduce: (job, parts) => firstMatches(job, parts.map((part) => part.matches), sumCounts(parts)),
+  mergeParts: (job, parts) => firstMatches(job, parts.map((part) => part.matches), sumCounts(parts)),
   combine: (job, partials) => firstMatches(job, partials.map((partial) => partial.matches), sumCounts(partials)),
   finish: finishGrep,
 };

@@ -145,9 +145,11 @@ export const indexJob: MapReduceJobDefinition<IndexJob, IndexRun, IndexRun, Inde
   kind: 'index',
   rate: 15,
   needsLineNumbers: true,
+  documentsMatter: true,
   cut: 'words',
   map: mapIndex,
   reduce: mergeRuns,
+  mergeParts: mergeRuns,
   combine: mergeRuns,
   finish: finishIndex,
 };

@@ -16,6 +16,12 @@ export interface MapReduceJobDefinition<Job extends { kind: JobKind }, Part exte
   readonly rate: number;
   /** Whether chunks must know their first line number (jobs that report lines or index them). */
   readonly needsLineNumbers: boolean;
+  /**
+   * Whether the answer depends on where documents begin and end (document ids, lines within
+   * one). When it does not, documents can be mapped as one text with a newline between them,
+   * which costs the event loop nothing per document.
+   */
+  readonly documentsMatter: boolean;
   /** Where a long line may be cut (see split.ts). */
   readonly cut: CutRule;
   /**
@@ -26,6 +32,13 @@ export interface MapReduceJobDefinition<Job extends { kind: JobKind }, Part exte
   map(job: Job, chunk: Chunk, partitions: number): Part[];
   /** The parts of one partition, from every chunk, in any order. */
   reduce(job: Job, parts: readonly Part[]): Partial;
+  /**
+   * Parts of one partition from several chunks as one part, as if one chunk had produced
+   * them; where a job has it, a map task over many small documents returns one part per
+   * partition instead of one per document. Only where that is exact (a merge of sorted runs
+   * that keeps the first n, a union of matches).
+   */
+  mergeParts?(job: Job, parts: readonly Part[]): Part;
   /** Partials of disjoint partitions (or already combined groups of them), in any order. */
   combine(job: Job, partials: readonly Partial[]): Partial;
   /**

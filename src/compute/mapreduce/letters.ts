@@ -76,6 +76,7 @@ export const lettersJob: MapReduceJobDefinition<LettersJob, LettersPart, Letters
   kind: 'letters',
   rate: 60,
   needsLineNumbers: false,
+  documentsMatter: false,
   cut: 'characters',
   map: mapLetters,
   reduce: reduceLetters,

@@ -17,6 +17,8 @@
  *   ArrayBuffer, which the caller may put in the transfer list;
  * - documents (`string[]`) are encoded into fresh buffers: a document that fits one chunk
  *   is handed over as is, a longer one is copied piecewise like raw text;
+ * - packed documents (`PackedDocuments`: all their UTF-8 in one buffer) are cut like raw
+ *   text, document by document, as views when the buffer is shared;
  * - `share: 'view'` forces views (no copy), for single-thread use.
  */
 import { isUtf8 } from 'node:buffer';
@@ -46,7 +48,74 @@ export function isValidUtf8(bytes: Uint8Array): boolean {
 
 const encoder = new TextEncoder();
 
-export function splitInput(input: Uint8Array | readonly string[], chunkBytes: number, options: SplitOptions = {}): Chunk[] {
+/**
+ * Documents as one buffer of their UTF-8 and where each ends: document d is
+ * `bytes[ends[d - 1] ?? 0, ends[d])`. A hundred thousand documents are two typed arrays, not
+ * a hundred thousand strings: they cross to a thread for the cost of a copy (or none, shared),
+ * where an array of strings costs the event loop a deserialisation per document.
+ */
+export interface PackedDocuments {
+  readonly bytes: Uint8Array;
+  readonly ends: Uint32Array;
+}
+
+/** Text a MapReduce job reads: one upload of UTF-8, or documents. */
+export type MapReduceText = Uint8Array | PackedDocuments | readonly string[];
+
+export function isPackedDocuments(input: MapReduceText): input is PackedDocuments {
+  return !(input instanceof Uint8Array) && !Array.isArray(input);
+}
+
+/** Packs documents; in shared memory from `sharedFrom` bytes on, so shards of them are views. */
+export function packDocuments(documents: readonly string[], sharedFrom = 256 * 1024): PackedDocuments {
+  // TextEncoder turns lone surrogates into U+FFFD, so documents always encode to valid UTF-8.
+  const encoded = documents.map((document) => encoder.encode(document));
+  let total = 0;
+  const ends = new Uint32Array(encoded.length >= sharedFrom / 4 ? new SharedArrayBuffer(encoded.length * 4) : new ArrayBuffer(encoded.length * 4));
+  encoded.forEach((bytes, index) => {
+    total += bytes.length;
+    ends[index] = total;
+  });
+  const bytes = new Uint8Array(total >= sharedFrom ? new SharedArrayBuffer(total) : new ArrayBuffer(total));
+  let at = 0;
+  for (const document of encoded) {
+    bytes.set(document, at);
+    at += document.length;
+  }
+  return { bytes, ends };
+}
+
+/**
+ * Documents as one text, a newline after each: for jobs whose answer does not depend on
+ * where documents end (a newline separates words as a document boundary does).
+ */
+export function joinDocuments(documents: readonly string[], sharedFrom = 256 * 1024): Uint8Array {
+  const { bytes, ends } = packDocuments(documents, Number.POSITIVE_INFINITY);
+  const joined = new Uint8Array(bytes.length + ends.length >= sharedFrom ? new SharedArrayBuffer(bytes.length + ends.length) : new ArrayBuffer(bytes.length + ends.length));
+  let from = 0;
+  for (let d = 0; d < ends.length; d++) {
+    const end = ends[d] as number;
+    joined.set(bytes.subarray(from, end), from + d);
+    joined[end + d] = 10;
+    from = end;
+  }
+  return joined;
+}
+
+/** Documents [from, to) of a pack, cut into chunks as `splitInput` would cut them. */
+export function splitDocuments(packed: PackedDocuments, from: number, to: number, chunkBytes: number, options: SplitOptions = {}): Chunk[] {
+  const size = Math.max(1, Math.floor(chunkBytes));
+  const chunks: Chunk[] = [];
+  const share = options.share === 'view' || packed.bytes.buffer instanceof SharedArrayBuffer;
+  for (let d = from; d < to; d++) {
+    const bytes = packed.bytes.subarray(d === 0 ? 0 : (packed.ends[d - 1] as number), packed.ends[d] as number);
+    splitDocument(bytes, d, 'documents', size, share, options.lineNumbers ?? true, options.cut ?? 'lines', chunks);
+  }
+  return chunks;
+}
+
+export function splitInput(input: MapReduceText, chunkBytes: number, options: SplitOptions = {}): Chunk[] {
+  if (isPackedDocuments(input)) return splitDocuments(input, 0, input.ends.length, chunkBytes, options);
   const size = Math.max(1, Math.floor(chunkBytes));
   const chunks: Chunk[] = [];
   if (input instanceof Uint8Array) {

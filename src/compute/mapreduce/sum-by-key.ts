@@ -208,9 +208,11 @@ export const sumByKeyJob: MapReduceJobDefinition<SumByKeyJob, SumByKeyRun, SumBy
   kind: 'sumbykey',
   rate: 10,
   needsLineNumbers: true,
+  documentsMatter: true,
   cut: 'lines',
   map: mapSumByKey,
   reduce: mergeRuns,
+  mergeParts: mergeRuns,
   combine: mergeRuns,
   finish: finishSumByKey,
 };

@@ -186,6 +186,7 @@ export const wordCountJob: MapReduceJobDefinition<WordCountJob, WordCountPart, W
   kind: 'wordcount',
   rate: 60,
   needsLineNumbers: false,
+  documentsMatter: false,
   cut: 'words',
   map: mapWordCount,
   reduce: reduceWordCount,

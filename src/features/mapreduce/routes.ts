@@ -8,11 +8,11 @@ import { z } from '@hono/zod-openapi';
 import { respondCompute } from '../../http/compute-endpoint.js';
 import { computeResponseHeaders, computeRoute } from '../../http/compute-route.js';
 import type { AppHono } from '../../http/env.js';
-import { isJsonRequest, readJsonInput } from '../../http/json-body.js';
+import { checkUtf8Body, isJsonRequest, readJsonInput } from '../../http/json-body.js';
 import { ownBodyRoute, validQuery } from '../../http/own-body-route.js';
 import { ProblemError, problemResponses, validationProblem } from '../../http/problems.js';
 import { readUpload } from '../../http/upload.js';
-import { checkUtf8Text, jobList, jobSpecOf, optionsFromQuery } from '../../inputs/mapreduce.js';
+import { jobList, jobSpecOf, optionsFromQuery } from '../../inputs/mapreduce.js';
 import { mapReduceOperations } from '../../operations/mapreduce.js';
 import type { Services } from '../../services.js';
 import { MapReduceQuerySchema, MapReduceResultSchema, mapReduceRequestSchema } from './schemas.js';
@@ -79,7 +79,7 @@ export function registerMapReduceRoutes(app: AppHono, services: Services): void 
         budget: services.budgets.requestBodies,
       });
       if (text.length === 0) throw validationProblem([{ pointer: '', message: 'the body is empty: send the text to process' }]);
-      checkUtf8Text(text);
+      await checkUtf8Body(c, services, text);
       return respondCompute(c, services, { operation: mapReduceOperations[`mapreduce.${job.kind}`], input: { job, text }, upload: text });
     }
     if (!isJsonRequest(c)) {

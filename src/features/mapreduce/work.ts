@@ -18,7 +18,8 @@
  * partition has at most MAX_KEYS_PER_PARTITION distinct keys (an upper bound from the input
  * size), whatever the thread count.
  *
- * Progress: phase `map` counts chunks mapped, phase `reduce` counts partitions reduced.
+ * Progress: phase `map` counts chunks (documents, for packed documents) mapped, phase
+ * `reduce` counts partitions reduced.
  * The result does not depend on the route, the chunk size or the thread count.
  */
 import {
@@ -26,6 +27,7 @@ import {
   estimateMapReduceMicros,
   finishInSlices,
   InvalidUtf8Error,
+  isPackedDocuments,
   isValidUtf8,
   mapChunk,
   mergePartials,
@@ -37,12 +39,15 @@ import {
   type JobResult,
   type JobSpec,
   type MapOutput,
+  type MapReduceText,
+  type PackedDocuments,
   type Partial,
   type PartitionOutput,
 } from '../../compute/mapreduce/index.js';
 import type { Progress, Work } from '../../dispatch/dispatcher.js';
+import type { DocumentRange } from '../../pool/tasks/mapreduce.js';
 
-export type MapReduceInput = Uint8Array | readonly string[];
+export type MapReduceInput = MapReduceText;
 
 /** Bytes mapped between two yields on the sliced route. */
 export const SLICE_BYTES = 32 * 1024;
@@ -53,6 +58,7 @@ const MAX_SLICED_BYTES = 16 * 1024 * 1024;
 
 export function inputBytes(input: MapReduceInput): number {
   if (input instanceof Uint8Array) return input.length;
+  if (isPackedDocuments(input)) return input.bytes.length;
   let total = 0;
   for (const document of input) total += Buffer.byteLength(document, 'utf8');
   return total;
@@ -137,7 +143,7 @@ export function mapReduceWork(job: JobSpec, input: MapReduceInput, threads: numb
     bytes <= MAX_SLICED_BYTES && !poolOnly ? splitInput(input, SLICE_BYTES, { share: 'view', ...splitOptions, validated }) : undefined;
   let longestSlice = 0;
   for (const chunk of sliceChunks ?? []) longestSlice = Math.max(longestSlice, chunk.bytes.length);
-  const documents = input instanceof Uint8Array ? 1 : input.length;
+  const documents = input instanceof Uint8Array ? 1 : isPackedDocuments(input) ? input.ends.length : input.length;
 
   return {
     operation: `mapreduce.${job.kind}`,
@@ -200,12 +206,40 @@ async function runOnPool(
   // Split here, not up front: the chunks' own buffers are transferred away by this run. A big
   // upload in shared memory is split by a pool thread (a linear pass, line counting included).
   const splitOptions = splitOptionsFor(job);
+  if (isPackedDocuments(input)) {
+    // Batches of whole documents by size; each map task cuts its own into chunks.
+    const batches = documentBatches(input, plan.chunkBytes).map(
+      ([from, to]): MapBatch => ({ documents: { packed: input, from, to, chunkBytes: plan.chunkBytes, ...splitOptions }, items: to - from }),
+    );
+    return mapAndReduce(job, batches, input.ends.length, plan, run, signal, progress);
+  }
   const shared = input instanceof Uint8Array && input.buffer instanceof SharedArrayBuffer;
   if (shared && !validated && !isValidUtf8(input)) throw new InvalidUtf8Error('input is not valid UTF-8');
   const chunks = shared
     ? chunksFromBounds(input, await run('mapReduceSplit', { bytes: input, chunkBytes: plan.chunkBytes, ...splitOptions }))
     : splitInput(input, plan.chunkBytes, { ...splitOptions, validated });
-  return mapAndReduce(job, groupChunks(chunks, plan.chunkBytes), chunks.length, plan, run, signal, progress);
+  const batches = groupChunks(chunks, plan.chunkBytes).map((batch): MapBatch => ({ chunks: batch, items: batch.length }));
+  return mapAndReduce(job, batches, chunks.length, plan, run, signal, progress);
+}
+
+/** What one map task takes: chunks cut here, or a range of packed documents it cuts itself. */
+type MapBatch = ({ readonly chunks: readonly Chunk[] } | { readonly documents: DocumentRange }) & { readonly items: number };
+
+/** [from, to) ranges of consecutive documents, each range at least `target` bytes (but the last). */
+function documentBatches(packed: PackedDocuments, target: number): Array<readonly [number, number]> {
+  const ranges: Array<readonly [number, number]> = [];
+  let from = 0;
+  let startByte = 0;
+  for (let d = 0; d < packed.ends.length; d++) {
+    const end = packed.ends[d] as number;
+    if (end - startByte >= target) {
+      ranges.push([from, d + 1]);
+      from = d + 1;
+      startByte = end;
+    }
+  }
+  if (from < packed.ends.length) ranges.push([from, packed.ends.length]);
+  return ranges;
 }
 
 /** Runs `task(i)` for i in [0, count) with at most `lanes` in flight. */
@@ -235,8 +269,8 @@ function ownBuffers(items: readonly object[]): ArrayBuffer[] {
  */
 async function mapAndReduce(
   job: JobSpec,
-  batches: readonly Chunk[][],
-  chunkCount: number,
+  batches: readonly MapBatch[],
+  itemCount: number,
   plan: PoolPlan,
   run: Runner,
   signal: AbortSignal,
@@ -251,11 +285,12 @@ async function mapAndReduce(
   const groups = Math.ceil(partitions / perGroup);
   const groupBuffers: ArrayBuffer[][] = Array.from({ length: groups }, () => []);
   let mapped = 0;
-  progress({ phase: 'map', done: 0, total: chunkCount });
+  progress({ phase: 'map', done: 0, total: itemCount });
   await inLanes(batches.length, lanes, async (index) => {
     const batch = batches[index]!;
-    const input = { job, chunks: batch, partitions, partitionsPerGroup: perGroup };
-    const outputs: MapOutput[] = await run('mapReduceMap', input, { transferList: transferables(batch) });
+    const input = { job, partitions, partitionsPerGroup: perGroup, ...('chunks' in batch ? { chunks: batch.chunks } : { documents: batch.documents }) };
+    const transferList = 'chunks' in batch ? transferables(batch.chunks) : [];
+    const outputs: MapOutput[] = await run('mapReduceMap', input, { transferList });
     // Completion order is fine: every reduce is independent of the order of its parts.
     for (const output of outputs) {
       output.partitions.forEach((part, p) => byPartition[p]!.push(part));
@@ -265,8 +300,8 @@ async function mapAndReduce(
         if (holder !== undefined && 'records' in holder && holder.records.buffer instanceof ArrayBuffer) groupBuffers[g]!.push(holder.records.buffer);
       }
     }
-    mapped += batch.length;
-    progress({ phase: 'map', done: mapped, total: chunkCount });
+    mapped += batch.items;
+    progress({ phase: 'map', done: mapped, total: itemCount });
   });
 
   const partials: Partial[] = new Array<Partial>(groups);

@@ -8,6 +8,7 @@ import {
   chunkBounds,
   combinePartials,
   mapChunk,
+  mergeMapOutputs,
   packForGroups,
   PatternRefusedError,
   reducePartitions,
@@ -17,7 +18,9 @@ import {
   type JobSpec,
   type MapOutput,
   type Partial,
+  type PackedDocuments,
   type PartitionOutput,
+  splitDocuments,
 } from '../../compute/mapreduce/index.js';
 import { scanWordsWasm } from '../../compute/mapreduce/word-scan-wasm.js';
 
@@ -29,10 +32,22 @@ export interface MapReduceSplitInput {
   readonly cut: CutRule;
 }
 
+/** Documents [from, to) of a pack, cut into chunks here rather than on the event loop. */
+export interface DocumentRange {
+  readonly packed: PackedDocuments;
+  readonly from: number;
+  readonly to: number;
+  readonly chunkBytes: number;
+  readonly lineNumbers: boolean;
+  readonly cut: CutRule;
+}
+
 export interface MapReduceMapInput {
   readonly job: JobSpec;
-  /** Several small chunks travel in one task so tiny documents do not cost a message each. */
-  readonly chunks: readonly Chunk[];
+  /** Several small chunks travel in one task so tiny documents do not cost a message each... */
+  readonly chunks?: readonly Chunk[];
+  /** ...or a range of packed documents, so their chunks need not be made on the event loop at all. */
+  readonly documents?: DocumentRange;
   readonly partitions: number;
   /** Partitions reduced together: their records come back in one buffer (see packForGroups). */
   readonly partitionsPerGroup?: number;
@@ -82,7 +97,20 @@ export function mapReduceSplit(input: MapReduceSplitInput): ChunkBounds {
 export function mapReduceMap(input: MapReduceMapInput): MapOutput[] {
   try {
     const perGroup = input.partitionsPerGroup ?? input.partitions;
-    return input.chunks.map((chunk) => packForGroups(mapChunk(input.job, chunk, input.partitions), perGroup));
+    const { documents } = input;
+    const chunks =
+      documents === undefined
+        ? (input.chunks ?? [])
+        : splitDocuments(documents.packed, documents.from, documents.to, documents.chunkBytes, {
+            share: 'view',
+            lineNumbers: documents.lineNumbers,
+            cut: documents.cut,
+          });
+    const outputs = mergeMapOutputs(
+      input.job,
+      chunks.map((chunk) => mapChunk(input.job, chunk, input.partitions)),
+    );
+    return outputs.map((output) => packForGroups(output, perGroup));
   } catch (error) {
     throw asInputError(error);
   }

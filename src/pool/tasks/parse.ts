@@ -1,5 +1,6 @@
-/** Pool task: a large JSON request body parsed and checked into its operation input, off the event loop. */
+/** Pool tasks: large request bodies parsed and checked off the event loop. */
 import type { Limits } from '../../config.js';
+import { firstInvalidUtf8, isValidUtf8 } from '../../compute/mapreduce/index.js';
 import { type JsonBodyInput, type JsonBodyName, parseJsonBody } from '../../inputs/bodies.js';
 
 export interface ParseBodyInput<K extends JsonBodyName = JsonBodyName> {
@@ -10,4 +11,9 @@ export interface ParseBodyInput<K extends JsonBodyName = JsonBodyName> {
 
 export function parseBody(input: ParseBodyInput): JsonBodyInput<JsonBodyName> {
   return parseJsonBody(input.body, input.bytes, input.limits);
+}
+
+/** The offset of the first byte that breaks UTF-8, or -1: a text upload checked on a thread. */
+export function checkUtf8(input: { readonly bytes: Uint8Array }): number {
+  return isValidUtf8(input.bytes) ? -1 : firstInvalidUtf8(input.bytes);
 }

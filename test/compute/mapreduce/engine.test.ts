@@ -8,17 +8,22 @@ import { describe, test } from 'node:test';
 import fc from 'fast-check';
 import {
   checkPattern,
+  documentsMatter,
   firstInvalidUtf8,
   isValidUtf8,
   jobNeedsLineNumbers,
+  joinDocuments,
   mapChunk,
+  mergeMapOutputs,
   mergePartials,
+  packDocuments,
   PatternRefusedError,
   reducePartition,
   runJobInline,
   splitInput,
   type JobResult,
   type JobSpec,
+  type MapOutput,
 } from '../../../src/compute/mapreduce/index.js';
 
 // ---- naive references ----
@@ -456,4 +461,32 @@ describe('grep pattern guard', () => {
       assert.doesNotThrow(() => checkPattern(pattern));
     });
   }
+});
+
+describe('documents as the HTTP layer hands them over', () => {
+  const sumByKeyArb: fc.Arbitrary<JobSpec> = fc.record({ kind: fc.constant('sumbykey' as const), maxKeys: fc.integer({ min: 0, max: 6 }) });
+
+  test('packed documents give what the strings give; joined ones too, for jobs where documents do not matter', () => {
+    fc.assert(
+      fc.property(fc.oneof(jobArb, sumByKeyArb), fc.array(fc.oneof(textArb, csvArb), { maxLength: 6 }), settingsArb, (job, documents, settings) => {
+        const expected = runJobInline(job, documents, settings);
+        assert.deepEqual(runJobInline(job, packDocuments(documents, 0), settings), expected, 'packed');
+        if (!documentsMatter(job)) assert.deepEqual(runJobInline(job, joinDocuments(documents, 0), settings), expected, 'joined');
+      }),
+    );
+  });
+
+  test('merging the map outputs of consecutive chunks, where a job can, changes no answer', () => {
+    fc.assert(
+      fc.property(fc.oneof(jobArb, sumByKeyArb), fc.array(fc.oneof(textArb, csvArb), { maxLength: 6 }), settingsArb, fc.integer({ min: 1, max: 4 }), (job, documents, { chunkBytes, partitions }, batch) => {
+        const chunks = splitInput(documents, chunkBytes, { lineNumbers: jobNeedsLineNumbers(job) });
+        const outputs: MapOutput[] = [];
+        for (let start = 0; start < chunks.length; start += batch) {
+          outputs.push(...mergeMapOutputs(job, chunks.slice(start, start + batch).map((chunk) => mapChunk(job, chunk, partitions))));
+        }
+        const partials = Array.from({ length: partitions }, (_, p) => reducePartition(job, outputs.map((output) => output.partitions[p]!)));
+        assert.deepEqual(mergePartials(job, partials), runJobInline(job, documents, { chunkBytes, partitions }));
+      }),
+    );
+  });
 });
