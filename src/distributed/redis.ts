@@ -92,6 +92,8 @@ export function redisKeys(prefix: string) {
     /** Worker heartbeats: `threads` per live worker process. */
     worker: (id: string) => `${prefix}:worker:${id}`,
     workers: `${prefix}:worker:*`,
+    /** Hash: per `<operation>|<status>`, finished jobs `|count`, their run `|seconds` and `|b<bucket>` counts (src/jobs/stats.ts). */
+    jobStats: `${prefix}:job-stats`,
     /** Pub/sub: `<id> <sequence> <type>` on every change of a job. */
     events: `${prefix}:events`,
     /** Pub/sub: the id of a job (or parent of tasks) whose work must stop. */

@@ -13,6 +13,7 @@ import type { Progress, ProgressUpdate } from '../dispatch/dispatcher.js';
 import { OverloadedError, ShuttingDownError } from '../dispatch/errors.js';
 import type { Problem } from '../http/problems.js';
 import type { JobExecutor } from './execute.js';
+import { type JobObserver, JobStats, type JobStatsSnapshot } from './stats.js';
 import { waitForJob } from './wait.js';
 import { IdempotencyConflictError, JobExpiredError, JobFinishedError, JobNotFoundError, JobResultTooLargeError } from './errors.js';
 import {
@@ -37,6 +38,8 @@ export interface JobRunnerOptions {
   readonly inputs: ByteBudget;
   /** The largest result, in bytes of JSON, a job may keep. */
   readonly maxResultBytes: number;
+  /** Told of every job submitted, started and finished (logs). */
+  readonly observer?: JobObserver;
 }
 
 interface Pending {
@@ -62,6 +65,7 @@ export class JobRunner implements JobService {
   readonly #running = new Map<string, Running>();
   readonly #events = new EventEmitter();
   readonly #sequences = new Map<string, number>();
+  readonly #stats = new JobStats();
   readonly #sweeper: NodeJS.Timeout;
   #closed = false;
 
@@ -112,6 +116,7 @@ export class JobRunner implements JobService {
       expiresAt: null,
     };
     await this.store.insert(job);
+    this.#options.observer?.submitted(job);
     this.#queue.push({ id, work, inputBytes });
     this.#pump();
     return { job: (await this.store.get(id)) ?? job, created: true };
@@ -130,6 +135,10 @@ export class JobRunner implements JobService {
 
   list(options: { readonly limit: number; readonly status?: JobStatus }): Promise<JobRecord[]> {
     return this.store.list(options);
+  }
+
+  async stats(): Promise<JobStatsSnapshot> {
+    return { queued: this.#queue.length, running: this.#running.size, finished: this.#stats.finishedJobs() };
   }
 
   /** Cancels a queued or running job and returns it once it has stopped. */
@@ -209,7 +218,9 @@ export class JobRunner implements JobService {
   }
 
   async #execute(id: string, work: JobWork, running: Running): Promise<void> {
-    this.#publish('status', await this.store.update(id, { status: 'running', startedAt: new Date().toISOString() }));
+    const started = await this.store.update(id, { status: 'running', startedAt: new Date().toISOString() });
+    if (started !== undefined) this.#options.observer?.started(started);
+    this.#publish('status', started);
     let lastWrite = 0;
     let latest: ProgressUpdate | null = null;
     const progress: Progress = (update) => {
@@ -243,6 +254,8 @@ export class JobRunner implements JobService {
     });
     this.#publish('status', job);
     if (job === undefined) throw new JobNotFoundError(id);
+    this.#stats.finished(job);
+    this.#options.observer?.finished(job);
     return job;
   }
 

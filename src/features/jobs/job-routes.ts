@@ -95,6 +95,7 @@ export function registerJobRoutes(app: AppHono, services: Services): void {
       },
     }),
     async (c) => {
+      c.set('jobId', c.req.valid('param').id);
       const job = await jobs.get(c.req.valid('param').id);
       return jobResponse(job, isFinished(job.status) ? {} : { 'Retry-After': '1' }) as never;
     },
@@ -114,7 +115,10 @@ export function registerJobRoutes(app: AppHono, services: Services): void {
         ...problemResponses('job-not-found', 'job-expired', 'job-finished', 'jobs-unavailable'),
       },
     }),
-    async (c) => jobResponse(await jobs.cancel(c.req.valid('param').id)) as never,
+    async (c) => {
+      c.set('jobId', c.req.valid('param').id);
+      return jobResponse(await jobs.cancel(c.req.valid('param').id)) as never;
+    },
   );
 
   app.openapi(
@@ -150,8 +154,10 @@ export function registerJobRoutes(app: AppHono, services: Services): void {
     }),
     async (c) => {
       const { id } = c.req.valid('param');
+      c.set('jobId', id);
       await jobs.get(id); // 404/410 as a problem, before the stream starts
       return streamSSE(c, async (stream) => {
+        services.metrics.streamOpened();
         let writing = Promise.resolve();
         let finish!: () => void;
         const finished = new Promise<void>((resolve) => (finish = resolve));
@@ -175,6 +181,7 @@ export function registerJobRoutes(app: AppHono, services: Services): void {
         } finally {
           clearInterval(keepAlive);
           unsubscribe();
+          services.metrics.streamClosed();
         }
       }) as never;
     },
