@@ -26,6 +26,8 @@ export function problemResponse(c: Context<AppEnv>, problem: ProblemError): Resp
   c.set('problemType', problem.type);
   const body: Problem = problem.toProblem(c.req.path);
   const headers = new Headers({ 'Content-Type': problemMediaType, ...problem.headers });
+  // A new Response drops what middleware set with c.header; the id names the request to report.
+  if (c.var.requestId !== undefined) headers.set('X-Request-Id', c.var.requestId);
   // A body left unread (refused midway: too large, over budget) would otherwise be read to
   // its end, and thrown away, before the connection could serve another request.
   const incoming = (c.env as AppEnv['Bindings'] | undefined)?.incoming;

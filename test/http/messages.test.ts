@@ -42,6 +42,7 @@ describe('problem messages', () => {
       const response = (await send()) as Parameters<typeof problemOf>[0];
       assert.ok(response.status >= 400 && response.status < 500, `${response.status}`);
       const problem = problemOf(response);
+      assert.match(String((response as { headers: Record<string, unknown> }).headers['x-request-id']), /^[0-9a-f-]{36}$/);
       for (const message of [problem.detail, ...(problem.errors ?? []).map((error) => error.message)]) {
         assert.doesNotMatch(message, zodWords);
         assert.ok(message.length > 10, message);
