@@ -10,27 +10,11 @@ export interface paths {
             path?: never;
             cookie?: never;
         };
-        /** Liveness: the process answers */
-        get: {
-            parameters: {
-                query?: never;
-                header?: never;
-                path?: never;
-                cookie?: never;
-            };
-            requestBody?: never;
-            responses: {
-                /** @description Alive */
-                200: {
-                    headers: {
-                        [name: string]: unknown;
-                    };
-                    content: {
-                        "application/json": components["schemas"]["Health"];
-                    };
-                };
-            };
-        };
+        /**
+         * Liveness: the process answers
+         * @description Always 200 while the process serves HTTP, even when draining or saturated: restart the instance only when this fails.
+         */
+        get: operations["getHealth"];
         put?: never;
         post?: never;
         delete?: never;
@@ -50,35 +34,7 @@ export interface paths {
          * Readiness: the pool is up, not saturated, and the server is not shutting down
          * @description Not ready (503) while draining after SIGTERM, and while the pool is saturated: admitted synchronous work has reached the backlog limit (POOL_MAX_BACKLOG_MS), so new pool requests would be refused; a load balancer should send them to another replica until it drains.
          */
-        get: {
-            parameters: {
-                query?: never;
-                header?: never;
-                path?: never;
-                cookie?: never;
-            };
-            requestBody?: never;
-            responses: {
-                /** @description Ready */
-                200: {
-                    headers: {
-                        [name: string]: unknown;
-                    };
-                    content: {
-                        "application/json": components["schemas"]["Readiness"];
-                    };
-                };
-                /** @description Not ready: shutting down or saturated */
-                503: {
-                    headers: {
-                        [name: string]: unknown;
-                    };
-                    content: {
-                        "application/json": components["schemas"]["Readiness"];
-                    };
-                };
-            };
-        };
+        get: operations["getReadiness"];
         put?: never;
         post?: never;
         delete?: never;
@@ -96,37 +52,9 @@ export interface paths {
         };
         /**
          * Prometheus metrics
-         * @description Request latency, dispatch routes, event-loop delay, pool utilization and queue depth.
+         * @description Requests (latency, in flight), placements, jobs (by state, queued, durations), refusals by reason, open event streams, the pool (utilization, queue depth, threads), connections, the event loop, build info.
          */
-        get: {
-            parameters: {
-                query?: never;
-                header?: never;
-                path?: never;
-                cookie?: never;
-            };
-            requestBody?: never;
-            responses: {
-                /** @description Prometheus text exposition format */
-                200: {
-                    headers: {
-                        [name: string]: unknown;
-                    };
-                    content: {
-                        "text/plain": string;
-                    };
-                };
-                /** @description Problem (`internal`) */
-                500: {
-                    headers: {
-                        [name: string]: unknown;
-                    };
-                    content: {
-                        "application/problem+json": components["schemas"]["Problem"];
-                    };
-                };
-            };
-        };
+        get: operations["getMetrics"];
         put?: never;
         post?: never;
         delete?: never;
@@ -146,35 +74,7 @@ export interface paths {
          * The worker pool’s load: now, and sampled over the last minutes
          * @description Utilization is measured over each sampling interval (not averaged since start), so it shows what the pool is doing now. The jobs page (/ui) charts these samples.
          */
-        get: {
-            parameters: {
-                query?: never;
-                header?: never;
-                path?: never;
-                cookie?: never;
-            };
-            requestBody?: never;
-            responses: {
-                /** @description Threads, queue and utilization */
-                200: {
-                    headers: {
-                        [name: string]: unknown;
-                    };
-                    content: {
-                        "application/json": components["schemas"]["PoolLoad"];
-                    };
-                };
-                /** @description Problem (`overloaded`, `shutting-down`, `jobs-unavailable`) */
-                503: {
-                    headers: {
-                        [name: string]: unknown;
-                    };
-                    content: {
-                        "application/problem+json": components["schemas"]["Problem"];
-                    };
-                };
-            };
-        };
+        get: operations["getPoolLoad"];
         put?: never;
         post?: never;
         delete?: never;
@@ -194,79 +94,7 @@ export interface paths {
          * List the primes of a range, in pages
          * @description The primes p with from <= p <= to (to at most 2^64 - 1), ascending, at most `limit` (<= 100000) per page. When more remain, `cursor` and `next` (also a `Link` header) lead to the next page, so any range can be walked whole. Segmented mod-30 wheel sieve, sharded over the worker threads for large pages; above 2^44 the sieve survivors are confirmed by deterministic Miller–Rabin, so pages there are slower.
          */
-        get: {
-            parameters: {
-                query?: {
-                    /** @description Smallest number of the range (inclusive), decimal digits; default 0. */
-                    from?: string;
-                    /** @description Largest number of the range (inclusive), decimal digits, at most 18446744073709551615 (2^64 - 1). Required unless `cursor` is given. */
-                    to?: string;
-                    /** @description List the primes strictly greater than this number: an alternative to `from`. */
-                    after?: string;
-                    /** @description Primes per page, 1 to 100000; default 100000. */
-                    limit?: string;
-                    /** @description The `cursor` of the previous page: continues the same range. Not with `from` or `after`. */
-                    cursor?: string;
-                };
-                header?: {
-                    /** @description RFC 7240. `respond-async`: answer 202 with a job at once. `wait=N` (seconds, at most 60): wait up to N s for the result, then answer 202 if it is not ready. Without it the call is synchronous. For example `respond-async`, or `respond-async, wait=5`. */
-                    prefer?: string;
-                    /** @description With `Prefer: respond-async` or `wait`: a repeated submission with the same key and the same request returns the same job; the same key with a different request is a 422. 1 to 200 visible ASCII characters, for example a UUID: a new one for each new request. */
-                    "idempotency-key"?: string;
-                };
-                path?: never;
-                cookie?: never;
-            };
-            requestBody?: never;
-            responses: {
-                /** @description One page of primes */
-                200: {
-                    headers: {
-                        /** @description Where the work ran (its placement): `inline` (event loop), `sliced` (event loop, in yielding slices) or `pool` (worker threads). */
-                        "X-Crunch-Route"?: "inline" | "sliced" | "pool";
-                        /** @description Queue wait, compute time and total in milliseconds, and the placement, e.g. `queue;dur=0.1, compute;dur=2.5, total;dur=2.9, route;desc="pool"`. */
-                        "Server-Timing"?: string;
-                        /** @description `<next page URL>; rel="next"` when more primes remain. */
-                        Link?: string;
-                        [name: string]: unknown;
-                    };
-                    content: {
-                        "application/json": components["schemas"]["PrimeList"];
-                    };
-                };
-                /** @description Accepted as a job (`Prefer: respond-async`, or `wait` ran out): poll `Location` or stream its events. */
-                202: {
-                    headers: {
-                        /** @description The job: `/v1/jobs/{id}`. */
-                        Location?: string;
-                        /** @description `respond-async` or `wait`. */
-                        "Preference-Applied"?: string;
-                        [name: string]: unknown;
-                    };
-                    content: {
-                        "application/json": components["schemas"]["Job"];
-                    };
-                };
-                /** @description Problem (`validation-failed`, `too-costly`, `deadline-exceeded`, `result-too-large`, `idempotency-conflict`) */
-                422: {
-                    headers: {
-                        [name: string]: unknown;
-                    };
-                    content: {
-                        "application/problem+json": components["schemas"]["Problem"];
-                    };
-                };
-                /** @description Problem (`overloaded`, `shutting-down`, `jobs-unavailable`) */
-                503: {
-                    headers: {
-                        [name: string]: unknown;
-                    };
-                    content: {
-                        "application/problem+json": components["schemas"]["Problem"];
-                    };
-                };
-            };
-        };
+        get: operations["listPrimes"];
         put?: never;
         post?: never;
         delete?: never;
@@ -286,73 +114,7 @@ export interface paths {
          * Count the primes of a range
          * @description How many primes p satisfy from <= p <= to (to at most 2^64 - 1). Narrow ranges (at most 1000000000000 numbers wide) may be sieved, sharded over the worker threads; wide ranges with to <= 9007199254740992 are counted as pi(to) - pi(from - 1) with a combinatorial prime-counting algorithm. The cheaper method is chosen unless `method` says which; ranges neither method may take get a `too-costly` problem.
          */
-        get: {
-            parameters: {
-                query: {
-                    /** @description Start of the range (inclusive), decimal digits; default 0. */
-                    from?: string;
-                    /** @description End of the range (inclusive), decimal digits. */
-                    to: string;
-                    /** @description Force a method; by default the cheaper one that is within its limits. */
-                    method?: components["schemas"]["PrimeCountMethod"] & unknown;
-                };
-                header?: {
-                    /** @description RFC 7240. `respond-async`: answer 202 with a job at once. `wait=N` (seconds, at most 60): wait up to N s for the result, then answer 202 if it is not ready. Without it the call is synchronous. For example `respond-async`, or `respond-async, wait=5`. */
-                    prefer?: string;
-                    /** @description With `Prefer: respond-async` or `wait`: a repeated submission with the same key and the same request returns the same job; the same key with a different request is a 422. 1 to 200 visible ASCII characters, for example a UUID: a new one for each new request. */
-                    "idempotency-key"?: string;
-                };
-                path?: never;
-                cookie?: never;
-            };
-            requestBody?: never;
-            responses: {
-                /** @description The count */
-                200: {
-                    headers: {
-                        /** @description Where the work ran (its placement): `inline` (event loop), `sliced` (event loop, in yielding slices) or `pool` (worker threads). */
-                        "X-Crunch-Route"?: "inline" | "sliced" | "pool";
-                        /** @description Queue wait, compute time and total in milliseconds, and the placement, e.g. `queue;dur=0.1, compute;dur=2.5, total;dur=2.9, route;desc="pool"`. */
-                        "Server-Timing"?: string;
-                        [name: string]: unknown;
-                    };
-                    content: {
-                        "application/json": components["schemas"]["PrimeCount"];
-                    };
-                };
-                /** @description Accepted as a job (`Prefer: respond-async`, or `wait` ran out): poll `Location` or stream its events. */
-                202: {
-                    headers: {
-                        /** @description The job: `/v1/jobs/{id}`. */
-                        Location?: string;
-                        /** @description `respond-async` or `wait`. */
-                        "Preference-Applied"?: string;
-                        [name: string]: unknown;
-                    };
-                    content: {
-                        "application/json": components["schemas"]["Job"];
-                    };
-                };
-                /** @description Problem (`validation-failed`, `too-costly`, `deadline-exceeded`, `result-too-large`, `idempotency-conflict`) */
-                422: {
-                    headers: {
-                        [name: string]: unknown;
-                    };
-                    content: {
-                        "application/problem+json": components["schemas"]["Problem"];
-                    };
-                };
-                /** @description Problem (`overloaded`, `shutting-down`, `jobs-unavailable`) */
-                503: {
-                    headers: {
-                        [name: string]: unknown;
-                    };
-                    content: {
-                        "application/problem+json": components["schemas"]["Problem"];
-                    };
-                };
-            };
-        };
+        get: operations["countPrimes"];
         put?: never;
         post?: never;
         delete?: never;
@@ -374,97 +136,7 @@ export interface paths {
          * Factor integers into primes
          * @description Up to 100000 integers of 1 to 128 bits each (0 is refused: it has no factorization; 1 has none either and answers `[]`). Trial division, then Pollard–Brent rho; every factor is certified prime, deterministically below 2^64 and by Baillie–PSW (probable) beyond. Numbers below 2^64 take at most about a millisecond; beyond, the time grows with the square root of the second-largest prime factor, and the request deadline problem names the numbers not finished.
          */
-        post: {
-            parameters: {
-                query?: never;
-                header?: {
-                    /** @description RFC 7240. `respond-async`: answer 202 with a job at once. `wait=N` (seconds, at most 60): wait up to N s for the result, then answer 202 if it is not ready. Without it the call is synchronous. For example `respond-async`, or `respond-async, wait=5`. */
-                    prefer?: string;
-                    /** @description With `Prefer: respond-async` or `wait`: a repeated submission with the same key and the same request returns the same job; the same key with a different request is a 422. 1 to 200 visible ASCII characters, for example a UUID: a new one for each new request. */
-                    "idempotency-key"?: string;
-                };
-                path?: never;
-                cookie?: never;
-            };
-            requestBody: {
-                content: {
-                    "application/json": components["schemas"]["FactorRequest"];
-                };
-            };
-            responses: {
-                /** @description One factorization per number, in order */
-                200: {
-                    headers: {
-                        /** @description Where the work ran (its placement): `inline` (event loop), `sliced` (event loop, in yielding slices) or `pool` (worker threads). */
-                        "X-Crunch-Route"?: "inline" | "sliced" | "pool";
-                        /** @description Queue wait, compute time and total in milliseconds, and the placement, e.g. `queue;dur=0.1, compute;dur=2.5, total;dur=2.9, route;desc="pool"`. */
-                        "Server-Timing"?: string;
-                        [name: string]: unknown;
-                    };
-                    content: {
-                        "application/json": components["schemas"]["FactorResponse"];
-                    };
-                };
-                /** @description Accepted as a job (`Prefer: respond-async`, or `wait` ran out): poll `Location` or stream its events. */
-                202: {
-                    headers: {
-                        /** @description The job: `/v1/jobs/{id}`. */
-                        Location?: string;
-                        /** @description `respond-async` or `wait`. */
-                        "Preference-Applied"?: string;
-                        [name: string]: unknown;
-                    };
-                    content: {
-                        "application/json": components["schemas"]["Job"];
-                    };
-                };
-                /** @description Problem (`malformed-json`, `bad-request`) */
-                400: {
-                    headers: {
-                        [name: string]: unknown;
-                    };
-                    content: {
-                        "application/problem+json": components["schemas"]["Problem"];
-                    };
-                };
-                /** @description Problem (`body-too-large`) */
-                413: {
-                    headers: {
-                        [name: string]: unknown;
-                    };
-                    content: {
-                        "application/problem+json": components["schemas"]["Problem"];
-                    };
-                };
-                /** @description Problem (`unsupported-media-type`) */
-                415: {
-                    headers: {
-                        [name: string]: unknown;
-                    };
-                    content: {
-                        "application/problem+json": components["schemas"]["Problem"];
-                    };
-                };
-                /** @description Problem (`validation-failed`, `too-costly`, `deadline-exceeded`, `result-too-large`, `idempotency-conflict`) */
-                422: {
-                    headers: {
-                        [name: string]: unknown;
-                    };
-                    content: {
-                        "application/problem+json": components["schemas"]["Problem"];
-                    };
-                };
-                /** @description Problem (`overloaded`, `shutting-down`, `jobs-unavailable`) */
-                503: {
-                    headers: {
-                        [name: string]: unknown;
-                    };
-                    content: {
-                        "application/problem+json": components["schemas"]["Problem"];
-                    };
-                };
-            };
-        };
+        post: operations["factorNumbers"];
         delete?: never;
         options?: never;
         head?: never;
@@ -482,69 +154,7 @@ export interface paths {
          * Check whether one integer is prime
          * @description Any non-negative integer up to 4096 bits, in decimal. Deterministic below 2^64, Baillie–PSW (probable) beyond. Small numbers are answered on the event loop, large ones on the worker pool.
          */
-        get: {
-            parameters: {
-                query?: never;
-                header?: {
-                    /** @description RFC 7240. `respond-async`: answer 202 with a job at once. `wait=N` (seconds, at most 60): wait up to N s for the result, then answer 202 if it is not ready. Without it the call is synchronous. For example `respond-async`, or `respond-async, wait=5`. */
-                    prefer?: string;
-                    /** @description With `Prefer: respond-async` or `wait`: a repeated submission with the same key and the same request returns the same job; the same key with a different request is a 422. 1 to 200 visible ASCII characters, for example a UUID: a new one for each new request. */
-                    "idempotency-key"?: string;
-                };
-                path: {
-                    /** @description The integer to check, in decimal digits. */
-                    n: string;
-                };
-                cookie?: never;
-            };
-            requestBody?: never;
-            responses: {
-                /** @description The verdict */
-                200: {
-                    headers: {
-                        /** @description Where the work ran (its placement): `inline` (event loop), `sliced` (event loop, in yielding slices) or `pool` (worker threads). */
-                        "X-Crunch-Route"?: "inline" | "sliced" | "pool";
-                        /** @description Queue wait, compute time and total in milliseconds, and the placement, e.g. `queue;dur=0.1, compute;dur=2.5, total;dur=2.9, route;desc="pool"`. */
-                        "Server-Timing"?: string;
-                        [name: string]: unknown;
-                    };
-                    content: {
-                        "application/json": components["schemas"]["PrimeCheck"];
-                    };
-                };
-                /** @description Accepted as a job (`Prefer: respond-async`, or `wait` ran out): poll `Location` or stream its events. */
-                202: {
-                    headers: {
-                        /** @description The job: `/v1/jobs/{id}`. */
-                        Location?: string;
-                        /** @description `respond-async` or `wait`. */
-                        "Preference-Applied"?: string;
-                        [name: string]: unknown;
-                    };
-                    content: {
-                        "application/json": components["schemas"]["Job"];
-                    };
-                };
-                /** @description Problem (`validation-failed`, `too-costly`, `deadline-exceeded`, `result-too-large`, `idempotency-conflict`) */
-                422: {
-                    headers: {
-                        [name: string]: unknown;
-                    };
-                    content: {
-                        "application/problem+json": components["schemas"]["Problem"];
-                    };
-                };
-                /** @description Problem (`overloaded`, `shutting-down`, `jobs-unavailable`) */
-                503: {
-                    headers: {
-                        [name: string]: unknown;
-                    };
-                    content: {
-                        "application/problem+json": components["schemas"]["Problem"];
-                    };
-                };
-            };
-        };
+        get: operations["checkPrime"];
         put?: never;
         post?: never;
         delete?: never;
@@ -566,97 +176,7 @@ export interface paths {
          * Check many integers at once
          * @description Up to 100000 integers per request; results come back in input order. Large batches are sharded over every worker thread.
          */
-        post: {
-            parameters: {
-                query?: never;
-                header?: {
-                    /** @description RFC 7240. `respond-async`: answer 202 with a job at once. `wait=N` (seconds, at most 60): wait up to N s for the result, then answer 202 if it is not ready. Without it the call is synchronous. For example `respond-async`, or `respond-async, wait=5`. */
-                    prefer?: string;
-                    /** @description With `Prefer: respond-async` or `wait`: a repeated submission with the same key and the same request returns the same job; the same key with a different request is a 422. 1 to 200 visible ASCII characters, for example a UUID: a new one for each new request. */
-                    "idempotency-key"?: string;
-                };
-                path?: never;
-                cookie?: never;
-            };
-            requestBody: {
-                content: {
-                    "application/json": components["schemas"]["PrimeCheckBatchRequest"];
-                };
-            };
-            responses: {
-                /** @description One verdict per number, in order */
-                200: {
-                    headers: {
-                        /** @description Where the work ran (its placement): `inline` (event loop), `sliced` (event loop, in yielding slices) or `pool` (worker threads). */
-                        "X-Crunch-Route"?: "inline" | "sliced" | "pool";
-                        /** @description Queue wait, compute time and total in milliseconds, and the placement, e.g. `queue;dur=0.1, compute;dur=2.5, total;dur=2.9, route;desc="pool"`. */
-                        "Server-Timing"?: string;
-                        [name: string]: unknown;
-                    };
-                    content: {
-                        "application/json": components["schemas"]["PrimeCheckBatchResponse"];
-                    };
-                };
-                /** @description Accepted as a job (`Prefer: respond-async`, or `wait` ran out): poll `Location` or stream its events. */
-                202: {
-                    headers: {
-                        /** @description The job: `/v1/jobs/{id}`. */
-                        Location?: string;
-                        /** @description `respond-async` or `wait`. */
-                        "Preference-Applied"?: string;
-                        [name: string]: unknown;
-                    };
-                    content: {
-                        "application/json": components["schemas"]["Job"];
-                    };
-                };
-                /** @description Problem (`malformed-json`, `bad-request`) */
-                400: {
-                    headers: {
-                        [name: string]: unknown;
-                    };
-                    content: {
-                        "application/problem+json": components["schemas"]["Problem"];
-                    };
-                };
-                /** @description Problem (`body-too-large`) */
-                413: {
-                    headers: {
-                        [name: string]: unknown;
-                    };
-                    content: {
-                        "application/problem+json": components["schemas"]["Problem"];
-                    };
-                };
-                /** @description Problem (`unsupported-media-type`) */
-                415: {
-                    headers: {
-                        [name: string]: unknown;
-                    };
-                    content: {
-                        "application/problem+json": components["schemas"]["Problem"];
-                    };
-                };
-                /** @description Problem (`validation-failed`, `too-costly`, `deadline-exceeded`, `result-too-large`, `idempotency-conflict`) */
-                422: {
-                    headers: {
-                        [name: string]: unknown;
-                    };
-                    content: {
-                        "application/problem+json": components["schemas"]["Problem"];
-                    };
-                };
-                /** @description Problem (`overloaded`, `shutting-down`, `jobs-unavailable`) */
-                503: {
-                    headers: {
-                        [name: string]: unknown;
-                    };
-                    content: {
-                        "application/problem+json": components["schemas"]["Problem"];
-                    };
-                };
-            };
-        };
+        post: operations["checkPrimes"];
         delete?: never;
         options?: never;
         head?: never;
@@ -674,105 +194,29 @@ export interface paths {
         put?: never;
         /**
          * Reduce an array: sum, product, min, max, mean, gcd, lcm, and, or, xor
-         * @description Send JSON `{ op, type, values }`, or for large arrays a raw body (`application/octet-stream`) of little-endian float64 or int64 values with `?op=&type=`. float64 sum and mean are exactly rounded, so the answer does not depend on how the array was sharded over the worker threads; int is exact. At most 33554432 values. Empty arrays give the identity where there is one (sum 0, product 1, gcd 0, lcm 1, and -1, or 0, xor 0) and 422 for min, max and mean.
+         * @description JSON `{ op, type, values }`; for large arrays send raw bytes to `POST /v1/reduce/binary` instead (about 25 times cheaper to read). float64 sum and mean are exactly rounded, so the answer does not depend on how the array was sharded over the worker threads; int is exact. At most 33554432 values. Empty arrays give the identity where there is one (sum 0, product 1, gcd 0, lcm 1, and -1, or 0, xor 0) and 422 for min, max and mean. (Earlier clients may still send `application/octet-stream` here with `?op=&type=`; it is answered as `/v1/reduce/binary`.)
          */
-        post: {
-            parameters: {
-                query?: {
-                    /** @description The operation, for binary bodies (`application/octet-stream`) only. */
-                    op?: components["schemas"]["ReduceOp"] & unknown;
-                    /** @description How to read a binary body: little-endian `float64` or little-endian `int` (int64). */
-                    type?: components["schemas"]["ReduceType"] & unknown;
-                };
-                header?: {
-                    /** @description RFC 7240. `respond-async`: answer 202 with a job at once. `wait=N` (seconds, at most 60): wait up to N s for the result, then answer 202 if it is not ready. Without it the call is synchronous. For example `respond-async`, or `respond-async, wait=5`. */
-                    prefer?: string;
-                    /** @description With `Prefer: respond-async` or `wait`: a repeated submission with the same key and the same request returns the same job; the same key with a different request is a 422. 1 to 200 visible ASCII characters, for example a UUID: a new one for each new request. */
-                    "idempotency-key"?: string;
-                };
-                path?: never;
-                cookie?: never;
-            };
-            requestBody?: {
-                content: {
-                    "application/json": components["schemas"]["ReduceRequest"];
-                    "application/octet-stream": string;
-                };
-            };
-            responses: {
-                /** @description The result */
-                200: {
-                    headers: {
-                        /** @description Where the work ran (its placement): `inline` (event loop), `sliced` (event loop, in yielding slices) or `pool` (worker threads). */
-                        "X-Crunch-Route"?: "inline" | "sliced" | "pool";
-                        /** @description Queue wait, compute time and total in milliseconds, and the placement, e.g. `queue;dur=0.1, compute;dur=2.5, total;dur=2.9, route;desc="pool"`. */
-                        "Server-Timing"?: string;
-                        [name: string]: unknown;
-                    };
-                    content: {
-                        "application/json": components["schemas"]["ReduceResponse"];
-                    };
-                };
-                /** @description Accepted as a job (`Prefer: respond-async`, or `wait` ran out): poll `Location` or stream its events. */
-                202: {
-                    headers: {
-                        /** @description The job: `/v1/jobs/{id}`. */
-                        Location?: string;
-                        /** @description `respond-async` or `wait`. */
-                        "Preference-Applied"?: string;
-                        [name: string]: unknown;
-                    };
-                    content: {
-                        "application/json": components["schemas"]["Job"];
-                    };
-                };
-                /** @description Problem (`malformed-json`, `bad-request`) */
-                400: {
-                    headers: {
-                        [name: string]: unknown;
-                    };
-                    content: {
-                        "application/problem+json": components["schemas"]["Problem"];
-                    };
-                };
-                /** @description Problem (`body-too-large`) */
-                413: {
-                    headers: {
-                        [name: string]: unknown;
-                    };
-                    content: {
-                        "application/problem+json": components["schemas"]["Problem"];
-                    };
-                };
-                /** @description Problem (`unsupported-media-type`) */
-                415: {
-                    headers: {
-                        [name: string]: unknown;
-                    };
-                    content: {
-                        "application/problem+json": components["schemas"]["Problem"];
-                    };
-                };
-                /** @description Problem (`validation-failed`, `too-costly`, `deadline-exceeded`, `result-too-large`, `idempotency-conflict`) */
-                422: {
-                    headers: {
-                        [name: string]: unknown;
-                    };
-                    content: {
-                        "application/problem+json": components["schemas"]["Problem"];
-                    };
-                };
-                /** @description Problem (`overloaded`, `shutting-down`, `jobs-unavailable`) */
-                503: {
-                    headers: {
-                        [name: string]: unknown;
-                    };
-                    content: {
-                        "application/problem+json": components["schemas"]["Problem"];
-                    };
-                };
-            };
+        post: operations["reduce"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/v1/reduce/binary": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
         };
+        get?: never;
+        put?: never;
+        /**
+         * Reduce a raw array of little-endian float64 or int64 values
+         * @description The body is the values back to back, 8 bytes each, read straight into shared memory and sharded over the worker threads without a copy; `op` and `type` go in the query. Up to 268435456 bytes. At most 33554432 values. Empty arrays give the identity where there is one (sum 0, product 1, gcd 0, lcm 1, and -1, or 0, xor 0) and 422 for min, max and mean.
+         */
+        post: operations["reduceBinary"];
         delete?: never;
         options?: never;
         head?: never;
@@ -789,122 +233,30 @@ export interface paths {
         get?: never;
         put?: never;
         /**
-         * Run a built-in MapReduce job over text
-         * @description Jobs: wordcount, letters, index, grep, sumbykey. Send either JSON (`{ "job": "wordcount", "documents": [...], ...options }`, up to 16777216 bytes) or raw UTF-8 text with `Content-Type: text/plain` and the job and its options in the query string (up to 268435456 bytes). Small inputs run on the event loop; large ones are split into chunks on line boundaries, mapped on every worker thread, reduced by key partition in parallel and merged. The result is the same whatever the route, chunking or thread count. As a job (`Prefer: respond-async`) progress is reported in phases `map` (chunks) and `reduce` (partitions).
+         * Run a built-in MapReduce job over JSON documents
+         * @description Jobs: wordcount, letters, index, grep, sumbykey. `{ "job": "wordcount", "documents": [...], ...options }`, up to 16777216 bytes; for one large text send it to `POST /v1/mapreduce/text` instead. Small inputs run on the event loop; large ones are split into chunks on line boundaries, mapped on every worker thread, reduced by key partition in parallel and merged. The result is the same whatever the route, chunking or thread count. As a job (`Prefer: respond-async`) progress is reported in phases `map` (chunks) and `reduce` (partitions). (Earlier clients may still send `text/plain` here with the job in the query; it is answered as `/v1/mapreduce/text`.)
          */
-        post: {
-            parameters: {
-                query?: {
-                    /** @description The job to run. Required with a text/plain body; with JSON, put it in the body. */
-                    job?: "wordcount" | "letters" | "index" | "grep" | "sumbykey";
-                    /** @description wordcount, letters, index. */
-                    caseFold?: "true" | "false";
-                    /** @description wordcount: a whole number from 0 to 100000. */
-                    top?: string;
-                    /** @description index: a whole number from 0 to 100000. */
-                    maxWords?: string;
-                    /** @description index: a whole number from 0 to 10000. */
-                    maxDocumentsPerWord?: string;
-                    /** @description grep (URL-encode it). */
-                    pattern?: string;
-                    /** @description grep. */
-                    literal?: "true" | "false";
-                    /** @description grep. */
-                    ignoreCase?: "true" | "false";
-                    /** @description grep: a whole number from 0 to 10000. */
-                    maxMatches?: string;
-                    /** @description sumbykey: a whole number from 0 to 100000. */
-                    maxKeys?: string;
-                };
-                header?: {
-                    /** @description RFC 7240. `respond-async`: answer 202 with a job at once. `wait=N` (seconds, at most 60): wait up to N s for the result, then answer 202 if it is not ready. Without it the call is synchronous. For example `respond-async`, or `respond-async, wait=5`. */
-                    prefer?: string;
-                    /** @description With `Prefer: respond-async` or `wait`: a repeated submission with the same key and the same request returns the same job; the same key with a different request is a 422. 1 to 200 visible ASCII characters, for example a UUID: a new one for each new request. */
-                    "idempotency-key"?: string;
-                };
-                path?: never;
-                cookie?: never;
-            };
-            requestBody?: {
-                content: {
-                    "application/json": components["schemas"]["MapReduceRequest"];
-                    "text/plain": string;
-                };
-            };
-            responses: {
-                /** @description The job result; its shape depends on `job` */
-                200: {
-                    headers: {
-                        /** @description Where the work ran (its placement): `inline` (event loop), `sliced` (event loop, in yielding slices) or `pool` (worker threads). */
-                        "X-Crunch-Route"?: "inline" | "sliced" | "pool";
-                        /** @description Queue wait, compute time and total in milliseconds, and the placement, e.g. `queue;dur=0.1, compute;dur=2.5, total;dur=2.9, route;desc="pool"`. */
-                        "Server-Timing"?: string;
-                        [name: string]: unknown;
-                    };
-                    content: {
-                        "application/json": components["schemas"]["MapReduceResult"];
-                    };
-                };
-                /** @description Accepted as a job (`Prefer: respond-async`, or `wait` ran out): poll `Location` or stream its events. */
-                202: {
-                    headers: {
-                        /** @description The job: `/v1/jobs/{id}`. */
-                        Location?: string;
-                        /** @description `respond-async` or `wait`. */
-                        "Preference-Applied"?: string;
-                        [name: string]: unknown;
-                    };
-                    content: {
-                        "application/json": components["schemas"]["Job"];
-                    };
-                };
-                /** @description Problem (`malformed-json`, `bad-request`) */
-                400: {
-                    headers: {
-                        [name: string]: unknown;
-                    };
-                    content: {
-                        "application/problem+json": components["schemas"]["Problem"];
-                    };
-                };
-                /** @description Problem (`body-too-large`) */
-                413: {
-                    headers: {
-                        [name: string]: unknown;
-                    };
-                    content: {
-                        "application/problem+json": components["schemas"]["Problem"];
-                    };
-                };
-                /** @description Problem (`unsupported-media-type`) */
-                415: {
-                    headers: {
-                        [name: string]: unknown;
-                    };
-                    content: {
-                        "application/problem+json": components["schemas"]["Problem"];
-                    };
-                };
-                /** @description Problem (`validation-failed`, `too-costly`, `deadline-exceeded`, `result-too-large`, `idempotency-conflict`) */
-                422: {
-                    headers: {
-                        [name: string]: unknown;
-                    };
-                    content: {
-                        "application/problem+json": components["schemas"]["Problem"];
-                    };
-                };
-                /** @description Problem (`overloaded`, `shutting-down`, `jobs-unavailable`) */
-                503: {
-                    headers: {
-                        [name: string]: unknown;
-                    };
-                    content: {
-                        "application/problem+json": components["schemas"]["Problem"];
-                    };
-                };
-            };
+        post: operations["runMapReduce"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/v1/mapreduce/text": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
         };
+        get?: never;
+        put?: never;
+        /**
+         * Run a built-in MapReduce job over one raw UTF-8 text
+         * @description Jobs: wordcount, letters, index, grep, sumbykey. The body is the text (`Content-Type: text/plain`, UTF-8, up to 268435456 bytes); the job and its options go in the query. Small inputs run on the event loop; large ones are split into chunks on line boundaries, mapped on every worker thread, reduced by key partition in parallel and merged. The result is the same whatever the route, chunking or thread count. As a job (`Prefer: respond-async`) progress is reported in phases `map` (chunks) and `reduce` (partitions).
+         */
+        post: operations["runMapReduceText"];
         delete?: never;
         options?: never;
         head?: never;
@@ -922,38 +274,7 @@ export interface paths {
          * List recent jobs, most recent first
          * @description Results are left out of the list; fetch a job for its result.
          */
-        get: {
-            parameters: {
-                query?: {
-                    status?: "queued" | "running" | "succeeded" | "failed" | "cancelled";
-                    limit?: number;
-                };
-                header?: never;
-                path?: never;
-                cookie?: never;
-            };
-            requestBody?: never;
-            responses: {
-                /** @description Recent jobs */
-                200: {
-                    headers: {
-                        [name: string]: unknown;
-                    };
-                    content: {
-                        "application/json": components["schemas"]["JobList"];
-                    };
-                };
-                /** @description Problem (`validation-failed`, `too-costly`, `deadline-exceeded`, `result-too-large`, `idempotency-conflict`) */
-                422: {
-                    headers: {
-                        [name: string]: unknown;
-                    };
-                    content: {
-                        "application/problem+json": components["schemas"]["Problem"];
-                    };
-                };
-            };
-        };
+        get: operations["listJobs"];
         put?: never;
         post?: never;
         delete?: never;
@@ -969,102 +290,18 @@ export interface paths {
             path?: never;
             cookie?: never;
         };
-        /** A job: status, progress, and its result or problem once finished */
-        get: {
-            parameters: {
-                query?: never;
-                header?: never;
-                path: {
-                    id: string;
-                };
-                cookie?: never;
-            };
-            requestBody?: never;
-            responses: {
-                /** @description The job */
-                200: {
-                    headers: {
-                        [name: string]: unknown;
-                    };
-                    content: {
-                        "application/json": components["schemas"]["Job"];
-                    };
-                };
-                /** @description Problem (`not-found`, `job-not-found`) */
-                404: {
-                    headers: {
-                        [name: string]: unknown;
-                    };
-                    content: {
-                        "application/problem+json": components["schemas"]["Problem"];
-                    };
-                };
-                /** @description Problem (`job-expired`) */
-                410: {
-                    headers: {
-                        [name: string]: unknown;
-                    };
-                    content: {
-                        "application/problem+json": components["schemas"]["Problem"];
-                    };
-                };
-            };
-        };
+        /**
+         * A job: status, progress, and its result or problem once finished
+         * @description Poll it until `status` is `succeeded`, `failed` or `cancelled` (an unfinished job is answered with `Retry-After`), or follow its events. `result` is typed by `operation`: exactly the body the synchronous call returns.
+         */
+        get: operations["getJob"];
         put?: never;
         post?: never;
         /**
          * Cancel a queued or running job
          * @description Running pool work is stopped; the job ends `cancelled`. A finished job cannot be cancelled (409).
          */
-        delete: {
-            parameters: {
-                query?: never;
-                header?: never;
-                path: {
-                    id: string;
-                };
-                cookie?: never;
-            };
-            requestBody?: never;
-            responses: {
-                /** @description The cancelled job */
-                200: {
-                    headers: {
-                        [name: string]: unknown;
-                    };
-                    content: {
-                        "application/json": components["schemas"]["Job"];
-                    };
-                };
-                /** @description Problem (`not-found`, `job-not-found`) */
-                404: {
-                    headers: {
-                        [name: string]: unknown;
-                    };
-                    content: {
-                        "application/problem+json": components["schemas"]["Problem"];
-                    };
-                };
-                /** @description Problem (`job-finished`) */
-                409: {
-                    headers: {
-                        [name: string]: unknown;
-                    };
-                    content: {
-                        "application/problem+json": components["schemas"]["Problem"];
-                    };
-                };
-                /** @description Problem (`job-expired`) */
-                410: {
-                    headers: {
-                        [name: string]: unknown;
-                    };
-                    content: {
-                        "application/problem+json": components["schemas"]["Problem"];
-                    };
-                };
-            };
-        };
+        delete: operations["cancelJob"];
         options?: never;
         head?: never;
         patch?: never;
@@ -1081,46 +318,7 @@ export interface paths {
          * Stream a job’s progress and final state as Server-Sent Events
          * @description Events: `status` (the job, on every status change; the first event is the current state), `progress` (the job without its result, as work units finish). The stream ends after the job finishes: the last event is a `status` event carrying `succeeded`, `failed` or `cancelled` and the result or problem. A comment line is sent every 15 s to keep proxies from closing the connection.
          */
-        get: {
-            parameters: {
-                query?: never;
-                header?: never;
-                path: {
-                    id: string;
-                };
-                cookie?: never;
-            };
-            requestBody?: never;
-            responses: {
-                /** @description An event stream */
-                200: {
-                    headers: {
-                        [name: string]: unknown;
-                    };
-                    content: {
-                        "text/event-stream": string;
-                    };
-                };
-                /** @description Problem (`not-found`, `job-not-found`) */
-                404: {
-                    headers: {
-                        [name: string]: unknown;
-                    };
-                    content: {
-                        "application/problem+json": components["schemas"]["Problem"];
-                    };
-                };
-                /** @description Problem (`job-expired`) */
-                410: {
-                    headers: {
-                        [name: string]: unknown;
-                    };
-                    content: {
-                        "application/problem+json": components["schemas"]["Problem"];
-                    };
-                };
-            };
-        };
+        get: operations["streamJobEvents"];
         put?: never;
         post?: never;
         delete?: never;
@@ -1156,27 +354,6 @@ export interface components {
                 utilization: number;
             };
             shuttingDown: boolean;
-        };
-        /** @description An RFC 9457 problem. `type` is one of the URIs under https://crunch.dev/problems/ listed in the README. */
-        Problem: {
-            /** @example https://crunch.dev/problems/validation-failed */
-            type: string;
-            /** @example Validation failed */
-            title: string;
-            /** @example 422 */
-            status: number;
-            /** @example /numbers/1: 9007199254740993 is not a safe JSON integer: send it as a decimal string, e.g. "9007199254740993" */
-            detail: string;
-            /** @example /v1/primes/check */
-            instance?: string;
-            errors?: {
-                /** @example /numbers/1 */
-                pointer: string;
-                /** @example must be a non-negative integer */
-                message: string;
-            }[];
-        } & {
-            [key: string]: unknown;
         };
         PoolLoad: {
             /** @example 2 */
@@ -1267,6 +444,7 @@ export interface components {
          */
         IntegerString: string;
         /**
+         * @description A job: its status, progress, and once finished its `result` (when `succeeded`: exactly the body the synchronous call returns, typed by `operation`) or its `problem` (when `failed`).
          * @example {
          *       "id": "pZ1tq2yS3x8Hn0mV4dR7aQ",
          *       "operation": "primes.count",
@@ -1286,20 +464,24 @@ export interface components {
          *       }
          *     }
          */
-        Job: {
+        Job: components["schemas"]["PrimesIsPrimeJob"] | components["schemas"]["PrimesCheckJob"] | components["schemas"]["PrimesListJob"] | components["schemas"]["PrimesCountJob"] | components["schemas"]["PrimesFactorJob"] | components["schemas"]["ReduceJob"] | components["schemas"]["MapreduceWordcountJob"] | components["schemas"]["MapreduceLettersJob"] | components["schemas"]["MapreduceIndexJob"] | components["schemas"]["MapreduceGrepJob"] | components["schemas"]["MapreduceSumbykeyJob"];
+        PrimesIsPrimeJob: {
+            /**
+             * @description The operation the job runs; it decides the shape of `result`. (enum property replaced by openapi-typescript)
+             * @enum {string}
+             */
+            operation: "primes.is-prime";
             /**
              * @description Unguessable: 128 random bits.
              * @example pZ1tq2yS3x8Hn0mV4dR7aQ
              */
             id: string;
-            /** @example primes.count */
-            operation: string;
             /**
              * @example running
              * @enum {string}
              */
             status: "queued" | "running" | "succeeded" | "failed" | "cancelled";
-            progress: components["schemas"]["JobProgress"];
+            progress: components["schemas"]["JobProgress"] | null;
             /** Format: date-time */
             createdAt: string;
             /** Format: date-time */
@@ -1311,15 +493,14 @@ export interface components {
              * @description When the finished job is forgotten (then 410 Gone). Null until it finishes.
              */
             expiresAt: string | null;
-            /** @description When `succeeded`: exactly the body the synchronous call returns. */
-            result?: unknown;
-            problem?: components["schemas"]["Problem"] & unknown;
+            problem?: components["schemas"]["Problem"];
             links: {
                 /** @example /v1/jobs/pZ1tq2yS3x8Hn0mV4dR7aQ */
                 self: string;
                 /** @example /v1/jobs/pZ1tq2yS3x8Hn0mV4dR7aQ/events */
                 events: string;
             };
+            result?: components["schemas"]["PrimeCheck"];
         };
         JobProgress: {
             /**
@@ -1331,7 +512,180 @@ export interface components {
             done: number;
             /** @example 8 */
             total: number;
-        } | null;
+        };
+        /** @description An RFC 9457 problem. `type` is one of `unauthorized` (401), `rate-limited` (429), `quota-exceeded` (429), `not-found` (404), `method-not-allowed` (405), `malformed-json` (400), `bad-request` (400), `request-timeout` (408), `headers-too-large` (431), `validation-failed` (422), `unsupported-media-type` (415), `body-too-large` (413), `too-costly` (422), `deadline-exceeded` (422), `result-too-large` (422), `job-not-found` (404), `job-expired` (410), `job-finished` (409), `idempotency-conflict` (422), `overloaded` (503), `shutting-down` (503), `jobs-unavailable` (503), `internal` (500), each under https://crunch.dev/problems/; a type may add fields of its own (e.g. `retryAfterSeconds`, `limitBytes`). */
+        Problem: {
+            /** @description A problem type URI: https://crunch.dev/problems/<name>. */
+            type: string;
+            /** @description The title of the type, the same for every problem of that type. */
+            title: string;
+            /** @description The HTTP status code. */
+            status: number;
+            /** @description What went wrong with this request, and how to fix it. */
+            detail: string;
+            /** @description The path of the request. */
+            instance?: string;
+            /** @description For `validation-failed`: every offending field (at most 20). */
+            errors?: {
+                /** @description JSON pointer into the body (`/numbers/1`) or the request (`#/query/limit`). */
+                pointer: string;
+                message: string;
+            }[];
+        } & {
+            [key: string]: unknown;
+        };
+        /**
+         * @example {
+         *       "n": "97",
+         *       "prime": true,
+         *       "test": "deterministic"
+         *     }
+         */
+        PrimeCheck: {
+            n: components["schemas"]["IntegerString"] & unknown;
+            /** @example true */
+            prime: boolean;
+            test: components["schemas"]["PrimalityTest"];
+        };
+        /**
+         * @description `deterministic`: proven (Miller–Rabin with a base set proven for every n < 2^64). `probable`: Baillie–PSW, for n >= 2^64; no counterexample is known.
+         * @enum {string}
+         */
+        PrimalityTest: "deterministic" | "probable";
+        PrimesCheckJob: {
+            /**
+             * @description The operation the job runs; it decides the shape of `result`. (enum property replaced by openapi-typescript)
+             * @enum {string}
+             */
+            operation: "primes.check";
+            /**
+             * @description Unguessable: 128 random bits.
+             * @example pZ1tq2yS3x8Hn0mV4dR7aQ
+             */
+            id: string;
+            /**
+             * @example running
+             * @enum {string}
+             */
+            status: "queued" | "running" | "succeeded" | "failed" | "cancelled";
+            progress: components["schemas"]["JobProgress"] | null;
+            /** Format: date-time */
+            createdAt: string;
+            /** Format: date-time */
+            startedAt: string | null;
+            /** Format: date-time */
+            finishedAt: string | null;
+            /**
+             * Format: date-time
+             * @description When the finished job is forgotten (then 410 Gone). Null until it finishes.
+             */
+            expiresAt: string | null;
+            problem?: components["schemas"]["Problem"];
+            links: {
+                /** @example /v1/jobs/pZ1tq2yS3x8Hn0mV4dR7aQ */
+                self: string;
+                /** @example /v1/jobs/pZ1tq2yS3x8Hn0mV4dR7aQ/events */
+                events: string;
+            };
+            result?: components["schemas"]["PrimeCheckBatchResponse"];
+        };
+        /**
+         * @example {
+         *       "count": 2,
+         *       "results": [
+         *         {
+         *           "n": "97",
+         *           "prime": true,
+         *           "test": "deterministic"
+         *         },
+         *         {
+         *           "n": "561",
+         *           "prime": false,
+         *           "test": "deterministic"
+         *         }
+         *       ]
+         *     }
+         */
+        PrimeCheckBatchResponse: {
+            /** @example 2 */
+            count: number;
+            /** @description One result per input number, in input order. */
+            results: components["schemas"]["PrimeCheck"][];
+        };
+        PrimesListJob: {
+            /**
+             * @description The operation the job runs; it decides the shape of `result`. (enum property replaced by openapi-typescript)
+             * @enum {string}
+             */
+            operation: "primes.list";
+            /**
+             * @description Unguessable: 128 random bits.
+             * @example pZ1tq2yS3x8Hn0mV4dR7aQ
+             */
+            id: string;
+            /**
+             * @example running
+             * @enum {string}
+             */
+            status: "queued" | "running" | "succeeded" | "failed" | "cancelled";
+            progress: components["schemas"]["JobProgress"] | null;
+            /** Format: date-time */
+            createdAt: string;
+            /** Format: date-time */
+            startedAt: string | null;
+            /** Format: date-time */
+            finishedAt: string | null;
+            /**
+             * Format: date-time
+             * @description When the finished job is forgotten (then 410 Gone). Null until it finishes.
+             */
+            expiresAt: string | null;
+            problem?: components["schemas"]["Problem"];
+            links: {
+                /** @example /v1/jobs/pZ1tq2yS3x8Hn0mV4dR7aQ */
+                self: string;
+                /** @example /v1/jobs/pZ1tq2yS3x8Hn0mV4dR7aQ/events */
+                events: string;
+            };
+            result?: components["schemas"]["PrimeList"];
+        };
+        PrimesCountJob: {
+            /**
+             * @description The operation the job runs; it decides the shape of `result`. (enum property replaced by openapi-typescript)
+             * @enum {string}
+             */
+            operation: "primes.count";
+            /**
+             * @description Unguessable: 128 random bits.
+             * @example pZ1tq2yS3x8Hn0mV4dR7aQ
+             */
+            id: string;
+            /**
+             * @example running
+             * @enum {string}
+             */
+            status: "queued" | "running" | "succeeded" | "failed" | "cancelled";
+            progress: components["schemas"]["JobProgress"] | null;
+            /** Format: date-time */
+            createdAt: string;
+            /** Format: date-time */
+            startedAt: string | null;
+            /** Format: date-time */
+            finishedAt: string | null;
+            /**
+             * Format: date-time
+             * @description When the finished job is forgotten (then 410 Gone). Null until it finishes.
+             */
+            expiresAt: string | null;
+            problem?: components["schemas"]["Problem"];
+            links: {
+                /** @example /v1/jobs/pZ1tq2yS3x8Hn0mV4dR7aQ */
+                self: string;
+                /** @example /v1/jobs/pZ1tq2yS3x8Hn0mV4dR7aQ/events */
+                events: string;
+            };
+            result?: components["schemas"]["PrimeCount"];
+        };
         /**
          * @example {
          *       "from": "0",
@@ -1351,6 +705,43 @@ export interface components {
          * @enum {string}
          */
         PrimeCountMethod: "sieve" | "pi";
+        PrimesFactorJob: {
+            /**
+             * @description The operation the job runs; it decides the shape of `result`. (enum property replaced by openapi-typescript)
+             * @enum {string}
+             */
+            operation: "primes.factor";
+            /**
+             * @description Unguessable: 128 random bits.
+             * @example pZ1tq2yS3x8Hn0mV4dR7aQ
+             */
+            id: string;
+            /**
+             * @example running
+             * @enum {string}
+             */
+            status: "queued" | "running" | "succeeded" | "failed" | "cancelled";
+            progress: components["schemas"]["JobProgress"] | null;
+            /** Format: date-time */
+            createdAt: string;
+            /** Format: date-time */
+            startedAt: string | null;
+            /** Format: date-time */
+            finishedAt: string | null;
+            /**
+             * Format: date-time
+             * @description When the finished job is forgotten (then 410 Gone). Null until it finishes.
+             */
+            expiresAt: string | null;
+            problem?: components["schemas"]["Problem"];
+            links: {
+                /** @example /v1/jobs/pZ1tq2yS3x8Hn0mV4dR7aQ */
+                self: string;
+                /** @example /v1/jobs/pZ1tq2yS3x8Hn0mV4dR7aQ/events */
+                events: string;
+            };
+            result?: components["schemas"]["FactorResponse"];
+        };
         FactorResponse: {
             /** @example 1 */
             count: number;
@@ -1381,86 +772,49 @@ export interface components {
             n: components["schemas"]["IntegerString"] & unknown;
             /** @description Distinct prime factors in ascending order with their exponents; their product is n. Empty for n = 1. */
             factors: components["schemas"]["PrimePower"][];
-            test: components["schemas"]["PrimalityTest"];
+            test: components["schemas"]["PrimalityTest"] & unknown;
         };
         PrimePower: {
             prime: components["schemas"]["IntegerString"] & unknown;
             /** @example 3 */
             exponent: number;
         };
-        /**
-         * @description `deterministic` when every factor is below 2^64 (proven prime); `probable` when some factor ≥ 2^64 passed Baillie–PSW.
-         * @enum {string}
-         */
-        PrimalityTest: "deterministic" | "probable";
-        /**
-         * @example {
-         *       "numbers": [
-         *         360,
-         *         "18446744073709551615",
-         *         1
-         *       ]
-         *     }
-         */
-        FactorRequest: {
-            /** @description 1 to 100000 integers from 1 to 2^128 - 1 (0 has no factorization). */
-            numbers: components["schemas"]["IntegerInput"][];
-        };
-        /**
-         * @description A non-negative integer: a JSON number up to 2^53 - 1 (9007199254740991), or a decimal string of digits (no sign, spaces, leading zeros or prefix) for any size.
-         * @example 97
-         * @example 18446744073709551557
-         */
-        IntegerInput: number | string;
-        /**
-         * @example {
-         *       "n": "97",
-         *       "prime": true,
-         *       "test": "deterministic"
-         *     }
-         */
-        PrimeCheck: {
-            n: components["schemas"]["IntegerString"] & unknown;
-            /** @example true */
-            prime: boolean;
-            test: components["schemas"]["PrimalityTest"] & unknown;
-        };
-        /**
-         * @example {
-         *       "count": 2,
-         *       "results": [
-         *         {
-         *           "n": "97",
-         *           "prime": true,
-         *           "test": "deterministic"
-         *         },
-         *         {
-         *           "n": "561",
-         *           "prime": false,
-         *           "test": "deterministic"
-         *         }
-         *       ]
-         *     }
-         */
-        PrimeCheckBatchResponse: {
-            /** @example 2 */
-            count: number;
-            /** @description One result per input number, in input order. */
-            results: components["schemas"]["PrimeCheck"][];
-        };
-        /**
-         * @example {
-         *       "numbers": [
-         *         2,
-         *         97,
-         *         "18446744073709551557",
-         *         561
-         *       ]
-         *     }
-         */
-        PrimeCheckBatchRequest: {
-            /** @description 1 to 100000 integers of at most 4096 bits. */
-            numbers: components["schemas"]["IntegerInput"][];
+        ReduceJob: {
+            /**
+             * @description The operation the job runs; it decides the shape of `result`. (enum property replaced by openapi-typescript)
+             * @enum {string}
+             */
+            operation: "reduce";
+            /**
+             * @description Unguessable: 128 random bits.
+             * @example pZ1tq2yS3x8Hn0mV4dR7aQ
+             */
+            id: string;
+            /**
+             * @example running
+             * @enum {string}
+             */
+            status: "queued" | "running" | "succeeded" | "failed" | "cancelled";
+            progress: components["schemas"]["JobProgress"] | null;
+            /** Format: date-time */
+            createdAt: string;
+            /** Format: date-time */
+            startedAt: string | null;
+            /** Format: date-time */
+            finishedAt: string | null;
+            /**
+             * Format: date-time
+             * @description When the finished job is forgotten (then 410 Gone). Null until it finishes.
+             */
+            expiresAt: string | null;
+            problem?: components["schemas"]["Problem"];
+            links: {
+                /** @example /v1/jobs/pZ1tq2yS3x8Hn0mV4dR7aQ */
+                self: string;
+                /** @example /v1/jobs/pZ1tq2yS3x8Hn0mV4dR7aQ/events */
+                events: string;
+            };
+            result?: components["schemas"]["ReduceResponse"];
         };
         /**
          * @example {
@@ -1493,32 +847,43 @@ export interface components {
          * @enum {string}
          */
         ReduceType: "float64" | "int";
-        /**
-         * @example {
-         *       "op": "sum",
-         *       "type": "float64",
-         *       "values": [
-         *         0.1,
-         *         0.2,
-         *         0.3
-         *       ]
-         *     }
-         */
-        ReduceRequest: {
-            op: components["schemas"]["ReduceOp"];
-            type: components["schemas"]["ReduceType"];
-            /** @description 0 to 33554432 values. */
-            values: components["schemas"]["ReduceValue"][];
+        MapreduceWordcountJob: {
+            /**
+             * @description The operation the job runs; it decides the shape of `result`. (enum property replaced by openapi-typescript)
+             * @enum {string}
+             */
+            operation: "mapreduce.wordcount";
+            /**
+             * @description Unguessable: 128 random bits.
+             * @example pZ1tq2yS3x8Hn0mV4dR7aQ
+             */
+            id: string;
+            /**
+             * @example running
+             * @enum {string}
+             */
+            status: "queued" | "running" | "succeeded" | "failed" | "cancelled";
+            progress: components["schemas"]["JobProgress"] | null;
+            /** Format: date-time */
+            createdAt: string;
+            /** Format: date-time */
+            startedAt: string | null;
+            /** Format: date-time */
+            finishedAt: string | null;
+            /**
+             * Format: date-time
+             * @description When the finished job is forgotten (then 410 Gone). Null until it finishes.
+             */
+            expiresAt: string | null;
+            problem?: components["schemas"]["Problem"];
+            links: {
+                /** @example /v1/jobs/pZ1tq2yS3x8Hn0mV4dR7aQ */
+                self: string;
+                /** @example /v1/jobs/pZ1tq2yS3x8Hn0mV4dR7aQ/events */
+                events: string;
+            };
+            result?: components["schemas"]["WordCountResult"];
         };
-        /**
-         * @description float64: a JSON number, or one of the strings "NaN", "Infinity", "-Infinity". int: a JSON number up to 2^53 - 1 in magnitude, or a decimal string with an optional minus sign for any size.
-         * @example 0.1
-         * @example NaN
-         * @example -18446744073709551617
-         */
-        ReduceValue: number | string;
-        /** @description The result of the job named by `job`. */
-        MapReduceResult: components["schemas"]["WordCountResult"] | components["schemas"]["LettersResult"] | components["schemas"]["IndexResult"] | components["schemas"]["GrepResult"] | components["schemas"]["SumByKeyResult"];
         /**
          * @description A word is a maximal run of Unicode letters, marks and digits (`\p{L}`, `\p{M}`, `\p{N}`); an apostrophe (' or ’) between two such characters belongs to the word ("don't").
          * @example {
@@ -1555,6 +920,43 @@ export interface components {
                 count: number;
             }[];
         };
+        MapreduceLettersJob: {
+            /**
+             * @description The operation the job runs; it decides the shape of `result`. (enum property replaced by openapi-typescript)
+             * @enum {string}
+             */
+            operation: "mapreduce.letters";
+            /**
+             * @description Unguessable: 128 random bits.
+             * @example pZ1tq2yS3x8Hn0mV4dR7aQ
+             */
+            id: string;
+            /**
+             * @example running
+             * @enum {string}
+             */
+            status: "queued" | "running" | "succeeded" | "failed" | "cancelled";
+            progress: components["schemas"]["JobProgress"] | null;
+            /** Format: date-time */
+            createdAt: string;
+            /** Format: date-time */
+            startedAt: string | null;
+            /** Format: date-time */
+            finishedAt: string | null;
+            /**
+             * Format: date-time
+             * @description When the finished job is forgotten (then 410 Gone). Null until it finishes.
+             */
+            expiresAt: string | null;
+            problem?: components["schemas"]["Problem"];
+            links: {
+                /** @example /v1/jobs/pZ1tq2yS3x8Hn0mV4dR7aQ */
+                self: string;
+                /** @example /v1/jobs/pZ1tq2yS3x8Hn0mV4dR7aQ/events */
+                events: string;
+            };
+            result?: components["schemas"]["LettersResult"];
+        };
         /**
          * @example {
          *       "job": "letters",
@@ -1587,6 +989,43 @@ export interface components {
                 letter: string;
                 count: number;
             }[];
+        };
+        MapreduceIndexJob: {
+            /**
+             * @description The operation the job runs; it decides the shape of `result`. (enum property replaced by openapi-typescript)
+             * @enum {string}
+             */
+            operation: "mapreduce.index";
+            /**
+             * @description Unguessable: 128 random bits.
+             * @example pZ1tq2yS3x8Hn0mV4dR7aQ
+             */
+            id: string;
+            /**
+             * @example running
+             * @enum {string}
+             */
+            status: "queued" | "running" | "succeeded" | "failed" | "cancelled";
+            progress: components["schemas"]["JobProgress"] | null;
+            /** Format: date-time */
+            createdAt: string;
+            /** Format: date-time */
+            startedAt: string | null;
+            /** Format: date-time */
+            finishedAt: string | null;
+            /**
+             * Format: date-time
+             * @description When the finished job is forgotten (then 410 Gone). Null until it finishes.
+             */
+            expiresAt: string | null;
+            problem?: components["schemas"]["Problem"];
+            links: {
+                /** @example /v1/jobs/pZ1tq2yS3x8Hn0mV4dR7aQ */
+                self: string;
+                /** @example /v1/jobs/pZ1tq2yS3x8Hn0mV4dR7aQ/events */
+                events: string;
+            };
+            result?: components["schemas"]["IndexResult"];
         };
         /**
          * @description Inverted index. Words in code-point order. With JSON input a document is an entry of `documents`; with text/plain input each line is a document and its id is its line number (from 1).
@@ -1628,6 +1067,43 @@ export interface components {
             /** @description True when more than maxWords distinct words exist. */
             truncated: boolean;
         };
+        MapreduceGrepJob: {
+            /**
+             * @description The operation the job runs; it decides the shape of `result`. (enum property replaced by openapi-typescript)
+             * @enum {string}
+             */
+            operation: "mapreduce.grep";
+            /**
+             * @description Unguessable: 128 random bits.
+             * @example pZ1tq2yS3x8Hn0mV4dR7aQ
+             */
+            id: string;
+            /**
+             * @example running
+             * @enum {string}
+             */
+            status: "queued" | "running" | "succeeded" | "failed" | "cancelled";
+            progress: components["schemas"]["JobProgress"] | null;
+            /** Format: date-time */
+            createdAt: string;
+            /** Format: date-time */
+            startedAt: string | null;
+            /** Format: date-time */
+            finishedAt: string | null;
+            /**
+             * Format: date-time
+             * @description When the finished job is forgotten (then 410 Gone). Null until it finishes.
+             */
+            expiresAt: string | null;
+            problem?: components["schemas"]["Problem"];
+            links: {
+                /** @example /v1/jobs/pZ1tq2yS3x8Hn0mV4dR7aQ */
+                self: string;
+                /** @example /v1/jobs/pZ1tq2yS3x8Hn0mV4dR7aQ/events */
+                events: string;
+            };
+            result?: components["schemas"]["GrepResult"];
+        };
         /**
          * @example {
          *       "job": "grep",
@@ -1659,6 +1135,43 @@ export interface components {
             /** @description All matching lines, returned or not. */
             matchCount: number;
             truncated: boolean;
+        };
+        MapreduceSumbykeyJob: {
+            /**
+             * @description The operation the job runs; it decides the shape of `result`. (enum property replaced by openapi-typescript)
+             * @enum {string}
+             */
+            operation: "mapreduce.sumbykey";
+            /**
+             * @description Unguessable: 128 random bits.
+             * @example pZ1tq2yS3x8Hn0mV4dR7aQ
+             */
+            id: string;
+            /**
+             * @example running
+             * @enum {string}
+             */
+            status: "queued" | "running" | "succeeded" | "failed" | "cancelled";
+            progress: components["schemas"]["JobProgress"] | null;
+            /** Format: date-time */
+            createdAt: string;
+            /** Format: date-time */
+            startedAt: string | null;
+            /** Format: date-time */
+            finishedAt: string | null;
+            /**
+             * Format: date-time
+             * @description When the finished job is forgotten (then 410 Gone). Null until it finishes.
+             */
+            expiresAt: string | null;
+            problem?: components["schemas"]["Problem"];
+            links: {
+                /** @example /v1/jobs/pZ1tq2yS3x8Hn0mV4dR7aQ */
+                self: string;
+                /** @example /v1/jobs/pZ1tq2yS3x8Hn0mV4dR7aQ/events */
+                events: string;
+            };
+            result?: components["schemas"]["SumByKeyResult"];
         };
         /**
          * @description Lines `key,value`: split at the first comma, blanks trimmed; values are plain decimals summed exactly.
@@ -1708,6 +1221,65 @@ export interface components {
                 line: number;
             } | null;
         };
+        /**
+         * @example {
+         *       "numbers": [
+         *         360,
+         *         "18446744073709551615",
+         *         1
+         *       ]
+         *     }
+         */
+        FactorRequest: {
+            /** @description 1 to 100000 integers from 1 to 2^128 - 1 (0 has no factorization). */
+            numbers: components["schemas"]["IntegerInput"][];
+        };
+        /**
+         * @description A non-negative integer: a JSON number up to 2^53 - 1 (9007199254740991), or a decimal string of digits (no sign, spaces, leading zeros or prefix) for any size.
+         * @example 97
+         * @example 18446744073709551557
+         */
+        IntegerInput: number | string;
+        /**
+         * @example {
+         *       "numbers": [
+         *         2,
+         *         97,
+         *         "18446744073709551557",
+         *         561
+         *       ]
+         *     }
+         */
+        PrimeCheckBatchRequest: {
+            /** @description 1 to 100000 integers of at most 4096 bits. */
+            numbers: components["schemas"]["IntegerInput"][];
+        };
+        /**
+         * @example {
+         *       "op": "sum",
+         *       "type": "float64",
+         *       "values": [
+         *         0.1,
+         *         0.2,
+         *         0.3
+         *       ]
+         *     }
+         */
+        ReduceRequest: {
+            op: components["schemas"]["ReduceOp"];
+            type: components["schemas"]["ReduceType"];
+            /** @description 0 to 33554432 values. */
+            values: components["schemas"]["ReduceValue"][];
+        };
+        /**
+         * @description float64: a JSON number, or one of the strings "NaN", "Infinity", "-Infinity". int: a JSON number up to 2^53 - 1 in magnitude, or a decimal string with an optional minus sign for any size.
+         * @example 0.1
+         * @example NaN
+         * @example -18446744073709551617
+         */
+        ReduceValue: number | string;
+        /** @description The result of the job named by `job`. */
+        MapReduceResult: components["schemas"]["WordCountResult"] | components["schemas"]["LettersResult"] | components["schemas"]["IndexResult"] | components["schemas"]["GrepResult"] | components["schemas"]["SumByKeyResult"];
         /**
          * @description A built-in job over a list of documents; the options depend on `job`.
          * @example {
@@ -1827,8 +1399,1969 @@ export interface components {
     responses: never;
     parameters: never;
     requestBodies: never;
-    headers: never;
+    headers: {
+        /** @description The job this answer belongs to (`/v1/jobs/{id}`), when the request ran as a job (`Prefer: respond-async` or `wait`). */
+        "Content-Location": string;
+        /** @description `true` when an earlier submission with the same `Idempotency-Key` made this job: the answer describes that job. */
+        "Idempotent-Replayed": "true";
+        /** @description `<next page URL>; rel="next"` when more remain. */
+        Link: string;
+        /** @description The job: `/v1/jobs/{id}`. */
+        Location: string;
+        /** @description Which preference of `Prefer` was honoured: `respond-async`, or `wait=N`. */
+        "Preference-Applied": string;
+        /** @description What is left of the caller’s quota and when it resets (IETF draft `RateLimit`, e.g. `"minute";r=598;t=42`). Sent when rate limits are configured. */
+        RateLimit: string;
+        /** @description The rate limit policy of the caller’s tenant (IETF draft `RateLimit-Policy`, e.g. `"minute";q=600;w=60`). Sent when rate limits are configured. */
+        "RateLimit-Policy": string;
+        /** @description Seconds to wait before trying again (or before polling the job again). */
+        "Retry-After": number;
+        /** @description Queue wait, compute time and total in milliseconds, and the placement, e.g. `queue;dur=0.1, compute;dur=2.5, total;dur=2.9, route;desc="pool"`. Sent with `X-Crunch-Route`. */
+        "Server-Timing": string;
+        /** @description The authentication scheme to use: `Bearer` (RFC 6750), with the reason when a key was given but refused. */
+        "WWW-Authenticate": string;
+        /** @description Where the work ran (its placement): `inline` (event loop), `sliced` (event loop, in yielding slices) or `pool` (worker threads). Sent when the answer was computed by this request, not when it is the result of a job. */
+        "X-Crunch-Route": "inline" | "sliced" | "pool";
+        /** @description The id of this request (the one the client sent in `X-Request-Id` when it is 1 to 128 of `A-Za-z0-9._:-`, or a new UUID): it names the request in the server log; quote it when reporting a problem. */
+        "X-Request-Id": string;
+    };
     pathItems: never;
 }
 export type $defs = Record<string, never>;
-export type operations = Record<string, never>;
+export interface operations {
+    getHealth: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Alive */
+            200: {
+                headers: {
+                    "X-Request-Id": components["headers"]["X-Request-Id"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Health"];
+                };
+            };
+            /** @description Problem: `internal` */
+            500: {
+                headers: {
+                    "X-Request-Id": components["headers"]["X-Request-Id"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    getReadiness: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Ready */
+            200: {
+                headers: {
+                    "X-Request-Id": components["headers"]["X-Request-Id"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Readiness"];
+                };
+            };
+            /** @description Problem: `internal` */
+            500: {
+                headers: {
+                    "X-Request-Id": components["headers"]["X-Request-Id"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Not ready: shutting down or saturated */
+            503: {
+                headers: {
+                    "X-Request-Id": components["headers"]["X-Request-Id"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Readiness"];
+                };
+            };
+        };
+    };
+    getMetrics: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description The Prometheus text exposition format (version 0.0.4) */
+            200: {
+                headers: {
+                    "X-Request-Id": components["headers"]["X-Request-Id"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "text/plain": string;
+                };
+            };
+            /** @description Problem: `internal` */
+            500: {
+                headers: {
+                    "X-Request-Id": components["headers"]["X-Request-Id"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Problem: `shutting-down` */
+            503: {
+                headers: {
+                    "Retry-After": components["headers"]["Retry-After"];
+                    "X-Request-Id": components["headers"]["X-Request-Id"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    getPoolLoad: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Threads, queue and utilization */
+            200: {
+                headers: {
+                    "X-Request-Id": components["headers"]["X-Request-Id"];
+                    "RateLimit-Policy": components["headers"]["RateLimit-Policy"];
+                    RateLimit: components["headers"]["RateLimit"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["PoolLoad"];
+                };
+            };
+            /** @description Problem: `unauthorized` */
+            401: {
+                headers: {
+                    "WWW-Authenticate": components["headers"]["WWW-Authenticate"];
+                    "X-Request-Id": components["headers"]["X-Request-Id"];
+                    "RateLimit-Policy": components["headers"]["RateLimit-Policy"];
+                    RateLimit: components["headers"]["RateLimit"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Problem: `rate-limited`, `quota-exceeded` */
+            429: {
+                headers: {
+                    "Retry-After": components["headers"]["Retry-After"];
+                    "RateLimit-Policy": components["headers"]["RateLimit-Policy"];
+                    RateLimit: components["headers"]["RateLimit"];
+                    "X-Request-Id": components["headers"]["X-Request-Id"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Problem: `internal` */
+            500: {
+                headers: {
+                    "X-Request-Id": components["headers"]["X-Request-Id"];
+                    "RateLimit-Policy": components["headers"]["RateLimit-Policy"];
+                    RateLimit: components["headers"]["RateLimit"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Problem: `shutting-down` */
+            503: {
+                headers: {
+                    "Retry-After": components["headers"]["Retry-After"];
+                    "X-Request-Id": components["headers"]["X-Request-Id"];
+                    "RateLimit-Policy": components["headers"]["RateLimit-Policy"];
+                    RateLimit: components["headers"]["RateLimit"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    listPrimes: {
+        parameters: {
+            query?: {
+                /** @description Smallest number of the range (inclusive), decimal digits; default 0. */
+                from?: string;
+                /** @description Largest number of the range (inclusive), decimal digits, at most 18446744073709551615 (2^64 - 1). Required unless `cursor` is given. */
+                to?: string;
+                /** @description List the primes strictly greater than this number: an alternative to `from`. */
+                after?: string;
+                /** @description Primes per page, 1 to 100000; default 100000. */
+                limit?: number;
+                /** @description The `cursor` of the previous page: continues the same range. Not with `from` or `after`. */
+                cursor?: string;
+            };
+            header?: {
+                /** @description RFC 7240. `respond-async`: answer 202 with a job at once. `wait=N` (seconds, at most 60): wait up to N s for the result, then answer 202 if it is not ready. Without it the call is synchronous. For example `respond-async`, or `respond-async, wait=5`. */
+                prefer?: string;
+                /** @description With `Prefer: respond-async` or `wait`: a repeated submission with the same key and the same request returns the same job; the same key with a different request is a 422. 1 to 200 visible ASCII characters, for example a UUID: a new one for each new request. */
+                "idempotency-key"?: string;
+            };
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description One page of primes */
+            200: {
+                headers: {
+                    "X-Crunch-Route": components["headers"]["X-Crunch-Route"];
+                    "Server-Timing": components["headers"]["Server-Timing"];
+                    "Content-Location": components["headers"]["Content-Location"];
+                    "Preference-Applied": components["headers"]["Preference-Applied"];
+                    "Idempotent-Replayed": components["headers"]["Idempotent-Replayed"];
+                    Link: components["headers"]["Link"];
+                    "X-Request-Id": components["headers"]["X-Request-Id"];
+                    "RateLimit-Policy": components["headers"]["RateLimit-Policy"];
+                    RateLimit: components["headers"]["RateLimit"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["PrimeList"];
+                };
+            };
+            /** @description Accepted as a job (`Prefer: respond-async`, or `wait` ran out): poll `Location` or stream its events. */
+            202: {
+                headers: {
+                    Location: components["headers"]["Location"];
+                    "Content-Location": components["headers"]["Content-Location"];
+                    "Preference-Applied": components["headers"]["Preference-Applied"];
+                    "Retry-After": components["headers"]["Retry-After"];
+                    "Idempotent-Replayed": components["headers"]["Idempotent-Replayed"];
+                    "X-Request-Id": components["headers"]["X-Request-Id"];
+                    "RateLimit-Policy": components["headers"]["RateLimit-Policy"];
+                    RateLimit: components["headers"]["RateLimit"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Job"];
+                };
+            };
+            /** @description Problem: `bad-request` */
+            400: {
+                headers: {
+                    "X-Request-Id": components["headers"]["X-Request-Id"];
+                    "RateLimit-Policy": components["headers"]["RateLimit-Policy"];
+                    RateLimit: components["headers"]["RateLimit"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Problem: `unauthorized` */
+            401: {
+                headers: {
+                    "WWW-Authenticate": components["headers"]["WWW-Authenticate"];
+                    "X-Request-Id": components["headers"]["X-Request-Id"];
+                    "RateLimit-Policy": components["headers"]["RateLimit-Policy"];
+                    RateLimit: components["headers"]["RateLimit"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Problem: `validation-failed`, `too-costly`, `deadline-exceeded`, `result-too-large`, `idempotency-conflict` */
+            422: {
+                headers: {
+                    "X-Request-Id": components["headers"]["X-Request-Id"];
+                    "RateLimit-Policy": components["headers"]["RateLimit-Policy"];
+                    RateLimit: components["headers"]["RateLimit"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Problem: `rate-limited`, `quota-exceeded` */
+            429: {
+                headers: {
+                    "Retry-After": components["headers"]["Retry-After"];
+                    "RateLimit-Policy": components["headers"]["RateLimit-Policy"];
+                    RateLimit: components["headers"]["RateLimit"];
+                    "X-Request-Id": components["headers"]["X-Request-Id"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Problem: `internal` */
+            500: {
+                headers: {
+                    "X-Request-Id": components["headers"]["X-Request-Id"];
+                    "RateLimit-Policy": components["headers"]["RateLimit-Policy"];
+                    RateLimit: components["headers"]["RateLimit"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Problem: `overloaded`, `jobs-unavailable`, `shutting-down` */
+            503: {
+                headers: {
+                    "Retry-After": components["headers"]["Retry-After"];
+                    "X-Request-Id": components["headers"]["X-Request-Id"];
+                    "RateLimit-Policy": components["headers"]["RateLimit-Policy"];
+                    RateLimit: components["headers"]["RateLimit"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    countPrimes: {
+        parameters: {
+            query: {
+                /** @description Start of the range (inclusive), decimal digits; default 0. */
+                from?: string;
+                /** @description End of the range (inclusive), decimal digits. */
+                to: string;
+                /** @description Force a method; by default the cheaper one that is within its limits. */
+                method?: components["schemas"]["PrimeCountMethod"] & unknown;
+            };
+            header?: {
+                /** @description RFC 7240. `respond-async`: answer 202 with a job at once. `wait=N` (seconds, at most 60): wait up to N s for the result, then answer 202 if it is not ready. Without it the call is synchronous. For example `respond-async`, or `respond-async, wait=5`. */
+                prefer?: string;
+                /** @description With `Prefer: respond-async` or `wait`: a repeated submission with the same key and the same request returns the same job; the same key with a different request is a 422. 1 to 200 visible ASCII characters, for example a UUID: a new one for each new request. */
+                "idempotency-key"?: string;
+            };
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description The count */
+            200: {
+                headers: {
+                    "X-Crunch-Route": components["headers"]["X-Crunch-Route"];
+                    "Server-Timing": components["headers"]["Server-Timing"];
+                    "Content-Location": components["headers"]["Content-Location"];
+                    "Preference-Applied": components["headers"]["Preference-Applied"];
+                    "Idempotent-Replayed": components["headers"]["Idempotent-Replayed"];
+                    "X-Request-Id": components["headers"]["X-Request-Id"];
+                    "RateLimit-Policy": components["headers"]["RateLimit-Policy"];
+                    RateLimit: components["headers"]["RateLimit"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["PrimeCount"];
+                };
+            };
+            /** @description Accepted as a job (`Prefer: respond-async`, or `wait` ran out): poll `Location` or stream its events. */
+            202: {
+                headers: {
+                    Location: components["headers"]["Location"];
+                    "Content-Location": components["headers"]["Content-Location"];
+                    "Preference-Applied": components["headers"]["Preference-Applied"];
+                    "Retry-After": components["headers"]["Retry-After"];
+                    "Idempotent-Replayed": components["headers"]["Idempotent-Replayed"];
+                    "X-Request-Id": components["headers"]["X-Request-Id"];
+                    "RateLimit-Policy": components["headers"]["RateLimit-Policy"];
+                    RateLimit: components["headers"]["RateLimit"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Job"];
+                };
+            };
+            /** @description Problem: `bad-request` */
+            400: {
+                headers: {
+                    "X-Request-Id": components["headers"]["X-Request-Id"];
+                    "RateLimit-Policy": components["headers"]["RateLimit-Policy"];
+                    RateLimit: components["headers"]["RateLimit"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Problem: `unauthorized` */
+            401: {
+                headers: {
+                    "WWW-Authenticate": components["headers"]["WWW-Authenticate"];
+                    "X-Request-Id": components["headers"]["X-Request-Id"];
+                    "RateLimit-Policy": components["headers"]["RateLimit-Policy"];
+                    RateLimit: components["headers"]["RateLimit"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Problem: `validation-failed`, `too-costly`, `deadline-exceeded`, `result-too-large`, `idempotency-conflict` */
+            422: {
+                headers: {
+                    "X-Request-Id": components["headers"]["X-Request-Id"];
+                    "RateLimit-Policy": components["headers"]["RateLimit-Policy"];
+                    RateLimit: components["headers"]["RateLimit"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Problem: `rate-limited`, `quota-exceeded` */
+            429: {
+                headers: {
+                    "Retry-After": components["headers"]["Retry-After"];
+                    "RateLimit-Policy": components["headers"]["RateLimit-Policy"];
+                    RateLimit: components["headers"]["RateLimit"];
+                    "X-Request-Id": components["headers"]["X-Request-Id"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Problem: `internal` */
+            500: {
+                headers: {
+                    "X-Request-Id": components["headers"]["X-Request-Id"];
+                    "RateLimit-Policy": components["headers"]["RateLimit-Policy"];
+                    RateLimit: components["headers"]["RateLimit"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Problem: `overloaded`, `jobs-unavailable`, `shutting-down` */
+            503: {
+                headers: {
+                    "Retry-After": components["headers"]["Retry-After"];
+                    "X-Request-Id": components["headers"]["X-Request-Id"];
+                    "RateLimit-Policy": components["headers"]["RateLimit-Policy"];
+                    RateLimit: components["headers"]["RateLimit"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    factorNumbers: {
+        parameters: {
+            query?: never;
+            header?: {
+                /** @description RFC 7240. `respond-async`: answer 202 with a job at once. `wait=N` (seconds, at most 60): wait up to N s for the result, then answer 202 if it is not ready. Without it the call is synchronous. For example `respond-async`, or `respond-async, wait=5`. */
+                prefer?: string;
+                /** @description With `Prefer: respond-async` or `wait`: a repeated submission with the same key and the same request returns the same job; the same key with a different request is a 422. 1 to 200 visible ASCII characters, for example a UUID: a new one for each new request. */
+                "idempotency-key"?: string;
+            };
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["FactorRequest"];
+            };
+        };
+        responses: {
+            /** @description One factorization per number, in order */
+            200: {
+                headers: {
+                    "X-Crunch-Route": components["headers"]["X-Crunch-Route"];
+                    "Server-Timing": components["headers"]["Server-Timing"];
+                    "Content-Location": components["headers"]["Content-Location"];
+                    "Preference-Applied": components["headers"]["Preference-Applied"];
+                    "Idempotent-Replayed": components["headers"]["Idempotent-Replayed"];
+                    "X-Request-Id": components["headers"]["X-Request-Id"];
+                    "RateLimit-Policy": components["headers"]["RateLimit-Policy"];
+                    RateLimit: components["headers"]["RateLimit"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["FactorResponse"];
+                };
+            };
+            /** @description Accepted as a job (`Prefer: respond-async`, or `wait` ran out): poll `Location` or stream its events. */
+            202: {
+                headers: {
+                    Location: components["headers"]["Location"];
+                    "Content-Location": components["headers"]["Content-Location"];
+                    "Preference-Applied": components["headers"]["Preference-Applied"];
+                    "Retry-After": components["headers"]["Retry-After"];
+                    "Idempotent-Replayed": components["headers"]["Idempotent-Replayed"];
+                    "X-Request-Id": components["headers"]["X-Request-Id"];
+                    "RateLimit-Policy": components["headers"]["RateLimit-Policy"];
+                    RateLimit: components["headers"]["RateLimit"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Job"];
+                };
+            };
+            /** @description Problem: `malformed-json`, `bad-request` */
+            400: {
+                headers: {
+                    "X-Request-Id": components["headers"]["X-Request-Id"];
+                    "RateLimit-Policy": components["headers"]["RateLimit-Policy"];
+                    RateLimit: components["headers"]["RateLimit"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Problem: `unauthorized` */
+            401: {
+                headers: {
+                    "WWW-Authenticate": components["headers"]["WWW-Authenticate"];
+                    "X-Request-Id": components["headers"]["X-Request-Id"];
+                    "RateLimit-Policy": components["headers"]["RateLimit-Policy"];
+                    RateLimit: components["headers"]["RateLimit"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Problem: `body-too-large` */
+            413: {
+                headers: {
+                    "X-Request-Id": components["headers"]["X-Request-Id"];
+                    "RateLimit-Policy": components["headers"]["RateLimit-Policy"];
+                    RateLimit: components["headers"]["RateLimit"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Problem: `unsupported-media-type` */
+            415: {
+                headers: {
+                    "X-Request-Id": components["headers"]["X-Request-Id"];
+                    "RateLimit-Policy": components["headers"]["RateLimit-Policy"];
+                    RateLimit: components["headers"]["RateLimit"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Problem: `validation-failed`, `too-costly`, `deadline-exceeded`, `result-too-large`, `idempotency-conflict` */
+            422: {
+                headers: {
+                    "X-Request-Id": components["headers"]["X-Request-Id"];
+                    "RateLimit-Policy": components["headers"]["RateLimit-Policy"];
+                    RateLimit: components["headers"]["RateLimit"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Problem: `rate-limited`, `quota-exceeded` */
+            429: {
+                headers: {
+                    "Retry-After": components["headers"]["Retry-After"];
+                    "RateLimit-Policy": components["headers"]["RateLimit-Policy"];
+                    RateLimit: components["headers"]["RateLimit"];
+                    "X-Request-Id": components["headers"]["X-Request-Id"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Problem: `internal` */
+            500: {
+                headers: {
+                    "X-Request-Id": components["headers"]["X-Request-Id"];
+                    "RateLimit-Policy": components["headers"]["RateLimit-Policy"];
+                    RateLimit: components["headers"]["RateLimit"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Problem: `overloaded`, `jobs-unavailable`, `shutting-down` */
+            503: {
+                headers: {
+                    "Retry-After": components["headers"]["Retry-After"];
+                    "X-Request-Id": components["headers"]["X-Request-Id"];
+                    "RateLimit-Policy": components["headers"]["RateLimit-Policy"];
+                    RateLimit: components["headers"]["RateLimit"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    checkPrime: {
+        parameters: {
+            query?: never;
+            header?: {
+                /** @description RFC 7240. `respond-async`: answer 202 with a job at once. `wait=N` (seconds, at most 60): wait up to N s for the result, then answer 202 if it is not ready. Without it the call is synchronous. For example `respond-async`, or `respond-async, wait=5`. */
+                prefer?: string;
+                /** @description With `Prefer: respond-async` or `wait`: a repeated submission with the same key and the same request returns the same job; the same key with a different request is a 422. 1 to 200 visible ASCII characters, for example a UUID: a new one for each new request. */
+                "idempotency-key"?: string;
+            };
+            path: {
+                /** @description The integer to check, in decimal digits. */
+                n: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description The verdict */
+            200: {
+                headers: {
+                    "X-Crunch-Route": components["headers"]["X-Crunch-Route"];
+                    "Server-Timing": components["headers"]["Server-Timing"];
+                    "Content-Location": components["headers"]["Content-Location"];
+                    "Preference-Applied": components["headers"]["Preference-Applied"];
+                    "Idempotent-Replayed": components["headers"]["Idempotent-Replayed"];
+                    "X-Request-Id": components["headers"]["X-Request-Id"];
+                    "RateLimit-Policy": components["headers"]["RateLimit-Policy"];
+                    RateLimit: components["headers"]["RateLimit"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["PrimeCheck"];
+                };
+            };
+            /** @description Accepted as a job (`Prefer: respond-async`, or `wait` ran out): poll `Location` or stream its events. */
+            202: {
+                headers: {
+                    Location: components["headers"]["Location"];
+                    "Content-Location": components["headers"]["Content-Location"];
+                    "Preference-Applied": components["headers"]["Preference-Applied"];
+                    "Retry-After": components["headers"]["Retry-After"];
+                    "Idempotent-Replayed": components["headers"]["Idempotent-Replayed"];
+                    "X-Request-Id": components["headers"]["X-Request-Id"];
+                    "RateLimit-Policy": components["headers"]["RateLimit-Policy"];
+                    RateLimit: components["headers"]["RateLimit"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Job"];
+                };
+            };
+            /** @description Problem: `bad-request` */
+            400: {
+                headers: {
+                    "X-Request-Id": components["headers"]["X-Request-Id"];
+                    "RateLimit-Policy": components["headers"]["RateLimit-Policy"];
+                    RateLimit: components["headers"]["RateLimit"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Problem: `unauthorized` */
+            401: {
+                headers: {
+                    "WWW-Authenticate": components["headers"]["WWW-Authenticate"];
+                    "X-Request-Id": components["headers"]["X-Request-Id"];
+                    "RateLimit-Policy": components["headers"]["RateLimit-Policy"];
+                    RateLimit: components["headers"]["RateLimit"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Problem: `validation-failed`, `too-costly`, `deadline-exceeded`, `result-too-large`, `idempotency-conflict` */
+            422: {
+                headers: {
+                    "X-Request-Id": components["headers"]["X-Request-Id"];
+                    "RateLimit-Policy": components["headers"]["RateLimit-Policy"];
+                    RateLimit: components["headers"]["RateLimit"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Problem: `rate-limited`, `quota-exceeded` */
+            429: {
+                headers: {
+                    "Retry-After": components["headers"]["Retry-After"];
+                    "RateLimit-Policy": components["headers"]["RateLimit-Policy"];
+                    RateLimit: components["headers"]["RateLimit"];
+                    "X-Request-Id": components["headers"]["X-Request-Id"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Problem: `internal` */
+            500: {
+                headers: {
+                    "X-Request-Id": components["headers"]["X-Request-Id"];
+                    "RateLimit-Policy": components["headers"]["RateLimit-Policy"];
+                    RateLimit: components["headers"]["RateLimit"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Problem: `overloaded`, `jobs-unavailable`, `shutting-down` */
+            503: {
+                headers: {
+                    "Retry-After": components["headers"]["Retry-After"];
+                    "X-Request-Id": components["headers"]["X-Request-Id"];
+                    "RateLimit-Policy": components["headers"]["RateLimit-Policy"];
+                    RateLimit: components["headers"]["RateLimit"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    checkPrimes: {
+        parameters: {
+            query?: never;
+            header?: {
+                /** @description RFC 7240. `respond-async`: answer 202 with a job at once. `wait=N` (seconds, at most 60): wait up to N s for the result, then answer 202 if it is not ready. Without it the call is synchronous. For example `respond-async`, or `respond-async, wait=5`. */
+                prefer?: string;
+                /** @description With `Prefer: respond-async` or `wait`: a repeated submission with the same key and the same request returns the same job; the same key with a different request is a 422. 1 to 200 visible ASCII characters, for example a UUID: a new one for each new request. */
+                "idempotency-key"?: string;
+            };
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["PrimeCheckBatchRequest"];
+            };
+        };
+        responses: {
+            /** @description One verdict per number, in order */
+            200: {
+                headers: {
+                    "X-Crunch-Route": components["headers"]["X-Crunch-Route"];
+                    "Server-Timing": components["headers"]["Server-Timing"];
+                    "Content-Location": components["headers"]["Content-Location"];
+                    "Preference-Applied": components["headers"]["Preference-Applied"];
+                    "Idempotent-Replayed": components["headers"]["Idempotent-Replayed"];
+                    "X-Request-Id": components["headers"]["X-Request-Id"];
+                    "RateLimit-Policy": components["headers"]["RateLimit-Policy"];
+                    RateLimit: components["headers"]["RateLimit"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["PrimeCheckBatchResponse"];
+                };
+            };
+            /** @description Accepted as a job (`Prefer: respond-async`, or `wait` ran out): poll `Location` or stream its events. */
+            202: {
+                headers: {
+                    Location: components["headers"]["Location"];
+                    "Content-Location": components["headers"]["Content-Location"];
+                    "Preference-Applied": components["headers"]["Preference-Applied"];
+                    "Retry-After": components["headers"]["Retry-After"];
+                    "Idempotent-Replayed": components["headers"]["Idempotent-Replayed"];
+                    "X-Request-Id": components["headers"]["X-Request-Id"];
+                    "RateLimit-Policy": components["headers"]["RateLimit-Policy"];
+                    RateLimit: components["headers"]["RateLimit"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Job"];
+                };
+            };
+            /** @description Problem: `malformed-json`, `bad-request` */
+            400: {
+                headers: {
+                    "X-Request-Id": components["headers"]["X-Request-Id"];
+                    "RateLimit-Policy": components["headers"]["RateLimit-Policy"];
+                    RateLimit: components["headers"]["RateLimit"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Problem: `unauthorized` */
+            401: {
+                headers: {
+                    "WWW-Authenticate": components["headers"]["WWW-Authenticate"];
+                    "X-Request-Id": components["headers"]["X-Request-Id"];
+                    "RateLimit-Policy": components["headers"]["RateLimit-Policy"];
+                    RateLimit: components["headers"]["RateLimit"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Problem: `body-too-large` */
+            413: {
+                headers: {
+                    "X-Request-Id": components["headers"]["X-Request-Id"];
+                    "RateLimit-Policy": components["headers"]["RateLimit-Policy"];
+                    RateLimit: components["headers"]["RateLimit"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Problem: `unsupported-media-type` */
+            415: {
+                headers: {
+                    "X-Request-Id": components["headers"]["X-Request-Id"];
+                    "RateLimit-Policy": components["headers"]["RateLimit-Policy"];
+                    RateLimit: components["headers"]["RateLimit"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Problem: `validation-failed`, `too-costly`, `deadline-exceeded`, `result-too-large`, `idempotency-conflict` */
+            422: {
+                headers: {
+                    "X-Request-Id": components["headers"]["X-Request-Id"];
+                    "RateLimit-Policy": components["headers"]["RateLimit-Policy"];
+                    RateLimit: components["headers"]["RateLimit"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Problem: `rate-limited`, `quota-exceeded` */
+            429: {
+                headers: {
+                    "Retry-After": components["headers"]["Retry-After"];
+                    "RateLimit-Policy": components["headers"]["RateLimit-Policy"];
+                    RateLimit: components["headers"]["RateLimit"];
+                    "X-Request-Id": components["headers"]["X-Request-Id"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Problem: `internal` */
+            500: {
+                headers: {
+                    "X-Request-Id": components["headers"]["X-Request-Id"];
+                    "RateLimit-Policy": components["headers"]["RateLimit-Policy"];
+                    RateLimit: components["headers"]["RateLimit"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Problem: `overloaded`, `jobs-unavailable`, `shutting-down` */
+            503: {
+                headers: {
+                    "Retry-After": components["headers"]["Retry-After"];
+                    "X-Request-Id": components["headers"]["X-Request-Id"];
+                    "RateLimit-Policy": components["headers"]["RateLimit-Policy"];
+                    RateLimit: components["headers"]["RateLimit"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    reduce: {
+        parameters: {
+            query?: never;
+            header?: {
+                /** @description RFC 7240. `respond-async`: answer 202 with a job at once. `wait=N` (seconds, at most 60): wait up to N s for the result, then answer 202 if it is not ready. Without it the call is synchronous. For example `respond-async`, or `respond-async, wait=5`. */
+                prefer?: string;
+                /** @description With `Prefer: respond-async` or `wait`: a repeated submission with the same key and the same request returns the same job; the same key with a different request is a 422. 1 to 200 visible ASCII characters, for example a UUID: a new one for each new request. */
+                "idempotency-key"?: string;
+            };
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["ReduceRequest"];
+            };
+        };
+        responses: {
+            /** @description The result */
+            200: {
+                headers: {
+                    "X-Crunch-Route": components["headers"]["X-Crunch-Route"];
+                    "Server-Timing": components["headers"]["Server-Timing"];
+                    "Content-Location": components["headers"]["Content-Location"];
+                    "Preference-Applied": components["headers"]["Preference-Applied"];
+                    "Idempotent-Replayed": components["headers"]["Idempotent-Replayed"];
+                    "X-Request-Id": components["headers"]["X-Request-Id"];
+                    "RateLimit-Policy": components["headers"]["RateLimit-Policy"];
+                    RateLimit: components["headers"]["RateLimit"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ReduceResponse"];
+                };
+            };
+            /** @description Accepted as a job (`Prefer: respond-async`, or `wait` ran out): poll `Location` or stream its events. */
+            202: {
+                headers: {
+                    Location: components["headers"]["Location"];
+                    "Content-Location": components["headers"]["Content-Location"];
+                    "Preference-Applied": components["headers"]["Preference-Applied"];
+                    "Retry-After": components["headers"]["Retry-After"];
+                    "Idempotent-Replayed": components["headers"]["Idempotent-Replayed"];
+                    "X-Request-Id": components["headers"]["X-Request-Id"];
+                    "RateLimit-Policy": components["headers"]["RateLimit-Policy"];
+                    RateLimit: components["headers"]["RateLimit"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Job"];
+                };
+            };
+            /** @description Problem: `malformed-json`, `bad-request` */
+            400: {
+                headers: {
+                    "X-Request-Id": components["headers"]["X-Request-Id"];
+                    "RateLimit-Policy": components["headers"]["RateLimit-Policy"];
+                    RateLimit: components["headers"]["RateLimit"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Problem: `unauthorized` */
+            401: {
+                headers: {
+                    "WWW-Authenticate": components["headers"]["WWW-Authenticate"];
+                    "X-Request-Id": components["headers"]["X-Request-Id"];
+                    "RateLimit-Policy": components["headers"]["RateLimit-Policy"];
+                    RateLimit: components["headers"]["RateLimit"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Problem: `body-too-large` */
+            413: {
+                headers: {
+                    "X-Request-Id": components["headers"]["X-Request-Id"];
+                    "RateLimit-Policy": components["headers"]["RateLimit-Policy"];
+                    RateLimit: components["headers"]["RateLimit"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Problem: `unsupported-media-type` */
+            415: {
+                headers: {
+                    "X-Request-Id": components["headers"]["X-Request-Id"];
+                    "RateLimit-Policy": components["headers"]["RateLimit-Policy"];
+                    RateLimit: components["headers"]["RateLimit"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Problem: `validation-failed`, `too-costly`, `deadline-exceeded`, `result-too-large`, `idempotency-conflict` */
+            422: {
+                headers: {
+                    "X-Request-Id": components["headers"]["X-Request-Id"];
+                    "RateLimit-Policy": components["headers"]["RateLimit-Policy"];
+                    RateLimit: components["headers"]["RateLimit"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Problem: `rate-limited`, `quota-exceeded` */
+            429: {
+                headers: {
+                    "Retry-After": components["headers"]["Retry-After"];
+                    "RateLimit-Policy": components["headers"]["RateLimit-Policy"];
+                    RateLimit: components["headers"]["RateLimit"];
+                    "X-Request-Id": components["headers"]["X-Request-Id"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Problem: `internal` */
+            500: {
+                headers: {
+                    "X-Request-Id": components["headers"]["X-Request-Id"];
+                    "RateLimit-Policy": components["headers"]["RateLimit-Policy"];
+                    RateLimit: components["headers"]["RateLimit"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Problem: `overloaded`, `jobs-unavailable`, `shutting-down` */
+            503: {
+                headers: {
+                    "Retry-After": components["headers"]["Retry-After"];
+                    "X-Request-Id": components["headers"]["X-Request-Id"];
+                    "RateLimit-Policy": components["headers"]["RateLimit-Policy"];
+                    RateLimit: components["headers"]["RateLimit"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    reduceBinary: {
+        parameters: {
+            query: {
+                /** @description The operation. */
+                op: components["schemas"]["ReduceOp"] & unknown;
+                /** @description How to read the body: little-endian `float64`, or little-endian `int` (int64). */
+                type: components["schemas"]["ReduceType"] & unknown;
+            };
+            header?: {
+                /** @description RFC 7240. `respond-async`: answer 202 with a job at once. `wait=N` (seconds, at most 60): wait up to N s for the result, then answer 202 if it is not ready. Without it the call is synchronous. For example `respond-async`, or `respond-async, wait=5`. */
+                prefer?: string;
+                /** @description With `Prefer: respond-async` or `wait`: a repeated submission with the same key and the same request returns the same job; the same key with a different request is a 422. 1 to 200 visible ASCII characters, for example a UUID: a new one for each new request. */
+                "idempotency-key"?: string;
+            };
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/octet-stream": string;
+            };
+        };
+        responses: {
+            /** @description The result */
+            200: {
+                headers: {
+                    "X-Crunch-Route": components["headers"]["X-Crunch-Route"];
+                    "Server-Timing": components["headers"]["Server-Timing"];
+                    "Content-Location": components["headers"]["Content-Location"];
+                    "Preference-Applied": components["headers"]["Preference-Applied"];
+                    "Idempotent-Replayed": components["headers"]["Idempotent-Replayed"];
+                    "X-Request-Id": components["headers"]["X-Request-Id"];
+                    "RateLimit-Policy": components["headers"]["RateLimit-Policy"];
+                    RateLimit: components["headers"]["RateLimit"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ReduceResponse"];
+                };
+            };
+            /** @description Accepted as a job (`Prefer: respond-async`, or `wait` ran out): poll `Location` or stream its events. */
+            202: {
+                headers: {
+                    Location: components["headers"]["Location"];
+                    "Content-Location": components["headers"]["Content-Location"];
+                    "Preference-Applied": components["headers"]["Preference-Applied"];
+                    "Retry-After": components["headers"]["Retry-After"];
+                    "Idempotent-Replayed": components["headers"]["Idempotent-Replayed"];
+                    "X-Request-Id": components["headers"]["X-Request-Id"];
+                    "RateLimit-Policy": components["headers"]["RateLimit-Policy"];
+                    RateLimit: components["headers"]["RateLimit"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Job"];
+                };
+            };
+            /** @description Problem: `bad-request` */
+            400: {
+                headers: {
+                    "X-Request-Id": components["headers"]["X-Request-Id"];
+                    "RateLimit-Policy": components["headers"]["RateLimit-Policy"];
+                    RateLimit: components["headers"]["RateLimit"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Problem: `unauthorized` */
+            401: {
+                headers: {
+                    "WWW-Authenticate": components["headers"]["WWW-Authenticate"];
+                    "X-Request-Id": components["headers"]["X-Request-Id"];
+                    "RateLimit-Policy": components["headers"]["RateLimit-Policy"];
+                    RateLimit: components["headers"]["RateLimit"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Problem: `body-too-large` */
+            413: {
+                headers: {
+                    "X-Request-Id": components["headers"]["X-Request-Id"];
+                    "RateLimit-Policy": components["headers"]["RateLimit-Policy"];
+                    RateLimit: components["headers"]["RateLimit"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Problem: `unsupported-media-type` */
+            415: {
+                headers: {
+                    "X-Request-Id": components["headers"]["X-Request-Id"];
+                    "RateLimit-Policy": components["headers"]["RateLimit-Policy"];
+                    RateLimit: components["headers"]["RateLimit"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Problem: `validation-failed`, `too-costly`, `deadline-exceeded`, `result-too-large`, `idempotency-conflict` */
+            422: {
+                headers: {
+                    "X-Request-Id": components["headers"]["X-Request-Id"];
+                    "RateLimit-Policy": components["headers"]["RateLimit-Policy"];
+                    RateLimit: components["headers"]["RateLimit"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Problem: `rate-limited`, `quota-exceeded` */
+            429: {
+                headers: {
+                    "Retry-After": components["headers"]["Retry-After"];
+                    "RateLimit-Policy": components["headers"]["RateLimit-Policy"];
+                    RateLimit: components["headers"]["RateLimit"];
+                    "X-Request-Id": components["headers"]["X-Request-Id"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Problem: `internal` */
+            500: {
+                headers: {
+                    "X-Request-Id": components["headers"]["X-Request-Id"];
+                    "RateLimit-Policy": components["headers"]["RateLimit-Policy"];
+                    RateLimit: components["headers"]["RateLimit"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Problem: `overloaded`, `jobs-unavailable`, `shutting-down` */
+            503: {
+                headers: {
+                    "Retry-After": components["headers"]["Retry-After"];
+                    "X-Request-Id": components["headers"]["X-Request-Id"];
+                    "RateLimit-Policy": components["headers"]["RateLimit-Policy"];
+                    RateLimit: components["headers"]["RateLimit"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    runMapReduce: {
+        parameters: {
+            query?: never;
+            header?: {
+                /** @description RFC 7240. `respond-async`: answer 202 with a job at once. `wait=N` (seconds, at most 60): wait up to N s for the result, then answer 202 if it is not ready. Without it the call is synchronous. For example `respond-async`, or `respond-async, wait=5`. */
+                prefer?: string;
+                /** @description With `Prefer: respond-async` or `wait`: a repeated submission with the same key and the same request returns the same job; the same key with a different request is a 422. 1 to 200 visible ASCII characters, for example a UUID: a new one for each new request. */
+                "idempotency-key"?: string;
+            };
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["MapReduceRequest"];
+            };
+        };
+        responses: {
+            /** @description The job result; its shape depends on `job` */
+            200: {
+                headers: {
+                    "X-Crunch-Route": components["headers"]["X-Crunch-Route"];
+                    "Server-Timing": components["headers"]["Server-Timing"];
+                    "Content-Location": components["headers"]["Content-Location"];
+                    "Preference-Applied": components["headers"]["Preference-Applied"];
+                    "Idempotent-Replayed": components["headers"]["Idempotent-Replayed"];
+                    "X-Request-Id": components["headers"]["X-Request-Id"];
+                    "RateLimit-Policy": components["headers"]["RateLimit-Policy"];
+                    RateLimit: components["headers"]["RateLimit"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["MapReduceResult"];
+                };
+            };
+            /** @description Accepted as a job (`Prefer: respond-async`, or `wait` ran out): poll `Location` or stream its events. */
+            202: {
+                headers: {
+                    Location: components["headers"]["Location"];
+                    "Content-Location": components["headers"]["Content-Location"];
+                    "Preference-Applied": components["headers"]["Preference-Applied"];
+                    "Retry-After": components["headers"]["Retry-After"];
+                    "Idempotent-Replayed": components["headers"]["Idempotent-Replayed"];
+                    "X-Request-Id": components["headers"]["X-Request-Id"];
+                    "RateLimit-Policy": components["headers"]["RateLimit-Policy"];
+                    RateLimit: components["headers"]["RateLimit"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Job"];
+                };
+            };
+            /** @description Problem: `malformed-json`, `bad-request` */
+            400: {
+                headers: {
+                    "X-Request-Id": components["headers"]["X-Request-Id"];
+                    "RateLimit-Policy": components["headers"]["RateLimit-Policy"];
+                    RateLimit: components["headers"]["RateLimit"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Problem: `unauthorized` */
+            401: {
+                headers: {
+                    "WWW-Authenticate": components["headers"]["WWW-Authenticate"];
+                    "X-Request-Id": components["headers"]["X-Request-Id"];
+                    "RateLimit-Policy": components["headers"]["RateLimit-Policy"];
+                    RateLimit: components["headers"]["RateLimit"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Problem: `body-too-large` */
+            413: {
+                headers: {
+                    "X-Request-Id": components["headers"]["X-Request-Id"];
+                    "RateLimit-Policy": components["headers"]["RateLimit-Policy"];
+                    RateLimit: components["headers"]["RateLimit"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Problem: `unsupported-media-type` */
+            415: {
+                headers: {
+                    "X-Request-Id": components["headers"]["X-Request-Id"];
+                    "RateLimit-Policy": components["headers"]["RateLimit-Policy"];
+                    RateLimit: components["headers"]["RateLimit"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Problem: `validation-failed`, `too-costly`, `deadline-exceeded`, `result-too-large`, `idempotency-conflict` */
+            422: {
+                headers: {
+                    "X-Request-Id": components["headers"]["X-Request-Id"];
+                    "RateLimit-Policy": components["headers"]["RateLimit-Policy"];
+                    RateLimit: components["headers"]["RateLimit"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Problem: `rate-limited`, `quota-exceeded` */
+            429: {
+                headers: {
+                    "Retry-After": components["headers"]["Retry-After"];
+                    "RateLimit-Policy": components["headers"]["RateLimit-Policy"];
+                    RateLimit: components["headers"]["RateLimit"];
+                    "X-Request-Id": components["headers"]["X-Request-Id"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Problem: `internal` */
+            500: {
+                headers: {
+                    "X-Request-Id": components["headers"]["X-Request-Id"];
+                    "RateLimit-Policy": components["headers"]["RateLimit-Policy"];
+                    RateLimit: components["headers"]["RateLimit"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Problem: `overloaded`, `jobs-unavailable`, `shutting-down` */
+            503: {
+                headers: {
+                    "Retry-After": components["headers"]["Retry-After"];
+                    "X-Request-Id": components["headers"]["X-Request-Id"];
+                    "RateLimit-Policy": components["headers"]["RateLimit-Policy"];
+                    RateLimit: components["headers"]["RateLimit"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    runMapReduceText: {
+        parameters: {
+            query: {
+                /** @description The job to run. */
+                job: "wordcount" | "letters" | "index" | "grep" | "sumbykey";
+                /** @description wordcount, letters, index. */
+                caseFold?: "true" | "false";
+                /** @description wordcount: a whole number from 0 to 100000. */
+                top?: number;
+                /** @description index: a whole number from 0 to 100000. */
+                maxWords?: number;
+                /** @description index: a whole number from 0 to 10000. */
+                maxDocumentsPerWord?: number;
+                /** @description grep (URL-encode it). */
+                pattern?: string;
+                /** @description grep. */
+                literal?: "true" | "false";
+                /** @description grep. */
+                ignoreCase?: "true" | "false";
+                /** @description grep: a whole number from 0 to 10000. */
+                maxMatches?: number;
+                /** @description sumbykey: a whole number from 0 to 100000. */
+                maxKeys?: number;
+            };
+            header?: {
+                /** @description RFC 7240. `respond-async`: answer 202 with a job at once. `wait=N` (seconds, at most 60): wait up to N s for the result, then answer 202 if it is not ready. Without it the call is synchronous. For example `respond-async`, or `respond-async, wait=5`. */
+                prefer?: string;
+                /** @description With `Prefer: respond-async` or `wait`: a repeated submission with the same key and the same request returns the same job; the same key with a different request is a 422. 1 to 200 visible ASCII characters, for example a UUID: a new one for each new request. */
+                "idempotency-key"?: string;
+            };
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "text/plain": string;
+            };
+        };
+        responses: {
+            /** @description The job result; its shape depends on `job` */
+            200: {
+                headers: {
+                    "X-Crunch-Route": components["headers"]["X-Crunch-Route"];
+                    "Server-Timing": components["headers"]["Server-Timing"];
+                    "Content-Location": components["headers"]["Content-Location"];
+                    "Preference-Applied": components["headers"]["Preference-Applied"];
+                    "Idempotent-Replayed": components["headers"]["Idempotent-Replayed"];
+                    "X-Request-Id": components["headers"]["X-Request-Id"];
+                    "RateLimit-Policy": components["headers"]["RateLimit-Policy"];
+                    RateLimit: components["headers"]["RateLimit"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["MapReduceResult"];
+                };
+            };
+            /** @description Accepted as a job (`Prefer: respond-async`, or `wait` ran out): poll `Location` or stream its events. */
+            202: {
+                headers: {
+                    Location: components["headers"]["Location"];
+                    "Content-Location": components["headers"]["Content-Location"];
+                    "Preference-Applied": components["headers"]["Preference-Applied"];
+                    "Retry-After": components["headers"]["Retry-After"];
+                    "Idempotent-Replayed": components["headers"]["Idempotent-Replayed"];
+                    "X-Request-Id": components["headers"]["X-Request-Id"];
+                    "RateLimit-Policy": components["headers"]["RateLimit-Policy"];
+                    RateLimit: components["headers"]["RateLimit"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Job"];
+                };
+            };
+            /** @description Problem: `bad-request` */
+            400: {
+                headers: {
+                    "X-Request-Id": components["headers"]["X-Request-Id"];
+                    "RateLimit-Policy": components["headers"]["RateLimit-Policy"];
+                    RateLimit: components["headers"]["RateLimit"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Problem: `unauthorized` */
+            401: {
+                headers: {
+                    "WWW-Authenticate": components["headers"]["WWW-Authenticate"];
+                    "X-Request-Id": components["headers"]["X-Request-Id"];
+                    "RateLimit-Policy": components["headers"]["RateLimit-Policy"];
+                    RateLimit: components["headers"]["RateLimit"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Problem: `body-too-large` */
+            413: {
+                headers: {
+                    "X-Request-Id": components["headers"]["X-Request-Id"];
+                    "RateLimit-Policy": components["headers"]["RateLimit-Policy"];
+                    RateLimit: components["headers"]["RateLimit"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Problem: `unsupported-media-type` */
+            415: {
+                headers: {
+                    "X-Request-Id": components["headers"]["X-Request-Id"];
+                    "RateLimit-Policy": components["headers"]["RateLimit-Policy"];
+                    RateLimit: components["headers"]["RateLimit"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Problem: `validation-failed`, `too-costly`, `deadline-exceeded`, `result-too-large`, `idempotency-conflict` */
+            422: {
+                headers: {
+                    "X-Request-Id": components["headers"]["X-Request-Id"];
+                    "RateLimit-Policy": components["headers"]["RateLimit-Policy"];
+                    RateLimit: components["headers"]["RateLimit"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Problem: `rate-limited`, `quota-exceeded` */
+            429: {
+                headers: {
+                    "Retry-After": components["headers"]["Retry-After"];
+                    "RateLimit-Policy": components["headers"]["RateLimit-Policy"];
+                    RateLimit: components["headers"]["RateLimit"];
+                    "X-Request-Id": components["headers"]["X-Request-Id"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Problem: `internal` */
+            500: {
+                headers: {
+                    "X-Request-Id": components["headers"]["X-Request-Id"];
+                    "RateLimit-Policy": components["headers"]["RateLimit-Policy"];
+                    RateLimit: components["headers"]["RateLimit"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Problem: `overloaded`, `jobs-unavailable`, `shutting-down` */
+            503: {
+                headers: {
+                    "Retry-After": components["headers"]["Retry-After"];
+                    "X-Request-Id": components["headers"]["X-Request-Id"];
+                    "RateLimit-Policy": components["headers"]["RateLimit-Policy"];
+                    RateLimit: components["headers"]["RateLimit"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    listJobs: {
+        parameters: {
+            query?: {
+                status?: "queued" | "running" | "succeeded" | "failed" | "cancelled";
+                /** @description Jobs to return, 1 to 100; default 20. */
+                limit?: number;
+            };
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Recent jobs */
+            200: {
+                headers: {
+                    "X-Request-Id": components["headers"]["X-Request-Id"];
+                    "RateLimit-Policy": components["headers"]["RateLimit-Policy"];
+                    RateLimit: components["headers"]["RateLimit"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["JobList"];
+                };
+            };
+            /** @description Problem: `unauthorized` */
+            401: {
+                headers: {
+                    "WWW-Authenticate": components["headers"]["WWW-Authenticate"];
+                    "X-Request-Id": components["headers"]["X-Request-Id"];
+                    "RateLimit-Policy": components["headers"]["RateLimit-Policy"];
+                    RateLimit: components["headers"]["RateLimit"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Problem: `validation-failed` */
+            422: {
+                headers: {
+                    "X-Request-Id": components["headers"]["X-Request-Id"];
+                    "RateLimit-Policy": components["headers"]["RateLimit-Policy"];
+                    RateLimit: components["headers"]["RateLimit"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Problem: `rate-limited`, `quota-exceeded` */
+            429: {
+                headers: {
+                    "Retry-After": components["headers"]["Retry-After"];
+                    "RateLimit-Policy": components["headers"]["RateLimit-Policy"];
+                    RateLimit: components["headers"]["RateLimit"];
+                    "X-Request-Id": components["headers"]["X-Request-Id"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Problem: `internal` */
+            500: {
+                headers: {
+                    "X-Request-Id": components["headers"]["X-Request-Id"];
+                    "RateLimit-Policy": components["headers"]["RateLimit-Policy"];
+                    RateLimit: components["headers"]["RateLimit"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Problem: `jobs-unavailable`, `shutting-down` */
+            503: {
+                headers: {
+                    "Retry-After": components["headers"]["Retry-After"];
+                    "X-Request-Id": components["headers"]["X-Request-Id"];
+                    "RateLimit-Policy": components["headers"]["RateLimit-Policy"];
+                    RateLimit: components["headers"]["RateLimit"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    getJob: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                /** @description The job id, from the `Location` of its 202 answer. */
+                id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description The job */
+            200: {
+                headers: {
+                    "Retry-After": components["headers"]["Retry-After"];
+                    "X-Request-Id": components["headers"]["X-Request-Id"];
+                    "RateLimit-Policy": components["headers"]["RateLimit-Policy"];
+                    RateLimit: components["headers"]["RateLimit"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Job"];
+                };
+            };
+            /** @description Problem: `unauthorized` */
+            401: {
+                headers: {
+                    "WWW-Authenticate": components["headers"]["WWW-Authenticate"];
+                    "X-Request-Id": components["headers"]["X-Request-Id"];
+                    "RateLimit-Policy": components["headers"]["RateLimit-Policy"];
+                    RateLimit: components["headers"]["RateLimit"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Problem: `job-not-found` */
+            404: {
+                headers: {
+                    "X-Request-Id": components["headers"]["X-Request-Id"];
+                    "RateLimit-Policy": components["headers"]["RateLimit-Policy"];
+                    RateLimit: components["headers"]["RateLimit"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Problem: `job-expired` */
+            410: {
+                headers: {
+                    "X-Request-Id": components["headers"]["X-Request-Id"];
+                    "RateLimit-Policy": components["headers"]["RateLimit-Policy"];
+                    RateLimit: components["headers"]["RateLimit"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Problem: `rate-limited`, `quota-exceeded` */
+            429: {
+                headers: {
+                    "Retry-After": components["headers"]["Retry-After"];
+                    "RateLimit-Policy": components["headers"]["RateLimit-Policy"];
+                    RateLimit: components["headers"]["RateLimit"];
+                    "X-Request-Id": components["headers"]["X-Request-Id"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Problem: `internal` */
+            500: {
+                headers: {
+                    "X-Request-Id": components["headers"]["X-Request-Id"];
+                    "RateLimit-Policy": components["headers"]["RateLimit-Policy"];
+                    RateLimit: components["headers"]["RateLimit"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Problem: `jobs-unavailable`, `shutting-down` */
+            503: {
+                headers: {
+                    "Retry-After": components["headers"]["Retry-After"];
+                    "X-Request-Id": components["headers"]["X-Request-Id"];
+                    "RateLimit-Policy": components["headers"]["RateLimit-Policy"];
+                    RateLimit: components["headers"]["RateLimit"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    cancelJob: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                /** @description The job id, from the `Location` of its 202 answer. */
+                id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description The cancelled job */
+            200: {
+                headers: {
+                    "X-Request-Id": components["headers"]["X-Request-Id"];
+                    "RateLimit-Policy": components["headers"]["RateLimit-Policy"];
+                    RateLimit: components["headers"]["RateLimit"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Job"];
+                };
+            };
+            /** @description Problem: `unauthorized` */
+            401: {
+                headers: {
+                    "WWW-Authenticate": components["headers"]["WWW-Authenticate"];
+                    "X-Request-Id": components["headers"]["X-Request-Id"];
+                    "RateLimit-Policy": components["headers"]["RateLimit-Policy"];
+                    RateLimit: components["headers"]["RateLimit"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Problem: `job-not-found` */
+            404: {
+                headers: {
+                    "X-Request-Id": components["headers"]["X-Request-Id"];
+                    "RateLimit-Policy": components["headers"]["RateLimit-Policy"];
+                    RateLimit: components["headers"]["RateLimit"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Problem: `job-finished` */
+            409: {
+                headers: {
+                    "X-Request-Id": components["headers"]["X-Request-Id"];
+                    "RateLimit-Policy": components["headers"]["RateLimit-Policy"];
+                    RateLimit: components["headers"]["RateLimit"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Problem: `job-expired` */
+            410: {
+                headers: {
+                    "X-Request-Id": components["headers"]["X-Request-Id"];
+                    "RateLimit-Policy": components["headers"]["RateLimit-Policy"];
+                    RateLimit: components["headers"]["RateLimit"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Problem: `rate-limited`, `quota-exceeded` */
+            429: {
+                headers: {
+                    "Retry-After": components["headers"]["Retry-After"];
+                    "RateLimit-Policy": components["headers"]["RateLimit-Policy"];
+                    RateLimit: components["headers"]["RateLimit"];
+                    "X-Request-Id": components["headers"]["X-Request-Id"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Problem: `internal` */
+            500: {
+                headers: {
+                    "X-Request-Id": components["headers"]["X-Request-Id"];
+                    "RateLimit-Policy": components["headers"]["RateLimit-Policy"];
+                    RateLimit: components["headers"]["RateLimit"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Problem: `jobs-unavailable`, `shutting-down` */
+            503: {
+                headers: {
+                    "Retry-After": components["headers"]["Retry-After"];
+                    "X-Request-Id": components["headers"]["X-Request-Id"];
+                    "RateLimit-Policy": components["headers"]["RateLimit-Policy"];
+                    RateLimit: components["headers"]["RateLimit"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    streamJobEvents: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                /** @description The job id, from the `Location` of its 202 answer. */
+                id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description An event stream */
+            200: {
+                headers: {
+                    "X-Request-Id": components["headers"]["X-Request-Id"];
+                    "RateLimit-Policy": components["headers"]["RateLimit-Policy"];
+                    RateLimit: components["headers"]["RateLimit"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "text/event-stream": string;
+                };
+            };
+            /** @description Problem: `unauthorized` */
+            401: {
+                headers: {
+                    "WWW-Authenticate": components["headers"]["WWW-Authenticate"];
+                    "X-Request-Id": components["headers"]["X-Request-Id"];
+                    "RateLimit-Policy": components["headers"]["RateLimit-Policy"];
+                    RateLimit: components["headers"]["RateLimit"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Problem: `job-not-found` */
+            404: {
+                headers: {
+                    "X-Request-Id": components["headers"]["X-Request-Id"];
+                    "RateLimit-Policy": components["headers"]["RateLimit-Policy"];
+                    RateLimit: components["headers"]["RateLimit"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Problem: `job-expired` */
+            410: {
+                headers: {
+                    "X-Request-Id": components["headers"]["X-Request-Id"];
+                    "RateLimit-Policy": components["headers"]["RateLimit-Policy"];
+                    RateLimit: components["headers"]["RateLimit"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Problem: `rate-limited`, `quota-exceeded` */
+            429: {
+                headers: {
+                    "Retry-After": components["headers"]["Retry-After"];
+                    "RateLimit-Policy": components["headers"]["RateLimit-Policy"];
+                    RateLimit: components["headers"]["RateLimit"];
+                    "X-Request-Id": components["headers"]["X-Request-Id"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Problem: `internal` */
+            500: {
+                headers: {
+                    "X-Request-Id": components["headers"]["X-Request-Id"];
+                    "RateLimit-Policy": components["headers"]["RateLimit-Policy"];
+                    RateLimit: components["headers"]["RateLimit"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Problem: `jobs-unavailable`, `shutting-down` */
+            503: {
+                headers: {
+                    "Retry-After": components["headers"]["Retry-After"];
+                    "X-Request-Id": components["headers"]["X-Request-Id"];
+                    "RateLimit-Policy": components["headers"]["RateLimit-Policy"];
+                    RateLimit: components["headers"]["RateLimit"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+}

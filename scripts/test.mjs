@@ -6,6 +6,7 @@
 // them, and tells the tests where they are (test/helpers/services.ts reads these):
 //   CRUNCH_TEST_REDIS_URL  a redis-server on a free loopback port, no persistence, in a temp dir
 //   CRUNCH_TEST_CHROMIUM   a Chromium binary for the browser tests (driven by playwright-core)
+//   CRUNCH_TEST_PROMTOOL   Prometheus's promtool, to check the /metrics exposition
 // Either may be set beforehand to use a service of your own. A missing one is announced
 // with its install command and only the tests that need it skip; under CI=true it fails
 // the run. Services started here are stopped when the tests end, pass or fail.
@@ -166,6 +167,12 @@ if (env.CRUNCH_TEST_CHROMIUM === undefined) {
   else env.CRUNCH_TEST_CHROMIUM = binary;
 }
 if (env.CRUNCH_TEST_CHROMIUM !== undefined) console.log(`test services: chromium at ${env.CRUNCH_TEST_CHROMIUM}`);
+if (env.CRUNCH_TEST_PROMTOOL === undefined) {
+  const binary = onPath(['promtool']);
+  if (binary === undefined) {
+    missing.push({ what: 'promtool', install: 'apt-get install -y --no-install-recommends prometheus', needs: 'promtool' });
+  } else env.CRUNCH_TEST_PROMTOOL = binary;
+}
 
 async function stopServices() {
   while (stops.length > 0) await stops.pop()();

@@ -37,7 +37,7 @@ export function createApp(services: Services): AppHono {
   });
 
   app.use(requestContext(services.logger));
-  app.use(accessLog((method, route, status, seconds) => services.metrics.observeRequest(method, route, status, seconds)));
+  app.use(accessLog(services.metrics));
   // Before anything that can refuse a request, so that refusals are readable cross-origin too.
   if (config.corsOrigins === '*' || config.corsOrigins.length > 0) app.use(corsPolicy(config.corsOrigins));
   app.use(authenticate(config.tenants));

@@ -13,6 +13,7 @@ import { checkRedis, commandConnection, whenReady } from './distributed/redis.js
 import { jobProblem } from './http/errors.js';
 import { MemoryJobStore } from './jobs/memory-store.js';
 import { jobExecutor } from './jobs/execute.js';
+import { jobLifecycleLog } from './jobs/lifecycle-log.js';
 import { JobRunner } from './jobs/runner.js';
 import type { JobService } from './jobs/types.js';
 import { createMetrics, type Metrics } from './metrics.js';
@@ -72,8 +73,6 @@ export function createServices(config: Config, options: { logger?: Logger } = {}
     loopDeadlineMs: config.requestTimeoutMs,
   };
   const poolSampler = new PoolSampler(pool, { intervalMs: config.pool.sampleIntervalMs, history: config.pool.sampleHistory });
-  const metrics = createMetrics(pool, poolSampler);
-  dispatcher.onDispatch((operation, placement, totalMs) => metrics.observeDispatch(operation, placement, totalMs / 1000));
   const execute = jobExecutor({
     planContext: () => planContext,
     dispatcherFor: () => dispatcher,
@@ -96,18 +95,21 @@ export function createServices(config: Config, options: { logger?: Logger } = {}
       ttlSeconds: config.jobs.ttlSeconds,
       execute,
       toProblem: (error) => jobProblem(error, (unexpected) => logger.error({ err: unexpected }, 'job failed unexpectedly')),
+      observer: jobLifecycleLog(logger),
     });
   } else {
     // An API replica: synchronous work on its own pool as always, jobs on the workers.
     const redis = commandConnection(config.distributed, 'api');
     redis.on('error', (error: Error) => logger.warn({ err: error.message }, 'redis connection error'));
-    const state = new DistributedState(redis, config.distributed, config);
+    const state = new DistributedState(redis, config.distributed, config, jobLifecycleLog(logger));
     jobs = new DistributedJobs(state);
     // Every replica draws from the same buckets.
     if (ratePerMinute > 0) rateLimiter = new RedisRateLimiter(redis, state.keys.rateBucket, ratePerMinute, rateBurst);
     ready = whenReady(redis).then(() => checkRedis(redis)).then(() => undefined);
     disconnect = () => redis.disconnect();
   }
+  const metrics = createMetrics(pool, poolSampler, () => jobs.stats());
+  dispatcher.onDispatch((operation, placement, totalMs) => metrics.observeDispatch(operation, placement, totalMs / 1000));
   // Awaited by the server before it listens; a failure must not also surface as an unhandled rejection.
   ready.catch(() => undefined);
   return {

@@ -19,6 +19,14 @@ import {
   JobsUnavailableError,
 } from '../jobs/errors.js';
 import {
+  durationBucket,
+  type FinishedJobs,
+  jobDurationBuckets,
+  type JobObserver,
+  type JobStatsSnapshot,
+  runSeconds,
+} from '../jobs/stats.js';
+import {
   isFinished,
   type JobEvent,
   type JobListOptions,
@@ -27,6 +35,8 @@ import {
   type JobSubmission,
   type JobWork,
   scopedIdempotencyKey,
+  type JobStatus,
+  jobStatuses,
 } from '../jobs/types.js';
 import { waitForJob } from '../jobs/wait.js';
 import { RedisBlobs } from './blobs.js';
@@ -58,6 +68,8 @@ export class DistributedState {
     readonly redis: Redis,
     readonly distributed: DistributedConfig,
     readonly config: Config,
+    /** Told of the transitions this process makes (logs). */
+    readonly observer?: JobObserver,
   ) {
     this.keys = redisKeys(distributed.prefix);
     this.records = new RedisJobRecords(redis, this.keys, {
@@ -91,6 +103,41 @@ export class DistributedState {
     await this.blobs.release(id);
   }
 
+  /**
+   * Counts a finished job where every replica reads it (the metrics of the whole deployment):
+   * one pipeline of increments per job, written by the process that finished it.
+   */
+  async recordFinished(job: JobRecord): Promise<void> {
+    const field = `${job.operation}|${job.status}`;
+    const seconds = runSeconds(job);
+    await this.redis
+      .pipeline()
+      .hincrby(this.keys.jobStats, `${field}|count`, 1)
+      .hincrbyfloat(this.keys.jobStats, `${field}|seconds`, seconds)
+      .hincrby(this.keys.jobStats, `${field}|b${durationBucket(seconds)}`, 1)
+      .exec();
+  }
+
+  /** The finished-job counts of the whole deployment. */
+  async finishedJobs(): Promise<FinishedJobs[]> {
+    const fields = await this.redis.hgetall(this.keys.jobStats);
+    const byKey = new Map<string, { operation: string; status: JobStatus; count: number; seconds: number; buckets: number[] }>();
+    for (const [field, value] of Object.entries(fields)) {
+      const [operation = '', status = '', what = ''] = field.split('|');
+      if (!(jobStatuses as readonly string[]).includes(status)) continue;
+      const key = `${operation}|${status}`;
+      let entry = byKey.get(key);
+      if (entry === undefined) {
+        entry = { operation, status: status as JobStatus, count: 0, seconds: 0, buckets: new Array<number>(jobDurationBuckets.length + 1).fill(0) };
+        byKey.set(key, entry);
+      }
+      if (what === 'count') entry.count = Number(value);
+      else if (what === 'seconds') entry.seconds = Number(value);
+      else if (what.startsWith('b')) entry.buckets[Number(what.slice(1))] = Number(value);
+    }
+    return [...byKey.values()];
+  }
+
   /** Finishes a job as cancelled and lets everyone know. */
   async finishCancelled(id: string, progress: JobRecord['progress'] | undefined): Promise<JobRecord | undefined> {
     const finishedAt = new Date();
@@ -102,6 +149,10 @@ export class DistributedState {
     });
     await this.publish(id, 'status');
     await this.releaseJob(id);
+    if (job !== undefined) {
+      await this.recordFinished(job);
+      this.observer?.finished(job);
+    }
     return job;
   }
 }
@@ -193,6 +244,7 @@ export class DistributedJobs implements JobService {
       expiresAt: null,
     };
     await records.insert(job);
+    this.#state.observer?.submitted(job);
     await this.#queue.add(
       work.operation,
       { id, tenant: work.tenant, operation: work.operation, input, ...(work.placement === undefined ? {} : { placement: work.placement }) },
@@ -245,6 +297,17 @@ export class DistributedJobs implements JobService {
       await redis.publish(keys.cancels, `job ${id}`);
     });
     return waitForJob(this, id, tenant, cancelWaitMs);
+  }
+
+  async stats(): Promise<JobStatsSnapshot> {
+    return this.#guard(async () => {
+      const counts = await this.#queue.getJobCounts('waiting', 'delayed', 'prioritized', 'active');
+      return {
+        queued: (counts['waiting'] ?? 0) + (counts['delayed'] ?? 0) + (counts['prioritized'] ?? 0),
+        running: counts['active'] ?? 0,
+        finished: await this.#state.finishedJobs(),
+      };
+    });
   }
 
   subscribe(id: string, listener: (event: JobEvent) => void): () => void {

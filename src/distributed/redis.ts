@@ -97,6 +97,8 @@ export function redisKeys(prefix: string) {
     /** Jobs queued or running per tenant, and which jobs are counted (so each is uncounted once). */
     activeJobs: (tenant: string) => `${prefix}:active-jobs:${tenant}`,
     activeCharge: (id: string) => `${prefix}:active-charge:${id}`,
+    /** Hash: per `<operation>|<status>`, finished jobs `|count`, their run `|seconds` and `|b<bucket>` counts (src/jobs/stats.ts). */
+    jobStats: `${prefix}:job-stats`,
     /** Pub/sub: `<id> <sequence> <type>` on every change of a job. */
     events: `${prefix}:events`,
     /** Pub/sub: the id of a job (or parent of tasks) whose work must stop. */

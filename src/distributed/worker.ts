@@ -21,7 +21,8 @@ import { Dispatcher, type ProgressUpdate } from '../dispatch/dispatcher.js';
 import { jobProblem } from '../http/errors.js';
 import { JobResultTooLargeError } from '../jobs/errors.js';
 import { type JobExecutor, jobExecutor } from '../jobs/execute.js';
-import { isFinished, type JobPatch } from '../jobs/types.js';
+import { jobLifecycleLog } from '../jobs/lifecycle-log.js';
+import { isFinished, type JobPatch, type JobRecord, type JobStatus } from '../jobs/types.js';
 import type { PlanContext } from '../operations/types.js';
 import { WorkerPool, laneFor } from '../pool/pool.js';
 import { taskErrorData } from '../pool/task-errors.js';
@@ -62,7 +63,7 @@ export class DistributedWorker {
     this.#clusterThreads = config.pool.threads;
     const redis = commandConnection(config.distributed, 'worker');
     redis.on('error', (error: Error) => logger.warn({ err: error.message }, 'redis connection error'));
-    this.state = new DistributedState(redis, config.distributed, config);
+    this.state = new DistributedState(redis, config.distributed, config, jobLifecycleLog(logger));
     this.#planContext = {
       threads: config.pool.threads,
       limits: config.limits,
@@ -193,7 +194,10 @@ export class DistributedWorker {
       });
       return writes;
     };
-    await write({ status: 'running', startedAt: new Date().toISOString() }, 'status');
+    const startedAt = new Date().toISOString();
+    await write({ status: 'running', startedAt }, 'status');
+    const running: JobRecord = { ...record, status: 'running', startedAt };
+    this.state.observer?.started(running);
     let latest: ProgressUpdate | null = record.progress;
     let lastWrite = 0;
     const progress = (update: ProgressUpdate): void => {
@@ -206,18 +210,20 @@ export class DistributedWorker {
     const controller = new AbortController();
     const onAbort = (): void => controller.abort(signal?.reason);
     signal?.addEventListener('abort', onAbort, { once: true });
-    const finish = async (patch: JobPatch): Promise<void> => {
+    const finish = async (patch: JobPatch & { status: JobStatus }): Promise<void> => {
       const finishedAt = new Date();
-      await write(
-        {
-          ...patch,
-          progress: latest,
-          finishedAt: finishedAt.toISOString(),
-          expiresAt: new Date(finishedAt.getTime() + this.#config.jobs.ttlSeconds * 1_000).toISOString(),
-        },
-        'status',
-      );
+      const final = {
+        ...patch,
+        progress: latest,
+        finishedAt: finishedAt.toISOString(),
+        expiresAt: new Date(finishedAt.getTime() + this.#config.jobs.ttlSeconds * 1_000).toISOString(),
+      };
+      await write(final, 'status');
       await this.state.releaseJob(id);
+      // The record as written, without its result: what the counts and the log need.
+      const { resultJson: _result, ...finished } = { ...running, ...final };
+      await this.state.recordFinished(finished).catch(() => undefined);
+      this.state.observer?.finished(finished);
     };
     try {
       const input = await this.state.codecFor(id).decode(job.data.input);

@@ -15,7 +15,7 @@ import { dispatchOptions, requestedPlacement } from './dispatch-options.js';
 import type { AppEnv } from './env.js';
 import { jsonArrayResponse } from './json-stream.js';
 import { type Preference, parsePrefer } from './prefer.js';
-import { ProblemError, problemMediaType, problemTypes } from './problems.js';
+import { ProblemError, problemMediaType, problemTypeBase, problemTypes } from './problems.js';
 import { setOutcomeHeaders } from './timing.js';
 import { releaseUpload } from './upload.js';
 
@@ -72,13 +72,17 @@ async function submitJob<I, V>(c: Context<AppEnv>, services: Services, call: Com
 
   const waitMs = (preference.waitSeconds ?? 0) * 1_000;
   const current = waitMs > 0 ? await jobs.waitFor(job.id, c.var.tenant, waitMs, c.req.raw.signal) : job;
+  c.set('jobId', current.id);
   c.header('Content-Location', jobPath(current.id));
   if (waitMs > 0 && !preference.respondAsync) c.header('Preference-Applied', `wait=${preference.waitSeconds}`);
   if (current.status === 'succeeded' && waitMs > 0 && current.resultJson !== undefined) {
     c.header('Content-Type', 'application/json');
     return c.body(current.resultJson as Uint8Array<ArrayBuffer>, 200);
   }
-  if (current.status === 'failed' && waitMs > 0) return finishedProblem(current);
+  if (current.status === 'failed' && waitMs > 0) {
+    c.set('problemType', current.problem?.type.slice(problemTypeBase.length) ?? 'internal');
+    return finishedProblem(current);
+  }
   c.header('Location', jobPath(current.id));
   c.header('Preference-Applied', preference.respondAsync ? 'respond-async' : `wait=${preference.waitSeconds}`);
   c.header('Retry-After', '1');

@@ -2,6 +2,7 @@
 import type { OpenAPIHono } from '@hono/zod-openapi';
 import type { HttpBindings } from '@hono/node-server';
 import type { Logger } from 'pino';
+import type { Placement } from '../dispatch/placement.js';
 import type { BodyCharge } from './upload.js';
 
 export interface AppEnv {
@@ -16,6 +17,11 @@ export interface AppEnv {
     bodyCharge: BodyCharge | undefined;
     /** The request body as read by src/http/upload.ts (it identifies the request for Idempotency-Key). */
     body: Uint8Array | undefined;
+    /** For the access log: where the work ran, the problem answered, the job concerned, what went wrong. */
+    placement: Placement | undefined;
+    problemType: string | undefined;
+    jobId: string | undefined;
+    error: unknown;
   };
 }
 

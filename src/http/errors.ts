@@ -23,6 +23,7 @@ import { ClientGoneError } from './upload.js';
 import { type Problem, ProblemError, problemMediaType, validationProblem } from './problems.js';
 
 export function problemResponse(c: Context<AppEnv>, problem: ProblemError): Response {
+  c.set('problemType', problem.type);
   const body: Problem = problem.toProblem(c.req.path);
   const headers: Record<string, string> = { 'Content-Type': problemMediaType, ...problem.headers };
   // A body left unread (refused midway: too large, over budget) would otherwise be read to
@@ -132,17 +133,18 @@ export function toProblemError(error: unknown, context: ErrorContext = 'request'
 /** nginx's "client closed request": logged and counted, never sent (nobody is there to read it). */
 const clientClosedStatus = 499;
 
+/** Errors are logged once, on the request's access log line (src/http/middleware.ts), not here. */
 export function handleError(error: unknown, c: Context<AppEnv>): Response {
   if (error instanceof ClientGoneError) {
-    c.var.log?.info({ requestId: c.var.requestId, reason: error.message }, 'client closed the connection');
+    c.set('error', error);
     return new Response(null, { status: clientClosedStatus });
   }
   const problem = toProblemError(error);
   if (problem !== undefined) {
-    if (problem.status >= 500) c.var.log?.warn({ requestId: c.var.requestId, err: error }, problem.message);
+    if (problem.status >= 500) c.set('error', error);
     return problemResponse(c, problem);
   }
-  c.var.log?.error({ requestId: c.var.requestId, err: error }, 'unhandled error');
+  c.set('error', error);
   return problemResponse(
     c,
     new ProblemError('internal', `Something went wrong on our side; report request id ${c.var.requestId ?? 'unknown'}.`),

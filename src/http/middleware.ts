@@ -5,6 +5,7 @@ import type { MiddlewareHandler } from 'hono';
 import { routePath } from 'hono/route';
 import type { Logger } from 'pino';
 import type { Config } from '../config.js';
+import type { Metrics } from '../metrics.js';
 import type { Lifecycle } from '../services.js';
 import type { AppEnv } from './env.js';
 import { ProblemError } from './problems.js';
@@ -25,25 +26,45 @@ export function requestContext(logger: Logger): MiddlewareHandler<AppEnv> {
   };
 }
 
-export function accessLog(observe: (method: string, route: string, status: number, seconds: number) => void): MiddlewareHandler<AppEnv> {
+/**
+ * One line per request: 5xx at error (with the error), everything else at info, naming the
+ * route pattern, where the work ran, the problem type and the job where they apply.
+ */
+export function accessLog(metrics: Metrics): MiddlewareHandler<AppEnv> {
   return async function accessLog(c, next) {
     const startedAt = performance.now();
-    await next();
-    const seconds = (performance.now() - startedAt) / 1000;
-    const route = c.res.status === 404 ? 'unmatched' : routePath(c, -1) || 'unmatched';
-    observe(c.req.method, route, c.res.status, seconds);
-    if (c.var.log.isLevelEnabled('info')) {
-      c.var.log.info(
-        {
+    metrics.requestStarted();
+    try {
+      await next();
+    } finally {
+      const seconds = (performance.now() - startedAt) / 1000;
+      const { status } = c.res;
+      // The route that answered (middleware alone answering, as for unknown paths, is `/*`):
+      // route patterns only, so unknown paths cannot make label values without bound.
+      const matched = routePath(c);
+      const route = matched === '/*' || matched === '*' || matched === '' ? 'unmatched' : matched;
+      metrics.observeRequest(c.req.method, route, status, seconds);
+      const { problemType, log } = c.var;
+      if (problemType !== undefined) metrics.observeProblem(problemType);
+      const level = status >= 500 ? 'error' : 'info';
+      if (log.isLevelEnabled(level)) {
+        const { placement, jobId, error, tenant } = c.var;
+        const record = {
           requestId: c.var.requestId,
           method: c.req.method,
           path: c.req.path,
           route,
-          status: c.res.status,
+          status,
           ms: Math.round(seconds * 1e4) / 10,
-        },
-        'request',
-      );
+          ...(placement === undefined ? {} : { placement }),
+          ...(problemType === undefined ? {} : { problem: problemType }),
+          ...(jobId === undefined ? {} : { jobId }),
+          ...(tenant === '' || tenant === undefined ? {} : { tenant }),
+          ...(error === undefined ? {} : status >= 500 ? { err: error } : { reason: error instanceof Error ? error.message : String(error) }),
+        };
+        if (level === 'error') log.error(record, 'request');
+        else log.info(record, 'request');
+      }
     }
   };
 }

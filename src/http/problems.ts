@@ -5,6 +5,7 @@
  */
 import { z } from '@hono/zod-openapi';
 import type { FieldError } from '../inputs/errors.js';
+import { type DocumentedHeader, headerRefs } from './contract-headers.js';
 
 export const problemTypes = {
   'unauthorized': { status: 401, title: 'Unauthorized' },
@@ -105,45 +106,242 @@ export const problemMediaType = 'application/problem+json';
 
 export const ProblemSchema = z
   .object({
-    type: z.string().openapi({ example: problemTypeUri('validation-failed') }),
-    title: z.string().openapi({ example: problemTypes['validation-failed'].title }),
-    status: z.number().int().openapi({ example: 422 }),
-    detail: z.string().openapi({
-      example: '/numbers/1: 9007199254740993 is not a safe JSON integer: send it as a decimal string, e.g. "9007199254740993"',
-    }),
-    instance: z.string().optional().openapi({ example: '/v1/primes/check' }),
+    type: z.string().openapi({ description: `A problem type URI: ${problemTypeBase}<name>.` }),
+    title: z.string().openapi({ description: 'The title of the type, the same for every problem of that type.' }),
+    status: z.number().int().openapi({ description: 'The HTTP status code.' }),
+    detail: z.string().openapi({ description: 'What went wrong with this request, and how to fix it.' }),
+    instance: z.string().optional().openapi({ description: 'The path of the request.' }),
     errors: z
       .array(
         z.object({
-          pointer: z.string().openapi({ example: '/numbers/1' }),
-          message: z.string().openapi({ example: 'must be a non-negative integer' }),
+          pointer: z.string().openapi({ description: 'JSON pointer into the body (`/numbers/1`) or the request (`#/query/limit`).' }),
+          message: z.string(),
         }),
       )
-      .optional(),
+      .optional()
+      .openapi({ description: 'For `validation-failed`: every offending field (at most 20).' }),
   })
   .catchall(z.unknown())
   .openapi('Problem', {
-    description: 'An RFC 9457 problem. `type` is one of the URIs under https://crunch.dev/problems/ listed in the README.',
+    description:
+      'An RFC 9457 problem. `type` is one of ' +
+      Object.entries(problemTypes)
+        .map(([type, spec]) => `\`${type}\` (${spec.status})`)
+        .join(', ') +
+      `, each under ${problemTypeBase}; a type may add fields of its own (e.g. \`retryAfterSeconds\`, \`limitBytes\`).`,
   });
 
-type ProblemStatus = (typeof problemTypes)[ProblemType]['status'];
+interface ProblemExample {
+  readonly summary: string;
+  readonly instance: string;
+  readonly detail: string;
+  readonly errors?: readonly FieldError[];
+  readonly extensions?: Readonly<Record<string, unknown>>;
+}
 
-/** OpenAPI response entries for the given problem statuses, for `createRoute({ responses })`. */
-export function problemResponses<const S extends readonly ProblemStatus[]>(...statuses: S) {
-  const entries = statuses.map((status) => {
-    const types = Object.entries(problemTypes)
-      .filter(([, spec]) => spec.status === status)
-      .map(([type]) => `\`${type}\``)
-      .join(', ');
-    return [
-      status,
+/**
+ * One example per problem type, shown by the reference under the type's name. Keyed by the
+ * registry's types, so a new type without an example does not compile.
+ */
+export const problemExamples = {
+  'unauthorized': {
+    summary: 'No valid API key',
+    instance: '/v1/primes/97',
+    detail: 'This server requires an API key: send `Authorization: Bearer <key>`.',
+  },
+  'rate-limited': {
+    summary: 'Too many requests',
+    instance: '/v1/primes/97',
+    detail: 'This tenant sent more than 600 requests in the last minute (RATE_LIMIT_PER_MINUTE); retry after 12 s.',
+    extensions: { retryAfterSeconds: 12 },
+  },
+  'quota-exceeded': {
+    summary: 'The tenant has too much work in progress',
+    instance: '/v1/mapreduce',
+    detail: 'This tenant already has 8 active jobs, the most it may have (TENANT_MAX_ACTIVE_JOBS); retry when some have finished.',
+    extensions: { retryAfterSeconds: 5 },
+  },
+  'not-found': {
+    summary: 'No such route',
+    instance: '/v1/prime/97',
+    detail: 'There is no route GET /v1/prime/97. The API reference is at /docs.',
+  },
+  'method-not-allowed': {
+    summary: 'Wrong method for the route',
+    instance: '/v1/primes/check',
+    detail: 'GET is not allowed on /v1/primes/check; use POST.',
+  },
+  'malformed-json': {
+    summary: 'The body is not JSON',
+    instance: '/v1/primes/check',
+    detail: 'The request body is not valid JSON: unexpected token at offset 13. Check quoting, commas and brackets.',
+    extensions: { reason: 'malformed-json', offset: 13 },
+  },
+  'bad-request': {
+    summary: 'A header that cannot be used',
+    instance: '/v1/primes/97',
+    detail: 'Prefer: wait must be a number of seconds, e.g. "wait=5"; got "soon".',
+  },
+  'request-timeout': {
+    summary: 'The request arrived too slowly',
+    instance: '/v1/reduce/binary',
+    detail: 'The request did not arrive whole within 30000 ms (REQUEST_TIMEOUT_MS); the connection is closed.',
+  },
+  'headers-too-large': {
+    summary: 'Request headers over the limit',
+    instance: '/v1/primes/97',
+    detail: 'The request headers are larger than the server accepts (16384 bytes); send fewer or shorter headers.',
+  },
+  'validation-failed': {
+    summary: 'A value is not acceptable',
+    instance: '/v1/primes/check',
+    detail: '/numbers/1: 9007199254740993 is above 2^53 - 1 (9007199254740991), where JSON numbers lose precision: send the exact value as a decimal string, e.g. "18446744073709551557"',
+    errors: [
       {
-        description: `Problem (${types})`,
-        content: { [problemMediaType]: { schema: ProblemSchema } },
+        pointer: '/numbers/1',
+        message:
+          '9007199254740993 is above 2^53 - 1 (9007199254740991), where JSON numbers lose precision: send the exact value as a decimal string, e.g. "18446744073709551557"',
       },
-    ] as const;
-  });
-  return Object.fromEntries(entries) as {
-    [K in S[number]]: { description: string; content: { 'application/problem+json': { schema: typeof ProblemSchema } } };
+    ],
+  },
+  'unsupported-media-type': {
+    summary: 'A body of the wrong type',
+    instance: '/v1/reduce',
+    detail: 'Send the body as JSON with `Content-Type: application/json`.',
+  },
+  'body-too-large': {
+    summary: 'The body is over the limit',
+    instance: '/v1/reduce/binary',
+    detail: 'The request body is larger than 268435456 bytes. Send less per request.',
+    extensions: { maxBytes: 268435456 },
+  },
+  'too-costly': {
+    summary: 'More work than the endpoint will do',
+    instance: '/v1/primes/count',
+    detail:
+      'The range [0, 100000000000000000] is 100000000000000001 numbers wide and ends above 9007199254740992: the sieve counts ranges up to ' +
+      '1000000000000 numbers wide (MAX_SIEVE_WIDTH), pi(x) counts up to to = 9007199254740992.',
+    extensions: { maxSieveWidth: '1000000000000', primePiMax: '9007199254740992' },
+  },
+  'deadline-exceeded': {
+    summary: 'The computation ran out of time',
+    instance: '/v1/primes/factor',
+    detail:
+      'The computation did not finish within 30000 ms (numbers[1] = 170141183460469231731687303715884105727 unfinished). ' +
+      'Submit it as a job with the header `Prefer: respond-async` to let it run longer, or make the request smaller.',
+    extensions: { deadlineMs: 30000 },
+  },
+  'result-too-large': {
+    summary: 'An answer larger than will be built or kept',
+    instance: '/v1/mapreduce',
+    detail: 'The words of this answer total more than 33554432 bytes of text; ask for a smaller `top`.',
+    extensions: { limitBytes: 33554432 },
+  },
+  'job-not-found': {
+    summary: 'No such job',
+    instance: '/v1/jobs/pZ1tq2yS3x8Hn0mV4dR7aQ',
+    detail: 'There is no job pZ1tq2yS3x8Hn0mV4dR7aQ. Job ids come from the Location header of a 202 response.',
+  },
+  'job-expired': {
+    summary: 'The job was forgotten',
+    instance: '/v1/jobs/pZ1tq2yS3x8Hn0mV4dR7aQ',
+    detail: 'Job pZ1tq2yS3x8Hn0mV4dR7aQ finished more than 3600 s ago and its result was discarded; submit it again.',
+  },
+  'job-finished': {
+    summary: 'Nothing left to cancel',
+    instance: '/v1/jobs/pZ1tq2yS3x8Hn0mV4dR7aQ',
+    detail: 'Job pZ1tq2yS3x8Hn0mV4dR7aQ already succeeded; there is nothing to cancel.',
+    extensions: { status: 409 },
+  },
+  'idempotency-conflict': {
+    summary: 'A key reused with another request',
+    instance: '/v1/primes/count',
+    detail: 'This Idempotency-Key was already used with a different request. Use a new key for a new request.',
+    extensions: { jobId: 'pZ1tq2yS3x8Hn0mV4dR7aQ' },
+  },
+  'overloaded': {
+    summary: 'No room for more work now',
+    instance: '/v1/primes/count',
+    detail:
+      'The worker threads have about 5120 ms of admitted work each, above the limit of 5000 ms; retry after the indicated delay, ' +
+      'or submit the work as a job (`Prefer: respond-async`), which waits for its turn instead.',
+    extensions: { backlogMs: 5120 },
+  },
+  'shutting-down': {
+    summary: 'The server is draining',
+    instance: '/v1/primes/97',
+    detail: 'The server is shutting down; retry on another instance.',
+  },
+  'jobs-unavailable': {
+    summary: 'The job queue cannot be reached',
+    instance: '/v1/jobs',
+    detail: 'The job queue is unreachable right now; retry shortly. Synchronous calls (without `Prefer: respond-async`) still work.',
+  },
+  'internal': {
+    summary: 'A bug on our side',
+    instance: '/v1/reduce',
+    detail: 'Something went wrong on our side; report request id 3f1c9a52-7d0e-4b8e-9a41-2c5b6d7e8f90.',
+  },
+} as const satisfies Record<ProblemType, ProblemExample>;
+
+/** The example's body, as the server would send it. */
+export function problemExampleBody(type: ProblemType): Problem {
+  const example: ProblemExample = problemExamples[type];
+  return {
+    ...example.extensions,
+    type: problemTypeUri(type),
+    title: problemTypes[type].title,
+    status: problemTypes[type].status,
+    detail: example.detail,
+    instance: example.instance,
+    ...(example.errors === undefined ? {} : { errors: example.errors }),
+  };
+}
+
+/** Headers a problem of each status is sent with (beyond those of every response). */
+const problemHeaders: Partial<Record<number, DocumentedHeader[]>> = {
+  401: ['WWW-Authenticate'],
+  429: ['Retry-After', 'RateLimit-Policy', 'RateLimit'],
+  503: ['Retry-After'],
+};
+
+type StatusOf<T extends ProblemType> = (typeof problemTypes)[T]['status'];
+
+export interface ProblemResponse {
+  description: string;
+  headers: Record<string, { $ref: string }>;
+  content: { 'application/problem+json': { schema: typeof ProblemSchema; examples: Record<string, { $ref: string }> } };
+}
+
+/** The response entry for one status, listing the problem types it may carry, each with its example. */
+export function problemResponse(status: number, types: readonly ProblemType[]): ProblemResponse {
+  return {
+    description: `Problem: ${types.map((type) => `\`${type}\``).join(', ')}`,
+    headers: headerRefs(...(problemHeaders[status] ?? [])),
+    content: {
+      [problemMediaType]: {
+        schema: ProblemSchema,
+        examples: Object.fromEntries(types.map((type) => [type, { $ref: problemExampleRef(type) }])),
+      },
+    },
+  };
+}
+
+export function problemExampleRef(type: ProblemType): string {
+  return `#/components/examples/${type}`;
+}
+
+/**
+ * OpenAPI response entries for `createRoute({ responses })`, one per status, from the problem
+ * types the route can answer with.
+ */
+export function problemResponses<const T extends readonly ProblemType[]>(...types: T): { [S in StatusOf<T[number]>]: ProblemResponse } {
+  const byStatus = new Map<number, ProblemType[]>();
+  for (const type of types) {
+    const { status } = problemTypes[type];
+    byStatus.set(status, [...(byStatus.get(status) ?? []), type]);
+  }
+  return Object.fromEntries([...byStatus].map(([status, list]) => [status, problemResponse(status, list)])) as {
+    [S in StatusOf<T[number]>]: ProblemResponse;
   };
 }

@@ -4,8 +4,10 @@
  */
 import type { Context } from 'hono';
 import type { Outcome } from '../dispatch/dispatcher.js';
+import type { AppEnv } from './env.js';
 
-export function setOutcomeHeaders(c: Context, outcome: Omit<Outcome<unknown>, 'value'>): void {
+export function setOutcomeHeaders(c: Context<AppEnv>, outcome: Omit<Outcome<unknown>, 'value'>): void {
+  c.set('placement', outcome.placement);
   c.header('X-Crunch-Route', outcome.placement);
   c.header(
     'Server-Timing',

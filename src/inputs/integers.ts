@@ -9,6 +9,9 @@ import { type FieldError, InputError } from './errors.js';
 
 const decimalPattern = /^(0|[1-9][0-9]*)$/;
 
+/** The contract's `pattern` of a non-negative integer in decimal: what parseIntegerInput takes. */
+export const decimalIntegerPattern = decimalPattern.source;
+
 /**
  * Checked only for its JSON type here: parseIntegerInput/parseIntegerBatch do the real
  * validation with pointed messages, and a zod union per item would cost more than they do.
@@ -19,6 +22,8 @@ export const IntegerInputSchema = z
   })
   .openapi('IntegerInput', {
     type: ['integer', 'string'],
+    minimum: 0,
+    pattern: decimalIntegerPattern,
     description:
       'A non-negative integer: a JSON number up to 2^53 - 1 (9007199254740991), or a decimal string of digits ' +
       '(no sign, spaces, leading zeros or prefix) for any size.',
@@ -26,9 +31,32 @@ export const IntegerInputSchema = z
   });
 
 export const IntegerStringSchema = z.string().openapi('IntegerString', {
+  pattern: decimalIntegerPattern,
   description: 'A non-negative integer as a decimal string (integers travel as strings in responses).',
   example: '97',
 });
+
+/**
+ * A small whole number in a query string (a page size, a count), typed `integer` in the
+ * contract. Checked here with one message that says what to send, rather than zod's
+ * coercion (`Number("")` is 0, `Number("1e3")` is 1000, "abc" reads "expected number, received NaN").
+ */
+export function queryIntegerSchema(min: number, max: number) {
+  return z
+    .string()
+    .transform((text, context) => {
+      const value = /^(0|[1-9][0-9]{0,15})$/.test(text) ? Number(text) : Number.NaN;
+      if (value >= min && value <= max) return value;
+      context.addIssue({ code: 'custom', message: `must be a whole number from ${min} to ${max}; got ${JSON.stringify(text)}` });
+      return z.NEVER;
+    })
+    .openapi({ type: 'integer', minimum: min, maximum: max });
+}
+
+/** A non-negative integer of any size in a path or query string: a string with the contract's `pattern`, parsed by parseIntegerInput. */
+export function decimalStringSchema() {
+  return z.string().openapi({ pattern: decimalIntegerPattern });
+}
 
 export type IntegerParse = { ok: true; value: bigint } | { ok: false; message: string };
 

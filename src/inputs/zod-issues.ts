@@ -13,29 +13,55 @@ export function zodFieldErrors(error: ZodError, target: string): FieldError[] {
 
 const article = (noun: string): string => (/^[aeiou]/.test(noun) ? `an ${noun}` : `a ${noun}`);
 
+/** zod's own words for a type: `int` and `nan` read as what a person would send. */
+function typeName(name: string): string {
+  if (name === 'nan' || name === 'NaN') return 'number';
+  if (name === 'int' || name === 'int32' || name === 'uint32') return 'whole number';
+  return name;
+}
+
 function describeIssue(issue: ZodError['issues'][number]): string {
   switch (issue.code) {
     case 'invalid_union':
       return 'must be a non-negative integer, as a JSON number or a decimal string';
     case 'invalid_type': {
       const received = /received (\w+)/.exec(issue.message)?.[1];
-      const expected = issue.expected === 'nan' ? 'number' : String(issue.expected);
+      const expected = typeName(String(issue.expected));
       if (received === 'undefined') return `is required: give ${article(expected)}`;
-      return `must be ${article(expected)}${received === undefined ? '' : `, not ${article(received)}`}`;
+      // A number that did not parse (coercion gives NaN): "not a NaN" says nothing to a person.
+      if (received === undefined || received === 'NaN') return `must be ${article(expected)}`;
+      return `must be ${article(expected)}, not ${article(typeName(received))}`;
     }
-    case 'too_small':
-      if (issue.origin === 'array') return `must have at least ${issue.minimum} item${Number(issue.minimum) === 1 ? '' : 's'}`;
-      if (issue.origin === 'string') return `must have at least ${issue.minimum} character${Number(issue.minimum) === 1 ? '' : 's'}`;
-      return `must be at least ${issue.minimum}`;
-    case 'too_big':
-      if (issue.origin === 'array') return `must have at most ${issue.maximum} items: split the request`;
-      if (issue.origin === 'string') return `must have at most ${issue.maximum} characters`;
-      return `must be at most ${issue.maximum}`;
+    case 'too_small': {
+      const bound = issue.inclusive === false ? 'more than' : 'at least';
+      if (issue.origin === 'array') return `must have ${bound} ${issue.minimum} item${Number(issue.minimum) === 1 ? '' : 's'}`;
+      if (issue.origin === 'string') return `must have ${bound} ${issue.minimum} character${Number(issue.minimum) === 1 ? '' : 's'}`;
+      return `must be ${bound} ${issue.minimum}`;
+    }
+    case 'too_big': {
+      const bound = issue.inclusive === false ? 'less than' : 'at most';
+      if (issue.origin === 'array') return `must have ${bound} ${issue.maximum} items: split the request`;
+      if (issue.origin === 'string') return `must have ${bound} ${issue.maximum} characters`;
+      return `must be ${bound} ${issue.maximum}`;
+    }
     case 'invalid_value':
       return `must be one of ${issue.values.map((value) => JSON.stringify(value)).join(', ')}`;
     case 'unrecognized_keys':
       return `unknown field${issue.keys.length > 1 ? 's' : ''} ${issue.keys.map((key) => JSON.stringify(key)).join(', ')}: remove ${issue.keys.length > 1 ? 'them' : 'it'}`;
-    default:
+    case 'invalid_format':
+      return issue.format === 'regex' && 'pattern' in issue && typeof issue.pattern === 'string'
+        ? `must match the pattern ${issue.pattern}`
+        : `must be a valid ${issue.format}`;
+    case 'not_multiple_of':
+      return `must be a multiple of ${issue.divisor}`;
+    case 'invalid_key':
+      return 'has a key that is not allowed';
+    case 'invalid_element':
+      return 'has an item that is not allowed';
+    case 'custom':
+      // Our own checks write their messages for people already.
       return issue.message;
+    default:
+      return 'is not acceptable';
   }
 }

@@ -13,6 +13,7 @@ import type { Progress, ProgressUpdate } from '../dispatch/dispatcher.js';
 import { OverloadedError, QuotaExceededError, ShuttingDownError } from '../dispatch/errors.js';
 import type { Problem } from '../http/problems.js';
 import type { JobExecutor } from './execute.js';
+import { type JobObserver, JobStats, type JobStatsSnapshot } from './stats.js';
 import { waitForJob } from './wait.js';
 import { IdempotencyConflictError, JobExpiredError, JobFinishedError, JobNotFoundError, JobResultTooLargeError } from './errors.js';
 import {
@@ -41,6 +42,8 @@ export interface JobRunnerOptions {
   readonly maxResultBytes: number;
   /** Jobs one tenant may have queued or running. */
   readonly maxActiveJobsPerTenant: number;
+  /** Told of every job submitted, started and finished (logs). */
+  readonly observer?: JobObserver;
 }
 
 interface Pending {
@@ -68,6 +71,7 @@ export class JobRunner implements JobService {
   readonly #active = new Map<string, number>();
   readonly #events = new EventEmitter();
   readonly #sequences = new Map<string, number>();
+  readonly #stats = new JobStats();
   readonly #sweeper: NodeJS.Timeout;
   #closed = false;
 
@@ -129,6 +133,7 @@ export class JobRunner implements JobService {
     };
     await this.store.insert(job);
     this.#active.set(work.tenant, active + 1);
+    this.#options.observer?.submitted(job);
     this.#queue.push({ id, work, inputBytes });
     this.#pump();
     return { job: (await this.store.get(id)) ?? job, created: true };
@@ -149,6 +154,10 @@ export class JobRunner implements JobService {
 
   list(options: JobListOptions): Promise<JobRecord[]> {
     return this.store.list(options);
+  }
+
+  async stats(): Promise<JobStatsSnapshot> {
+    return { queued: this.#queue.length, running: this.#running.size, finished: this.#stats.finishedJobs() };
   }
 
   /** Cancels the tenant's queued or running job and returns it once it has stopped. */
@@ -234,7 +243,9 @@ export class JobRunner implements JobService {
   }
 
   async #execute(id: string, work: JobWork, running: Running): Promise<void> {
-    this.#publish('status', await this.store.update(id, { status: 'running', startedAt: new Date().toISOString() }));
+    const started = await this.store.update(id, { status: 'running', startedAt: new Date().toISOString() });
+    if (started !== undefined) this.#options.observer?.started(started);
+    this.#publish('status', started);
     let lastWrite = 0;
     let latest: ProgressUpdate | null = null;
     const progress: Progress = (update) => {
@@ -271,6 +282,8 @@ export class JobRunner implements JobService {
     const active = (this.#active.get(job.tenant) ?? 1) - 1;
     if (active > 0) this.#active.set(job.tenant, active);
     else this.#active.delete(job.tenant);
+    this.#stats.finished(job);
+    this.#options.observer?.finished(job);
     return job;
   }
 

@@ -6,6 +6,7 @@
 import type { ProgressUpdate } from '../dispatch/dispatcher.js';
 import type { Placement } from '../dispatch/placement.js';
 import type { Problem } from '../http/problems.js';
+import type { JobStatsSnapshot } from './stats.js';
 
 export const jobStatuses = ['queued', 'running', 'succeeded', 'failed', 'cancelled'] as const;
 export type JobStatus = (typeof jobStatuses)[number];
@@ -108,6 +109,8 @@ export interface JobService {
   subscribe(id: string, listener: (event: JobEvent) => void): () => void;
   /** Resolves with the tenant's job once finished, or as it is when `timeoutMs` passes. */
   waitFor(id: string, tenant: string, timeoutMs: number, signal?: AbortSignal): Promise<JobRecord>;
+  /** Jobs waiting and running now, and those finished so far (the metrics). */
+  stats(): Promise<JobStatsSnapshot>;
   /** Stops taking submissions; lets running work finish for up to `timeoutMs`. */
   drain(timeoutMs: number): Promise<void>;
   close(): Promise<void>;

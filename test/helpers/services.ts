@@ -30,5 +30,8 @@ function testService(variable: string, what: string, install: string): TestServi
 /** `redis://127.0.0.1:<port>`: a redis-server with no persistence, shared by the whole run. */
 export const testRedis = testService('CRUNCH_TEST_REDIS_URL', 'redis-server', 'apt-get install -y redis-server');
 
+/** The path of Prometheus's `promtool` (Debian's `prometheus` package), to check the metrics exposition. */
+export const testPromtool = testService('CRUNCH_TEST_PROMTOOL', 'promtool', 'apt-get install -y --no-install-recommends prometheus');
+
 /** The path of a Chromium binary, for playwright-core's `executablePath`. */
 export const testChromium = testService('CRUNCH_TEST_CHROMIUM', 'chromium', 'apt-get install -y chromium');

@@ -56,7 +56,7 @@ describe('/metrics', () => {
     const response = await app.request.get('/metrics').expect(200);
     assert.match(String(response.headers['content-type']), /^text\/plain/);
     assert.match(response.text, /crunch_http_request_duration_seconds_count\{[^}]*route="\/v1\/primes\/:n"[^}]*\} [1-9]/);
-    assert.match(response.text, /crunch_dispatch_duration_seconds_count\{[^}]*operation="primes.check"[^}]*route="inline"[^}]*\} [1-9]/);
+    assert.match(response.text, /crunch_dispatch_duration_seconds_count\{[^}]*operation="primes.check"[^}]*placement="inline"[^}]*\} [1-9]/);
     assert.match(response.text, /crunch_pool_threads \d/);
     const utilization = Number(/^crunch_pool_utilization_ratio (\S+)$/m.exec(response.text)?.[1]);
     assert.ok(utilization >= 0 && utilization <= 1, `crunch_pool_utilization_ratio ${utilization}`);

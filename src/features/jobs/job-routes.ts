@@ -2,6 +2,7 @@
 import { createRoute } from '@hono/zod-openapi';
 import { streamSSE } from 'hono/streaming';
 import type { AppHono } from '../../http/env.js';
+import { headerRefs } from '../../http/contract-headers.js';
 import { problemResponses } from '../../http/problems.js';
 import { isFinished, type JobEvent, type JobRecord } from '../../jobs/types.js';
 import type { Services } from '../../services.js';
@@ -59,19 +60,21 @@ export function registerJobRoutes(app: AppHono, services: Services): void {
     createRoute({
       method: 'get',
       path: '/v1/jobs',
+      operationId: 'listJobs',
       tags: ['jobs'],
       summary: 'List recent jobs, most recent first',
       description: 'Results are left out of the list; fetch a job for its result.',
       request: { query: JobListQuerySchema },
       responses: {
         200: { description: 'Recent jobs', content: { 'application/json': { schema: JobListSchema } } },
-        ...problemResponses(422),
+        ...problemResponses('validation-failed', 'jobs-unavailable'),
       },
     }),
     async (c) => {
       const { status, limit } = c.req.valid('query');
-      const found = await jobs.list({ limit, tenant: c.var.tenant, ...(status === undefined ? {} : { status }) });
-      return c.json({ jobs: found.map((job) => jobView(job)) }, 200);
+      const found = await jobs.list({ limit: limit ?? 20, tenant: c.var.tenant, ...(status === undefined ? {} : { status }) });
+      // Typed by the contract as one schema per operation; the records carry the operation as a string.
+      return c.json({ jobs: found.map((job) => jobView(job)) }, 200) as never;
     },
   );
 
@@ -79,15 +82,20 @@ export function registerJobRoutes(app: AppHono, services: Services): void {
     createRoute({
       method: 'get',
       path: '/v1/jobs/{id}',
+      operationId: 'getJob',
       tags: ['jobs'],
       summary: 'A job: status, progress, and its result or problem once finished',
+      description:
+        'Poll it until `status` is `succeeded`, `failed` or `cancelled` (an unfinished job is answered with `Retry-After`), ' +
+        'or follow its events. `result` is typed by `operation`: exactly the body the synchronous call returns.',
       request: { params: JobParamsSchema },
       responses: {
-        200: { description: 'The job', content: { 'application/json': { schema: JobSchema } } },
-        ...problemResponses(404, 410),
+        200: { description: 'The job', headers: headerRefs('Retry-After'), content: { 'application/json': { schema: JobSchema } } },
+        ...problemResponses('job-not-found', 'job-expired', 'jobs-unavailable'),
       },
     }),
     async (c) => {
+      c.set('jobId', c.req.valid('param').id);
       const job = await jobs.get(c.req.valid('param').id, c.var.tenant);
       return jobResponse(job, isFinished(job.status) ? {} : { 'Retry-After': '1' }) as never;
     },
@@ -97,22 +105,27 @@ export function registerJobRoutes(app: AppHono, services: Services): void {
     createRoute({
       method: 'delete',
       path: '/v1/jobs/{id}',
+      operationId: 'cancelJob',
       tags: ['jobs'],
       summary: 'Cancel a queued or running job',
       description: 'Running pool work is stopped; the job ends `cancelled`. A finished job cannot be cancelled (409).',
       request: { params: JobParamsSchema },
       responses: {
         200: { description: 'The cancelled job', content: { 'application/json': { schema: JobSchema } } },
-        ...problemResponses(404, 409, 410),
+        ...problemResponses('job-not-found', 'job-expired', 'job-finished', 'jobs-unavailable'),
       },
     }),
-    async (c) => jobResponse(await jobs.cancel(c.req.valid('param').id, c.var.tenant)) as never,
+    async (c) => {
+      c.set('jobId', c.req.valid('param').id);
+      return jobResponse(await jobs.cancel(c.req.valid('param').id, c.var.tenant)) as never;
+    },
   );
 
   app.openapi(
     createRoute({
       method: 'get',
       path: '/v1/jobs/{id}/events',
+      operationId: 'streamJobEvents',
       tags: ['jobs'],
       summary: 'Stream a job’s progress and final state as Server-Sent Events',
       description:
@@ -124,15 +137,27 @@ export function registerJobRoutes(app: AppHono, services: Services): void {
       responses: {
         200: {
           description: 'An event stream',
-          content: { 'text/event-stream': { schema: { type: 'string', example: 'event: status\nid: 0\ndata: {"id":"…","status":"running",…}\n\n' } } },
+          content: {
+            'text/event-stream': {
+              schema: {
+                type: 'string',
+                description: 'Server-Sent Events: `event:` is `status` or `progress`, `data:` one line of JSON, a job as `GET /v1/jobs/{id}` answers it.',
+                example:
+                  'event: status\ndata: {"id":"pZ1tq2yS3x8Hn0mV4dR7aQ","operation":"primes.count","status":"running",…}\n\n' +
+                  'event: progress\nid: pZ1tq2yS3x8Hn0mV4dR7aQ.2\ndata: {"id":"pZ1tq2yS3x8Hn0mV4dR7aQ",…,"progress":{"phase":"pi","done":1,"total":2},…}\n\n',
+              },
+            },
+          },
         },
-        ...problemResponses(404, 410),
+        ...problemResponses('job-not-found', 'job-expired', 'jobs-unavailable'),
       },
     }),
     async (c) => {
       const { id } = c.req.valid('param');
+      c.set('jobId', id);
       await jobs.get(id, c.var.tenant); // 404/410 as a problem, before the stream starts: also another tenant's job
       return streamSSE(c, async (stream) => {
+        services.metrics.streamOpened();
         let writing = Promise.resolve();
         let finish!: () => void;
         const finished = new Promise<void>((resolve) => (finish = resolve));
@@ -156,6 +181,7 @@ export function registerJobRoutes(app: AppHono, services: Services): void {
         } finally {
           clearInterval(keepAlive);
           unsubscribe();
+          services.metrics.streamClosed();
         }
       }) as never;
     },

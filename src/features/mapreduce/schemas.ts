@@ -93,8 +93,9 @@ export function mapReduceRequestSchema(limits: Limits, document: z.ZodType<strin
 export type MapReduceRequest = z.infer<ReturnType<typeof mapReduceRequestSchema>>;
 
 const flag = z.enum(['true', 'false']);
+// An integer in the contract; read as a string and checked per job by optionsFromQuery.
 const queryCount = (max: number, what: string) =>
-  z.string().optional().openapi({ description: `${what}: a whole number from 0 to ${max}.`, example: '10' });
+  z.string().optional().openapi({ type: 'integer', minimum: 0, maximum: max, description: `${what}: a whole number from 0 to ${max}.`, example: 10 });
 
 /** The query string of a text/plain upload; every value is a string, checked per job in the handler. */
 export const MapReduceQuerySchema = z.object({
@@ -111,6 +112,11 @@ export const MapReduceQuerySchema = z.object({
 });
 
 export type MapReduceQuery = z.infer<typeof MapReduceQuerySchema>;
+
+/** The query of `POST /v1/mapreduce/text`, as documented: `job` is required there. */
+export const MapReduceTextQuerySchema = MapReduceQuerySchema.extend({
+  job: z.enum(jobNames).openapi({ description: 'The job to run.' }),
+});
 
 // ---- results ----
 
@@ -207,3 +213,12 @@ const SumByKeyResultSchema = z
 export const MapReduceResultSchema = z
   .discriminatedUnion('job', [WordCountResultSchema, LettersResultSchema, IndexResultSchema, GrepResultSchema, SumByKeyResultSchema])
   .openapi('MapReduceResult', { description: 'The result of the job named by `job`.' });
+
+/** The result schema of each job: a job's `result` is typed by its operation (`mapreduce.<job>`). */
+export const mapReduceResultSchemas = {
+  wordcount: WordCountResultSchema,
+  letters: LettersResultSchema,
+  index: IndexResultSchema,
+  grep: GrepResultSchema,
+  sumbykey: SumByKeyResultSchema,
+} as const satisfies Record<JobName, z.ZodType>;

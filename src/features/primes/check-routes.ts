@@ -1,11 +1,11 @@
 /** GET /v1/primes/{n} and POST /v1/primes/check. */
 import { respondCompute } from '../../http/compute-endpoint.js';
-import { computeResponseHeaders, computeRoute } from '../../http/compute-route.js';
+import { bodyProblems, computeRoute } from '../../http/compute-route.js';
 import type { AppHono } from '../../http/env.js';
 import { readJsonInput } from '../../http/json-body.js';
 import { ownBodyRoute } from '../../http/own-body-route.js';
 import { parseIntegerInput } from '../../inputs/integers.js';
-import { problemResponses, validationProblem } from '../../http/problems.js';
+import { validationProblem } from '../../http/problems.js';
 import type { Services } from '../../services.js';
 import {
   PrimeCheckBatchResponseSchema,
@@ -22,6 +22,7 @@ export function registerPrimeCheckRoutes(app: AppHono, services: Services): void
   const checkOne = computeRoute({
     method: 'get',
     path: '/v1/primes/{n}',
+    operationId: 'checkPrime',
     tags: ['primes'],
     summary: 'Check whether one integer is prime',
     description:
@@ -29,12 +30,7 @@ export function registerPrimeCheckRoutes(app: AppHono, services: Services): void
       'Baillie–PSW (probable) beyond. Small numbers are answered on the event loop, large ones on the worker pool.',
     request: { params: PrimeParamsSchema },
     responses: {
-      200: {
-        description: 'The verdict',
-        headers: computeResponseHeaders,
-        content: { 'application/json': { schema: PrimeCheckSchema } },
-      },
-      ...problemResponses(422, 503),
+      200: { description: 'The verdict', content: { 'application/json': { schema: PrimeCheckSchema } } },
     },
   });
 
@@ -48,6 +44,7 @@ export function registerPrimeCheckRoutes(app: AppHono, services: Services): void
   const checkMany = computeRoute({
     method: 'post',
     path: '/v1/primes/check',
+    operationId: 'checkPrimes',
     tags: ['primes'],
     summary: 'Check many integers at once',
     description:
@@ -57,14 +54,9 @@ export function registerPrimeCheckRoutes(app: AppHono, services: Services): void
       body: { required: true, content: { 'application/json': { schema: primeCheckBatchRequestSchema(limits) } } },
     },
     responses: {
-      200: {
-        description: 'One verdict per number, in order',
-        headers: computeResponseHeaders,
-        content: { 'application/json': { schema: PrimeCheckBatchResponseSchema } },
-      },
-      ...problemResponses(400, 413, 415, 422, 503),
+      200: { description: 'One verdict per number, in order', content: { 'application/json': { schema: PrimeCheckBatchResponseSchema } } },
     },
-  });
+  }, bodyProblems);
 
   ownBodyRoute(app, checkMany, async (c) => {
     const input = await readJsonInput(c, services, 'primes.check');

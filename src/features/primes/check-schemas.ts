@@ -1,7 +1,7 @@
 /** Contract of the prime-checking endpoints. */
 import { z } from '@hono/zod-openapi';
 import type { Limits } from '../../config.js';
-import { IntegerInputSchema, IntegerStringSchema } from '../../inputs/integers.js';
+import { IntegerInputSchema, IntegerStringSchema, decimalStringSchema } from '../../inputs/integers.js';
 
 export const PrimalityTestSchema = z.enum(['deterministic', 'probable']).openapi('PrimalityTest', {
   description:
@@ -18,7 +18,7 @@ export const PrimeCheckSchema = z
   .openapi('PrimeCheck', { example: { n: '97', prime: true, test: 'deterministic' } });
 
 export const PrimeParamsSchema = z.object({
-  n: z.string().openapi({
+  n: decimalStringSchema().openapi({
     param: { name: 'n', in: 'path' },
     description: 'The integer to check, in decimal digits.',
     example: '97',

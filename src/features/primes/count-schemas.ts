@@ -1,6 +1,6 @@
 /** Contract of the prime-counting endpoint. */
 import { z } from '@hono/zod-openapi';
-import { IntegerStringSchema } from '../../inputs/integers.js';
+import { IntegerStringSchema, decimalStringSchema } from '../../inputs/integers.js';
 
 export const CountMethodSchema = z.enum(['sieve', 'pi']).openapi('PrimeCountMethod', {
   description:
@@ -9,12 +9,10 @@ export const CountMethodSchema = z.enum(['sieve', 'pi']).openapi('PrimeCountMeth
 });
 
 export const PrimeCountQuerySchema = z.object({
-  from: z
-    .string()
+  from: decimalStringSchema()
     .optional()
     .openapi({ param: { name: 'from', in: 'query' }, description: 'Start of the range (inclusive), decimal digits; default 0.', example: '0' }),
-  to: z
-    .string()
+  to: decimalStringSchema()
     .openapi({ param: { name: 'to', in: 'query' }, description: 'End of the range (inclusive), decimal digits.', example: '1000000' }),
   method: CountMethodSchema.optional().openapi({
     param: { name: 'method', in: 'query' },

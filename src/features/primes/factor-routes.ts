@@ -1,10 +1,9 @@
 /** POST /v1/primes/factor: prime factorizations with multiplicity. */
 import { respondCompute } from '../../http/compute-endpoint.js';
-import { computeResponseHeaders, computeRoute } from '../../http/compute-route.js';
+import { bodyProblems, computeRoute } from '../../http/compute-route.js';
 import type { AppHono } from '../../http/env.js';
 import { readJsonInput } from '../../http/json-body.js';
 import { ownBodyRoute } from '../../http/own-body-route.js';
-import { problemResponses } from '../../http/problems.js';
 import type { Services } from '../../services.js';
 import { FactorResponseSchema, factorRequestSchema } from './factor-schemas.js';
 import { primesFactor } from '../../operations/primes-factor.js';
@@ -15,6 +14,7 @@ export function registerPrimeFactorRoutes(app: AppHono, services: Services): voi
   const factor = computeRoute({
     method: 'post',
     path: '/v1/primes/factor',
+    operationId: 'factorNumbers',
     tags: ['primes'],
     summary: 'Factor integers into primes',
     description:
@@ -27,14 +27,9 @@ export function registerPrimeFactorRoutes(app: AppHono, services: Services): voi
       body: { required: true, content: { 'application/json': { schema: factorRequestSchema(limits) } } },
     },
     responses: {
-      200: {
-        description: 'One factorization per number, in order',
-        headers: computeResponseHeaders,
-        content: { 'application/json': { schema: FactorResponseSchema } },
-      },
-      ...problemResponses(400, 413, 415, 422, 503),
+      200: { description: 'One factorization per number, in order', content: { 'application/json': { schema: FactorResponseSchema } } },
     },
-  });
+  }, bodyProblems);
 
   ownBodyRoute(app, factor, async (c) =>
     respondCompute(c, services, { operation: primesFactor, input: await readJsonInput(c, services, 'primes.factor') }),

@@ -1,9 +1,10 @@
 /** GET /v1/primes: the primes of a range, one bounded page at a time. */
 import { respondCompute } from '../../http/compute-endpoint.js';
-import { computeResponseHeaders, computeRoute } from '../../http/compute-route.js';
+import { computeRoute } from '../../http/compute-route.js';
+import { headerRefs } from '../../http/contract-headers.js';
 import type { AppHono } from '../../http/env.js';
 import { parseIntegerInput } from '../../inputs/integers.js';
-import { type FieldError, problemResponses, validationProblem } from '../../http/problems.js';
+import { type FieldError, validationProblem } from '../../http/problems.js';
 import type { Services } from '../../services.js';
 import { PrimeListSchema, primeListQuerySchema } from './list-schemas.js';
 import { type PrimePage, decodeCursor, pageLinks, primesList } from '../../operations/primes-list.js';
@@ -18,7 +19,7 @@ export interface ListQuery {
 
 /** Validates the query into a range and a page size, collecting every error with its pointer. */
 export function parseListQuery(
-  query: { from?: string | undefined; to?: string | undefined; after?: string | undefined; limit?: string | undefined; cursor?: string | undefined },
+  query: { from?: string | undefined; to?: string | undefined; after?: string | undefined; limit?: number | undefined; cursor?: string | undefined },
   maxListPage: number,
 ): ListQuery {
   const errors: FieldError[] = [];
@@ -29,13 +30,8 @@ export function parseListQuery(
     return undefined;
   };
 
-  let limit = maxListPage;
-  if (query.limit !== undefined) {
-    const parsed = /^[1-9][0-9]{0,9}$/.test(query.limit) ? Number(query.limit) : Number.NaN;
-    if (!(parsed >= 1 && parsed <= maxListPage)) {
-      errors.push({ pointer: '#/query/limit', message: `must be an integer from 1 to ${maxListPage}; got ${JSON.stringify(query.limit)}` });
-    } else limit = parsed;
-  }
+  // Checked by the query schema (queryIntegerSchema): 1 to maxListPage.
+  const limit = query.limit ?? maxListPage;
 
   let from: bigint | undefined = 0n;
   let to: bigint | undefined;
@@ -79,6 +75,7 @@ export function registerPrimeListRoutes(app: AppHono, services: Services): void 
   const list = computeRoute({
     method: 'get',
     path: '/v1/primes',
+    operationId: 'listPrimes',
     tags: ['primes'],
     summary: 'List the primes of a range, in pages',
     description:
@@ -90,13 +87,9 @@ export function registerPrimeListRoutes(app: AppHono, services: Services): void 
     responses: {
       200: {
         description: 'One page of primes',
-        headers: {
-          ...computeResponseHeaders,
-          Link: { description: '`<next page URL>; rel="next"` when more primes remain.', schema: { type: 'string' as const } },
-        },
+        headers: headerRefs('Link'),
         content: { 'application/json': { schema: PrimeListSchema } },
       },
-      ...problemResponses(422, 503),
     },
   });
 

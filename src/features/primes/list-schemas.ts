@@ -1,11 +1,10 @@
 /** Contract of the prime-listing endpoint. */
 import { z } from '@hono/zod-openapi';
 import type { Limits } from '../../config.js';
-import { IntegerStringSchema } from '../../inputs/integers.js';
+import { IntegerStringSchema, decimalStringSchema, queryIntegerSchema } from '../../inputs/integers.js';
 
 const decimalQuery = (name: string, description: string, example?: string) =>
-  z
-    .string()
+  decimalStringSchema()
     .optional()
     .openapi({ param: { name, in: 'query' }, description, ...(example === undefined ? {} : { example }) });
 
@@ -19,8 +18,17 @@ export function primeListQuerySchema(limits: Limits) {
       '100',
     ),
     after: decimalQuery('after', 'List the primes strictly greater than this number: an alternative to `from`.'),
-    limit: decimalQuery('limit', `Primes per page, 1 to ${limits.maxListPage}; default ${limits.maxListPage}.`, '25'),
-    cursor: decimalQuery('cursor', 'The `cursor` of the previous page: continues the same range. Not with `from` or `after`.'),
+    limit: queryIntegerSchema(1, limits.maxListPage)
+      .optional()
+      .openapi({ param: { name: 'limit', in: 'query' }, description: `Primes per page, 1 to ${limits.maxListPage}; default ${limits.maxListPage}.`, example: 25 }),
+    cursor: z
+      .string()
+      .optional()
+      .openapi({
+        param: { name: 'cursor', in: 'query' },
+        pattern: '^p1\\.[A-Za-z0-9_-]+$',
+        description: 'The `cursor` of the previous page: continues the same range. Not with `from` or `after`.',
+      }),
   });
 }
 

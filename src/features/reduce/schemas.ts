@@ -17,8 +17,11 @@ export const ReduceTypeSchema = z.enum(['float64', 'int']).openapi('ReduceType',
 
 // Validated value by value in parseValues (with messages that fit the type); the schema
 // only documents the shape, so it accepts anything here.
+/** A value as a string: an int of any size in decimal, or a float64 JSON cannot write. */
+const valueStringPattern = '^(-?(0|[1-9][0-9]*)|NaN|-?Infinity)$';
+
 export const ReduceValueSchema = z.unknown().openapi('ReduceValue', {
-  anyOf: [{ type: 'number' }, { type: 'string' }],
+  anyOf: [{ type: 'number' }, { type: 'string', pattern: valueStringPattern }],
   description:
     'float64: a JSON number, or one of the strings "NaN", "Infinity", "-Infinity". ' +
     'int: a JSON number up to 2^53 - 1 in magnitude, or a decimal string with an optional minus sign for any size.',
@@ -39,6 +42,10 @@ export function reduceRequestSchema(limits: Limits) {
     .openapi('ReduceRequest', { example: { op: 'sum', type: 'float64', values: [0.1, 0.2, 0.3] } });
 }
 
+/**
+ * The query of a binary body: what the legacy combined route `POST /v1/reduce` reads with an
+ * `application/octet-stream` body (both optional there, and checked by the handler).
+ */
 export const ReduceQuerySchema = z.object({
   op: ReduceOpSchema.optional().openapi({
     param: { name: 'op', in: 'query' },
@@ -47,6 +54,15 @@ export const ReduceQuerySchema = z.object({
   type: ReduceTypeSchema.optional().openapi({
     param: { name: 'type', in: 'query' },
     description: 'How to read a binary body: little-endian `float64` or little-endian `int` (int64).',
+  }),
+});
+
+/** The query of `POST /v1/reduce/binary`, as documented: both required. */
+export const ReduceBinaryQuerySchema = z.object({
+  op: ReduceOpSchema.openapi({ param: { name: 'op', in: 'query' }, description: 'The operation.' }),
+  type: ReduceTypeSchema.openapi({
+    param: { name: 'type', in: 'query' },
+    description: 'How to read the body: little-endian `float64`, or little-endian `int` (int64).',
   }),
 });
 
@@ -60,7 +76,7 @@ export const ReduceResponseSchema = z
     op: ReduceOpSchema,
     type: ReduceTypeSchema,
     count: z.number().int().openapi({ example: 3 }),
-    result: z.union([z.number(), z.string()]).openapi({
+    result: z.union([z.number(), z.string().openapi({ pattern: valueStringPattern })]).openapi({
       description:
         'float64 results: a JSON number, or "NaN", "Infinity", "-Infinity" (JSON has no such numbers; -0 is sent as 0). ' +
         'int results: a decimal string, except mean, a float64 like above.',

@@ -1,7 +1,6 @@
 /** Liveness, readiness and Prometheus metrics. */
 import { createRoute, z } from '@hono/zod-openapi';
 import type { AppHono } from '../../http/env.js';
-import { problemResponses } from '../../http/problems.js';
 import type { Services } from '../../services.js';
 
 const HealthSchema = z.object({ status: z.literal('ok') }).openapi('Health');
@@ -29,8 +28,10 @@ export function registerHealthRoutes(app: AppHono, services: Services): void {
     createRoute({
       method: 'get',
       path: '/healthz',
+      operationId: 'getHealth',
       tags: ['system'],
       summary: 'Liveness: the process answers',
+      description: 'Always 200 while the process serves HTTP, even when draining or saturated: restart the instance only when this fails.',
       responses: { 200: { description: 'Alive', content: { 'application/json': { schema: HealthSchema } } } },
     }),
     (c) => c.json({ status: 'ok' as const }, 200),
@@ -40,6 +41,7 @@ export function registerHealthRoutes(app: AppHono, services: Services): void {
     createRoute({
       method: 'get',
       path: '/readyz',
+      operationId: 'getReadiness',
       tags: ['system'],
       summary: 'Readiness: the pool is up, not saturated, and the server is not shutting down',
       description:
@@ -82,12 +84,17 @@ export function registerHealthRoutes(app: AppHono, services: Services): void {
     createRoute({
       method: 'get',
       path: '/metrics',
+      operationId: 'getMetrics',
       tags: ['system'],
       summary: 'Prometheus metrics',
-      description: 'Request latency, dispatch routes, event-loop delay, pool utilization and queue depth.',
+      description:
+        'Requests (latency, in flight), placements, jobs (by state, queued, durations), refusals by reason, open event ' +
+        'streams, the pool (utilization, queue depth, threads), connections, the event loop, build info.',
       responses: {
-        200: { description: 'Prometheus text exposition format', content: { 'text/plain': { schema: z.string() } } },
-        ...problemResponses(500),
+        200: {
+          description: 'The Prometheus text exposition format (version 0.0.4)',
+          content: { 'text/plain': { schema: z.string().openapi({ example: '# HELP crunch_pool_threads Worker threads in the pool.\n# TYPE crunch_pool_threads gauge\ncrunch_pool_threads 2\n' }) } },
+        },
       },
     }),
     async (c) => {

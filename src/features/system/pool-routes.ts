@@ -1,7 +1,6 @@
 /** GET /v1/system/pool: the worker pool's load now and over the last minutes (the jobs page charts it). */
 import { createRoute, z } from '@hono/zod-openapi';
 import type { AppHono } from '../../http/env.js';
-import { problemResponses } from '../../http/problems.js';
 import type { Services } from '../../services.js';
 
 const share = (description: string) => z.number().min(0).max(1).openapi({ description, example: 0.42 });
@@ -46,6 +45,7 @@ export function registerPoolRoutes(app: AppHono, services: Services): void {
     createRoute({
       method: 'get',
       path: '/v1/system/pool',
+      operationId: 'getPoolLoad',
       tags: ['system'],
       summary: 'The worker pool’s load: now, and sampled over the last minutes',
       description:
@@ -53,7 +53,6 @@ export function registerPoolRoutes(app: AppHono, services: Services): void {
         'pool is doing now. The jobs page (/ui) charts these samples.',
       responses: {
         200: { description: 'Threads, queue and utilization', content: { 'application/json': { schema: PoolLoadSchema } } },
-        ...problemResponses(503),
       },
     }),
     (c) => {
