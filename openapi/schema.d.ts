@@ -164,7 +164,7 @@ export interface paths {
                         "application/json": components["schemas"]["PoolLoad"];
                     };
                 };
-                /** @description Problem (`overloaded`, `shutting-down`, `jobs-unavailable`) */
+                /** @description Problem (`functions-unavailable`, `overloaded`, `shutting-down`, `jobs-unavailable`) */
                 503: {
                     headers: {
                         [name: string]: unknown;
@@ -247,7 +247,7 @@ export interface paths {
                         "application/json": components["schemas"]["Job"];
                     };
                 };
-                /** @description Problem (`validation-failed`, `too-costly`, `deadline-exceeded`, `result-too-large`, `idempotency-conflict`) */
+                /** @description Problem (`validation-failed`, `too-costly`, `deadline-exceeded`, `result-too-large`, `idempotency-conflict`, `sandbox-syntax`, `sandbox-exception`, `sandbox-value`, `sandbox-limit`, `sandbox-crashed`, `function-store-full`) */
                 422: {
                     headers: {
                         [name: string]: unknown;
@@ -256,7 +256,7 @@ export interface paths {
                         "application/problem+json": components["schemas"]["Problem"];
                     };
                 };
-                /** @description Problem (`overloaded`, `shutting-down`, `jobs-unavailable`) */
+                /** @description Problem (`functions-unavailable`, `overloaded`, `shutting-down`, `jobs-unavailable`) */
                 503: {
                     headers: {
                         [name: string]: unknown;
@@ -333,7 +333,7 @@ export interface paths {
                         "application/json": components["schemas"]["Job"];
                     };
                 };
-                /** @description Problem (`validation-failed`, `too-costly`, `deadline-exceeded`, `result-too-large`, `idempotency-conflict`) */
+                /** @description Problem (`validation-failed`, `too-costly`, `deadline-exceeded`, `result-too-large`, `idempotency-conflict`, `sandbox-syntax`, `sandbox-exception`, `sandbox-value`, `sandbox-limit`, `sandbox-crashed`, `function-store-full`) */
                 422: {
                     headers: {
                         [name: string]: unknown;
@@ -342,7 +342,7 @@ export interface paths {
                         "application/problem+json": components["schemas"]["Problem"];
                     };
                 };
-                /** @description Problem (`overloaded`, `shutting-down`, `jobs-unavailable`) */
+                /** @description Problem (`functions-unavailable`, `overloaded`, `shutting-down`, `jobs-unavailable`) */
                 503: {
                     headers: {
                         [name: string]: unknown;
@@ -445,7 +445,7 @@ export interface paths {
                         "application/problem+json": components["schemas"]["Problem"];
                     };
                 };
-                /** @description Problem (`validation-failed`, `too-costly`, `deadline-exceeded`, `result-too-large`, `idempotency-conflict`) */
+                /** @description Problem (`validation-failed`, `too-costly`, `deadline-exceeded`, `result-too-large`, `idempotency-conflict`, `sandbox-syntax`, `sandbox-exception`, `sandbox-value`, `sandbox-limit`, `sandbox-crashed`, `function-store-full`) */
                 422: {
                     headers: {
                         [name: string]: unknown;
@@ -454,7 +454,7 @@ export interface paths {
                         "application/problem+json": components["schemas"]["Problem"];
                     };
                 };
-                /** @description Problem (`overloaded`, `shutting-down`, `jobs-unavailable`) */
+                /** @description Problem (`functions-unavailable`, `overloaded`, `shutting-down`, `jobs-unavailable`) */
                 503: {
                     headers: {
                         [name: string]: unknown;
@@ -525,7 +525,7 @@ export interface paths {
                         "application/json": components["schemas"]["Job"];
                     };
                 };
-                /** @description Problem (`validation-failed`, `too-costly`, `deadline-exceeded`, `result-too-large`, `idempotency-conflict`) */
+                /** @description Problem (`validation-failed`, `too-costly`, `deadline-exceeded`, `result-too-large`, `idempotency-conflict`, `sandbox-syntax`, `sandbox-exception`, `sandbox-value`, `sandbox-limit`, `sandbox-crashed`, `function-store-full`) */
                 422: {
                     headers: {
                         [name: string]: unknown;
@@ -534,7 +534,7 @@ export interface paths {
                         "application/problem+json": components["schemas"]["Problem"];
                     };
                 };
-                /** @description Problem (`overloaded`, `shutting-down`, `jobs-unavailable`) */
+                /** @description Problem (`functions-unavailable`, `overloaded`, `shutting-down`, `jobs-unavailable`) */
                 503: {
                     headers: {
                         [name: string]: unknown;
@@ -637,7 +637,7 @@ export interface paths {
                         "application/problem+json": components["schemas"]["Problem"];
                     };
                 };
-                /** @description Problem (`validation-failed`, `too-costly`, `deadline-exceeded`, `result-too-large`, `idempotency-conflict`) */
+                /** @description Problem (`validation-failed`, `too-costly`, `deadline-exceeded`, `result-too-large`, `idempotency-conflict`, `sandbox-syntax`, `sandbox-exception`, `sandbox-value`, `sandbox-limit`, `sandbox-crashed`, `function-store-full`) */
                 422: {
                     headers: {
                         [name: string]: unknown;
@@ -646,7 +646,7 @@ export interface paths {
                         "application/problem+json": components["schemas"]["Problem"];
                     };
                 };
-                /** @description Problem (`overloaded`, `shutting-down`, `jobs-unavailable`) */
+                /** @description Problem (`functions-unavailable`, `overloaded`, `shutting-down`, `jobs-unavailable`) */
                 503: {
                     headers: {
                         [name: string]: unknown;
@@ -753,7 +753,7 @@ export interface paths {
                         "application/problem+json": components["schemas"]["Problem"];
                     };
                 };
-                /** @description Problem (`validation-failed`, `too-costly`, `deadline-exceeded`, `result-too-large`, `idempotency-conflict`) */
+                /** @description Problem (`validation-failed`, `too-costly`, `deadline-exceeded`, `result-too-large`, `idempotency-conflict`, `sandbox-syntax`, `sandbox-exception`, `sandbox-value`, `sandbox-limit`, `sandbox-crashed`, `function-store-full`) */
                 422: {
                     headers: {
                         [name: string]: unknown;
@@ -762,7 +762,7 @@ export interface paths {
                         "application/problem+json": components["schemas"]["Problem"];
                     };
                 };
-                /** @description Problem (`overloaded`, `shutting-down`, `jobs-unavailable`) */
+                /** @description Problem (`functions-unavailable`, `overloaded`, `shutting-down`, `jobs-unavailable`) */
                 503: {
                     headers: {
                         [name: string]: unknown;
@@ -789,14 +789,16 @@ export interface paths {
         get?: never;
         put?: never;
         /**
-         * Run a built-in MapReduce job over text
-         * @description Jobs: wordcount, letters, index, grep, sumbykey. Send either JSON (`{ "job": "wordcount", "documents": [...], ...options }`, up to 16777216 bytes) or raw UTF-8 text with `Content-Type: text/plain` and the job and its options in the query string (up to 268435456 bytes). Small inputs run on the event loop; large ones are split into chunks on line boundaries, mapped on every worker thread, reduced by key partition in parallel and merged. The result is the same whatever the route, chunking or thread count. As a job (`Prefer: respond-async`) progress is reported in phases `map` (chunks) and `reduce` (partitions).
+         * Run a MapReduce job: a built-in one over text, or your own functions
+         * @description Jobs: wordcount, letters, index, grep, sumbykey, custom. Send either JSON (`{ "job": "wordcount", "documents": [...], ...options }`, up to 16777216 bytes) or raw UTF-8 text with `Content-Type: text/plain` and the job and its options in the query string (up to 268435456 bytes). Small inputs run on the event loop; large ones are split into chunks on line boundaries, mapped on every worker thread, reduced by key partition in parallel and merged. The result is the same whatever the route, chunking or thread count. As a job (`Prefer: respond-async`) progress is reported in phases `map` (chunks) and `reduce` (partitions). `custom` runs your own map, combine and reduce functions in a sandbox, always on the worker threads: give their sources (or a stored function's id, `function`) and the documents in JSON, or upload the documents as text/plain (each line a document) or `application/x-ndjson` (each line a JSON document) with `?job=custom&function=<id>`.
          */
         post: {
             parameters: {
                 query?: {
-                    /** @description The job to run. Required with a text/plain body; with JSON, put it in the body. */
-                    job?: "wordcount" | "letters" | "index" | "grep" | "sumbykey";
+                    /** @description The job to run. Required with a text/plain or NDJSON body; with JSON, put it in the body. */
+                    job?: "wordcount" | "letters" | "index" | "grep" | "sumbykey" | "custom";
+                    /** @description custom (required): the id of a stored function (POST /v1/functions) to run over the upload. */
+                    function?: string;
                     /** @description wordcount, letters, index. */
                     caseFold?: "true" | "false";
                     /** @description wordcount: a whole number from 0 to 100000. */
@@ -829,6 +831,7 @@ export interface paths {
                 content: {
                     "application/json": components["schemas"]["MapReduceRequest"];
                     "text/plain": string;
+                    "application/x-ndjson": string;
                 };
             };
             responses: {
@@ -885,7 +888,7 @@ export interface paths {
                         "application/problem+json": components["schemas"]["Problem"];
                     };
                 };
-                /** @description Problem (`validation-failed`, `too-costly`, `deadline-exceeded`, `result-too-large`, `idempotency-conflict`) */
+                /** @description Problem (`validation-failed`, `too-costly`, `deadline-exceeded`, `result-too-large`, `idempotency-conflict`, `sandbox-syntax`, `sandbox-exception`, `sandbox-value`, `sandbox-limit`, `sandbox-crashed`, `function-store-full`) */
                 422: {
                     headers: {
                         [name: string]: unknown;
@@ -894,7 +897,7 @@ export interface paths {
                         "application/problem+json": components["schemas"]["Problem"];
                     };
                 };
-                /** @description Problem (`overloaded`, `shutting-down`, `jobs-unavailable`) */
+                /** @description Problem (`functions-unavailable`, `overloaded`, `shutting-down`, `jobs-unavailable`) */
                 503: {
                     headers: {
                         [name: string]: unknown;
@@ -906,6 +909,249 @@ export interface paths {
             };
         };
         delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/v1/functions": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** List your stored functions, most recent first */
+        get: {
+            parameters: {
+                query?: never;
+                header?: never;
+                path?: never;
+                cookie?: never;
+            };
+            requestBody?: never;
+            responses: {
+                /** @description Your functions, without their sources */
+                200: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["FunctionList"];
+                    };
+                };
+                /** @description Problem (`unauthorized`) */
+                401: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/problem+json": components["schemas"]["Problem"];
+                    };
+                };
+                /** @description Problem (`functions-unavailable`, `overloaded`, `shutting-down`, `jobs-unavailable`) */
+                503: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/problem+json": components["schemas"]["Problem"];
+                    };
+                };
+            };
+        };
+        put?: never;
+        /**
+         * Store a set of user functions, compiled once, to run by id
+         * @description The sources are checked (size, syntax, that each defines its function; their top-level code runs once, in the sandbox) and stored for the caller. Each caller may store 100 functions of at most 16777216 bytes in all (FUNCTIONS_MAX_PER_TENANT, FUNCTIONS_MAX_BYTES_PER_TENANT).
+         */
+        post: {
+            parameters: {
+                query?: never;
+                header?: never;
+                path?: never;
+                cookie?: never;
+            };
+            requestBody?: {
+                content: {
+                    "application/json": components["schemas"]["FunctionRequest"];
+                };
+            };
+            responses: {
+                /** @description Stored */
+                201: {
+                    headers: {
+                        /** @description The function: `/v1/functions/{id}`. */
+                        Location?: string;
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Function"];
+                    };
+                };
+                /** @description Problem (`malformed-json`, `bad-request`) */
+                400: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/problem+json": components["schemas"]["Problem"];
+                    };
+                };
+                /** @description Problem (`body-too-large`) */
+                413: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/problem+json": components["schemas"]["Problem"];
+                    };
+                };
+                /** @description Problem (`unsupported-media-type`) */
+                415: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/problem+json": components["schemas"]["Problem"];
+                    };
+                };
+                /** @description Problem (`validation-failed`, `too-costly`, `deadline-exceeded`, `result-too-large`, `idempotency-conflict`, `sandbox-syntax`, `sandbox-exception`, `sandbox-value`, `sandbox-limit`, `sandbox-crashed`, `function-store-full`) */
+                422: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/problem+json": components["schemas"]["Problem"];
+                    };
+                };
+                /** @description Problem (`functions-unavailable`, `overloaded`, `shutting-down`, `jobs-unavailable`) */
+                503: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/problem+json": components["schemas"]["Problem"];
+                    };
+                };
+            };
+        };
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/v1/functions/{id}": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** A stored function, with its sources */
+        get: {
+            parameters: {
+                query?: never;
+                header?: never;
+                path: {
+                    id: string;
+                };
+                cookie?: never;
+            };
+            requestBody?: never;
+            responses: {
+                /** @description The function */
+                200: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Function"];
+                    };
+                };
+                /** @description Problem (`not-found`, `job-not-found`, `function-not-found`) */
+                404: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/problem+json": components["schemas"]["Problem"];
+                    };
+                };
+                /** @description Problem (`validation-failed`, `too-costly`, `deadline-exceeded`, `result-too-large`, `idempotency-conflict`, `sandbox-syntax`, `sandbox-exception`, `sandbox-value`, `sandbox-limit`, `sandbox-crashed`, `function-store-full`) */
+                422: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/problem+json": components["schemas"]["Problem"];
+                    };
+                };
+                /** @description Problem (`functions-unavailable`, `overloaded`, `shutting-down`, `jobs-unavailable`) */
+                503: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/problem+json": components["schemas"]["Problem"];
+                    };
+                };
+            };
+        };
+        put?: never;
+        post?: never;
+        /**
+         * Delete a stored function
+         * @description Jobs already accepted keep running: they hold the sources themselves.
+         */
+        delete: {
+            parameters: {
+                query?: never;
+                header?: never;
+                path: {
+                    id: string;
+                };
+                cookie?: never;
+            };
+            requestBody?: never;
+            responses: {
+                /** @description Deleted */
+                204: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content?: never;
+                };
+                /** @description Problem (`not-found`, `job-not-found`, `function-not-found`) */
+                404: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/problem+json": components["schemas"]["Problem"];
+                    };
+                };
+                /** @description Problem (`validation-failed`, `too-costly`, `deadline-exceeded`, `result-too-large`, `idempotency-conflict`, `sandbox-syntax`, `sandbox-exception`, `sandbox-value`, `sandbox-limit`, `sandbox-crashed`, `function-store-full`) */
+                422: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/problem+json": components["schemas"]["Problem"];
+                    };
+                };
+                /** @description Problem (`functions-unavailable`, `overloaded`, `shutting-down`, `jobs-unavailable`) */
+                503: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/problem+json": components["schemas"]["Problem"];
+                    };
+                };
+            };
+        };
         options?: never;
         head?: never;
         patch?: never;
@@ -943,7 +1189,7 @@ export interface paths {
                         "application/json": components["schemas"]["JobList"];
                     };
                 };
-                /** @description Problem (`validation-failed`, `too-costly`, `deadline-exceeded`, `result-too-large`, `idempotency-conflict`) */
+                /** @description Problem (`validation-failed`, `too-costly`, `deadline-exceeded`, `result-too-large`, `idempotency-conflict`, `sandbox-syntax`, `sandbox-exception`, `sandbox-value`, `sandbox-limit`, `sandbox-crashed`, `function-store-full`) */
                 422: {
                     headers: {
                         [name: string]: unknown;
@@ -990,7 +1236,7 @@ export interface paths {
                         "application/json": components["schemas"]["Job"];
                     };
                 };
-                /** @description Problem (`not-found`, `job-not-found`) */
+                /** @description Problem (`not-found`, `job-not-found`, `function-not-found`) */
                 404: {
                     headers: {
                         [name: string]: unknown;
@@ -1036,7 +1282,7 @@ export interface paths {
                         "application/json": components["schemas"]["Job"];
                     };
                 };
-                /** @description Problem (`not-found`, `job-not-found`) */
+                /** @description Problem (`not-found`, `job-not-found`, `function-not-found`) */
                 404: {
                     headers: {
                         [name: string]: unknown;
@@ -1101,7 +1347,7 @@ export interface paths {
                         "text/event-stream": string;
                     };
                 };
-                /** @description Problem (`not-found`, `job-not-found`) */
+                /** @description Problem (`not-found`, `job-not-found`, `function-not-found`) */
                 404: {
                     headers: {
                         [name: string]: unknown;
@@ -1518,7 +1764,7 @@ export interface components {
          */
         ReduceValue: number | string;
         /** @description The result of the job named by `job`. */
-        MapReduceResult: components["schemas"]["WordCountResult"] | components["schemas"]["LettersResult"] | components["schemas"]["IndexResult"] | components["schemas"]["GrepResult"] | components["schemas"]["SumByKeyResult"];
+        MapReduceResult: components["schemas"]["WordCountResult"] | components["schemas"]["LettersResult"] | components["schemas"]["IndexResult"] | components["schemas"]["GrepResult"] | components["schemas"]["SumByKeyResult"] | components["schemas"]["CustomResult"];
         /**
          * @description A word is a maximal run of Unicode letters, marks and digits (`\p{L}`, `\p{M}`, `\p{N}`); an apostrophe (' or ’) between two such characters belongs to the word ("don't").
          * @example {
@@ -1709,7 +1955,51 @@ export interface components {
             } | null;
         };
         /**
-         * @description A built-in job over a list of documents; the options depend on `job`.
+         * @example {
+         *       "job": "custom",
+         *       "documents": 2,
+         *       "emitted": 6,
+         *       "results": [
+         *         {
+         *           "key": "cat",
+         *           "value": 1
+         *         },
+         *         {
+         *           "key": "dog",
+         *           "value": 1
+         *         },
+         *         {
+         *           "key": "sat",
+         *           "value": 2
+         *         },
+         *         {
+         *           "key": "the",
+         *           "value": 2
+         *         }
+         *       ]
+         *     }
+         */
+        CustomResult: {
+            /**
+             * @description discriminator enum property added by openapi-typescript
+             * @enum {string}
+             */
+            job: "custom";
+            /** @description The stored function that ran, when it was named by id. */
+            function?: string;
+            /** @description Documents mapped (lines of a text/plain upload, non-blank lines of NDJSON). */
+            documents: number;
+            /** @description emit() calls made by map. */
+            emitted: number;
+            /** @description One per distinct key, in key order: number keys ascending, then string keys by Unicode code point. */
+            results: {
+                key: string | number;
+                /** @description What reduce returned for the key: any JSON value. */
+                value?: unknown;
+            }[];
+        };
+        /**
+         * @description A built-in job over a list of documents (the options depend on `job`), or `custom`: your own functions.
          * @example {
          *       "job": "wordcount",
          *       "documents": [
@@ -1719,7 +2009,7 @@ export interface components {
          *       "top": 3
          *     }
          */
-        MapReduceRequest: components["schemas"]["WordCountRequest"] | components["schemas"]["LettersRequest"] | components["schemas"]["IndexRequest"] | components["schemas"]["GrepRequest"] | components["schemas"]["SumByKeyRequest"];
+        MapReduceRequest: components["schemas"]["WordCountRequest"] | components["schemas"]["LettersRequest"] | components["schemas"]["IndexRequest"] | components["schemas"]["GrepRequest"] | components["schemas"]["SumByKeyRequest"] | components["schemas"]["CustomMapReduceRequest"];
         WordCountRequest: {
             /**
              * @description discriminator enum property added by openapi-typescript
@@ -1819,6 +2109,111 @@ export interface components {
             documents: string[];
             /** @description Keys returned, the first in code-point order (default 10000, at most 100000). */
             maxKeys?: number;
+        };
+        /**
+         * @description Your own map (and optional combine) and reduce functions, run in a sandbox over the documents. Give either `map` and `reduce` (and optionally `combine`), or `function`, the id of a stored set of them.
+         * @example {
+         *       "job": "custom",
+         *       "map": "function map(document, emit) { for (const word of document.split(/\\s+/)) if (word) emit(word, 1); }",
+         *       "reduce": "function reduce(key, values) { return values.reduce((a, b) => a + b, 0); }",
+         *       "documents": [
+         *         "the cat sat",
+         *         "the dog sat"
+         *       ]
+         *     }
+         */
+        CustomMapReduceRequest: {
+            /**
+             * @description discriminator enum property added by openapi-typescript
+             * @enum {string}
+             */
+            job: "custom";
+            /** @description JavaScript source defining `function map(document, emit)` (or one function expression), at most 65536 bytes of UTF-8 (SANDBOX_MAX_SOURCE_BYTES). */
+            map?: string;
+            /** @description JavaScript source defining `function combine(key, values)` (or one function expression), at most 65536 bytes of UTF-8 (SANDBOX_MAX_SOURCE_BYTES). */
+            combine?: string;
+            /** @description JavaScript source defining `function reduce(key, values)` (or one function expression), at most 65536 bytes of UTF-8 (SANDBOX_MAX_SOURCE_BYTES). */
+            reduce?: string;
+            /**
+             * @description The id of a stored function (POST /v1/functions), instead of map, combine and reduce.
+             * @example pZ1tq2yS3x8Hn0mV4dR7aQ
+             */
+            function?: string;
+            /** @description 1 to 100000 documents, any JSON values; map is called once per document, in order. */
+            documents: unknown[];
+        };
+        Function: {
+            /**
+             * @description Unguessable: 128 random bits.
+             * @example Yc4Jm0s2Qx9vTn5bW8eK1g
+             */
+            id: string;
+            /** @example word-count */
+            name: string;
+            /**
+             * @description sha-256 of the sources (hex): equal digests, equal code.
+             * @example c0ffee…
+             */
+            digest: string;
+            /** @description UTF-8 bytes of name and sources, counted against FUNCTIONS_MAX_BYTES_PER_TENANT. */
+            bytes: number;
+            /** Format: date-time */
+            createdAt: string;
+            links: {
+                /** @example /v1/functions/Yc4Jm0s2Qx9vTn5bW8eK1g */
+                self: string;
+            };
+            map: string;
+            combine?: string;
+            reduce: string;
+        };
+        /**
+         * @description A set of user functions to store: checked and compiled once, then run by id (`{"job": "custom", "function": id}`, or `?job=custom&function=id` with a text/plain or NDJSON upload).
+         * @example {
+         *       "name": "word-count",
+         *       "map": "function map(document, emit) {\n  for (const word of document.toLowerCase().split(/\\W+/)) if (word) emit(word, 1);\n}",
+         *       "combine": "function combine(key, values) { return values.reduce((a, b) => a + b, 0); }",
+         *       "reduce": "function reduce(key, values) { return values.reduce((a, b) => a + b, 0); }"
+         *     }
+         */
+        FunctionRequest: {
+            /**
+             * @description Yours to choose (1 to 200 characters); ids, not names, identify functions.
+             * @example word-count
+             */
+            name: string;
+            /** @description JavaScript source defining `function map(document, emit)` (or one function expression); at most SANDBOX_MAX_SOURCE_BYTES of UTF-8. */
+            map: string;
+            /** @description JavaScript source defining `function combine(key, values)` (or one function expression); at most SANDBOX_MAX_SOURCE_BYTES of UTF-8. */
+            combine?: string;
+            /** @description JavaScript source defining `function reduce(key, values)` (or one function expression); at most SANDBOX_MAX_SOURCE_BYTES of UTF-8. */
+            reduce: string;
+        };
+        FunctionList: {
+            /** @description Yours, most recently stored first; without their sources. */
+            functions: components["schemas"]["FunctionSummary"][];
+        };
+        FunctionSummary: {
+            /**
+             * @description Unguessable: 128 random bits.
+             * @example Yc4Jm0s2Qx9vTn5bW8eK1g
+             */
+            id: string;
+            /** @example word-count */
+            name: string;
+            /**
+             * @description sha-256 of the sources (hex): equal digests, equal code.
+             * @example c0ffee…
+             */
+            digest: string;
+            /** @description UTF-8 bytes of name and sources, counted against FUNCTIONS_MAX_BYTES_PER_TENANT. */
+            bytes: number;
+            /** Format: date-time */
+            createdAt: string;
+            links: {
+                /** @example /v1/functions/Yc4Jm0s2Qx9vTn5bW8eK1g */
+                self: string;
+            };
         };
         JobList: {
             jobs: components["schemas"]["Job"][];

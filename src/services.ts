@@ -8,8 +8,11 @@ import { ByteBudget, type Budgets } from './budgets.js';
 import type { Config } from './config.js';
 import { Admission } from './dispatch/admission.js';
 import { Dispatcher } from './dispatch/dispatcher.js';
+import { RedisFunctionStore } from './distributed/functions.js';
 import { DistributedJobs, DistributedState } from './distributed/jobs.js';
-import { checkRedis, commandConnection, whenReady } from './distributed/redis.js';
+import { checkRedis, commandConnection, redisKeys, whenReady } from './distributed/redis.js';
+import { MemoryFunctionStore } from './functions/memory-store.js';
+import type { FunctionStore } from './functions/types.js';
 import { jobProblem } from './http/errors.js';
 import { MemoryJobStore } from './jobs/memory-store.js';
 import { jobExecutor } from './jobs/execute.js';
@@ -34,6 +37,8 @@ export interface Services {
   readonly metrics: Metrics;
   readonly budgets: Budgets;
   readonly jobs: JobService;
+  /** Stored user functions: in memory, or in Redis in the distributed mode. */
+  readonly functions: FunctionStore;
   /** Resolves once the services can serve (in the distributed mode: Redis answered and passed its checks). */
   readonly ready: Promise<void>;
   readonly lifecycle: Lifecycle;
@@ -77,6 +82,7 @@ export function createServices(config: Config, options: { logger?: Logger } = {}
     checkInputs: false,
   });
   let jobs: JobService;
+  let functions: FunctionStore;
   let ready: Promise<void> = Promise.resolve();
   let disconnect = (): void => undefined;
   if (config.distributed === undefined) {
@@ -89,11 +95,13 @@ export function createServices(config: Config, options: { logger?: Logger } = {}
       execute,
       toProblem: (error) => jobProblem(error, (unexpected) => logger.error({ err: unexpected }, 'job failed unexpectedly')),
     });
+    functions = new MemoryFunctionStore(config.functions);
   } else {
     // An API replica: synchronous work on its own pool as always, jobs on the workers.
     const redis = commandConnection(config.distributed, 'api');
     redis.on('error', (error: Error) => logger.warn({ err: error.message }, 'redis connection error'));
     jobs = new DistributedJobs(new DistributedState(redis, config.distributed, config));
+    functions = new RedisFunctionStore(redis, redisKeys(config.distributed.prefix), config.functions);
     ready = whenReady(redis).then(() => checkRedis(redis)).then(() => undefined);
     disconnect = () => redis.disconnect();
   }
@@ -109,6 +117,7 @@ export function createServices(config: Config, options: { logger?: Logger } = {}
     metrics,
     budgets,
     jobs,
+    functions,
     ready,
     lifecycle: { shuttingDown: false },
     disconnect,

@@ -21,12 +21,14 @@ import {
   DEFAULT_TOP,
   type JobName,
   jobNames,
+  builtInRequestSchema,
+  customJobName,
   jobOptionShapes,
-  mapReduceRequestSchema,
 } from '../features/mapreduce/schemas.js';
 import type { MapReduceOperationInput } from '../operations/mapreduce.js';
 import { type FieldError, InputError, MalformedBodyError } from './errors.js';
 import { describeJsonValue } from './json.js';
+import { type CustomMapReduceRequest, isCustomJobBody, parseCustomMapReduceBody } from './mapreduce-custom.js';
 import { zodFieldErrors } from './zod-issues.js';
 
 export interface JobOptions {
@@ -41,7 +43,7 @@ export interface JobOptions {
   maxKeys?: number | undefined;
 }
 
-export const jobList = jobNames.join(', ');
+export const jobList = [...jobNames, customJobName].join(', ');
 
 /** Bounds an index answer: words × ids per word (each id costs memory on every thread, and JSON). */
 export const MAX_INDEX_CELLS = 1_000_000;
@@ -141,8 +143,10 @@ export function checkUtf8Text(bytes: Uint8Array): void {
 
 const maxItemErrors = 20;
 
-export function parseMapReduceBody(body: unknown, limits: Limits): MapReduceOperationInput {
-  const parsed = mapReduceRequestSchema(limits, z.unknown() as unknown as z.ZodType<string>).safeParse(body);
+/** A built-in job's input, or a custom job's request (completed by the route: src/features/mapreduce/custom.ts). */
+export function parseMapReduceBody(body: unknown, limits: Limits): MapReduceOperationInput | CustomMapReduceRequest {
+  if (isCustomJobBody(body)) return parseCustomMapReduceBody(body, limits);
+  const parsed = builtInRequestSchema(limits, z.unknown() as unknown as z.ZodType<string>).safeParse(body);
   if (!parsed.success) {
     const errors = zodFieldErrors(parsed.error, 'json');
     parsed.error.issues.slice(0, errors.length).forEach((issue, index) => {

@@ -2,7 +2,8 @@
  * POST /v1/mapreduce: a built-in job over JSON documents, or over a raw text/plain upload
  * (`curl --data-binary @book.txt '…/v1/mapreduce?job=wordcount'`) with options in the query.
  * Everything a client can get wrong (job, options, pattern, encoding, emptiness) is checked
- * before any work is dispatched (src/inputs/mapreduce.ts).
+ * before any work is dispatched (src/inputs/mapreduce.ts). The custom job (user functions)
+ * is answered by ./custom.ts.
  */
 import { z } from '@hono/zod-openapi';
 import { respondCompute } from '../../http/compute-endpoint.js';
@@ -15,6 +16,7 @@ import { readUpload } from '../../http/upload.js';
 import { checkUtf8Text, jobList, jobSpecOf, optionsFromQuery } from '../../inputs/mapreduce.js';
 import { mapReduceOperations } from '../../operations/mapreduce.js';
 import type { Services } from '../../services.js';
+import { ndjsonMediaType, respondCustom, respondCustomUpload } from './custom.js';
 import { MapReduceQuerySchema, MapReduceResultSchema, mapReduceRequestSchema } from './schemas.js';
 
 const textMediaType = /^text\/plain\s*(;|$)/i;
@@ -29,14 +31,17 @@ export function registerMapReduceRoutes(app: AppHono, services: Services): void 
     method: 'post',
     path: '/v1/mapreduce',
     tags: ['mapreduce'],
-    summary: 'Run a built-in MapReduce job over text',
+    summary: 'Run a MapReduce job: a built-in one over text, or your own functions',
     description:
       `Jobs: ${jobList}. Send either JSON (\`{ "job": "wordcount", "documents": [...], ...options }\`, up to ` +
       `${config.limits.maxBodyBytes} bytes) or raw UTF-8 text with \`Content-Type: text/plain\` and the job and its ` +
       `options in the query string (up to ${config.limits.maxBinaryBodyBytes} bytes). Small inputs run on the event loop; ` +
       'large ones are split into chunks on line boundaries, mapped on every worker thread, reduced by key partition ' +
       'in parallel and merged. The result is the same whatever the route, chunking or thread count. ' +
-      'As a job (`Prefer: respond-async`) progress is reported in phases `map` (chunks) and `reduce` (partitions).',
+      'As a job (`Prefer: respond-async`) progress is reported in phases `map` (chunks) and `reduce` (partitions). ' +
+      '`custom` runs your own map, combine and reduce functions in a sandbox, always on the worker threads: give their ' +
+      'sources (or a stored function\'s id, `function`) and the documents in JSON, or upload the documents as text/plain ' +
+      '(each line a document) or `application/x-ndjson` (each line a JSON document) with `?job=custom&function=<id>`.',
     request: {
       query: MapReduceQuerySchema,
       body: {
@@ -46,6 +51,12 @@ export function registerMapReduceRoutes(app: AppHono, services: Services): void 
             schema: z.string().openapi({
               description: 'UTF-8 text. For `index` each line is a document (id = line number); for `grep` lines are numbered from 1.',
               example: 'The cat sat.\nThe dog sat on the cat.\n',
+            }),
+          },
+          'application/x-ndjson': {
+            schema: z.string().openapi({
+              description: 'custom only (`?job=custom&function=<id>`): UTF-8, one JSON document per line; blank lines are skipped.',
+              example: '{"user":"ann","bytes":120}\n{"user":"bob","bytes":80}\n',
             }),
           },
         },
@@ -64,6 +75,7 @@ export function registerMapReduceRoutes(app: AppHono, services: Services): void 
   ownBodyRoute(app, route, async (c) => {
     const query = validQuery(c, MapReduceQuerySchema);
     const contentType = c.req.header('content-type') ?? '';
+    if (query.job === 'custom' || ndjsonMediaType.test(contentType)) return respondCustomUpload(c, services, query);
     if (textMediaType.test(contentType)) {
       const charset = /;\s*charset\s*=\s*"?([^";\s]+)/i.exec(contentType)?.[1];
       if (charset !== undefined && !/^utf-?8$/i.test(charset)) {
@@ -95,6 +107,7 @@ export function registerMapReduceRoutes(app: AppHono, services: Services): void 
       );
     }
     const input = await readJsonInput(c, services, 'mapreduce');
+    if ('code' in input) return respondCustom(c, services, input);
     return respondCompute(c, services, { operation: mapReduceOperations[`mapreduce.${input.job.kind}`], input });
   });
 }
