@@ -60,6 +60,8 @@ const MICROS_PER_RUN = 25_000;
 /** One reduce partition per this many input bytes (each partition's values must fit one isolate). */
 const PARTITION_BYTES = 16 << 20;
 const MAX_PARTITIONS = 64;
+/** Batches of one job at most: a tiny SANDBOX_BATCH_BYTES on a big upload must not make millions of them on the loop. */
+const MAX_BATCHES = 4096;
 
 /** At least one partition per thread (reduce runs in parallel), more as the input grows. */
 export function customPartitionCount(bytes: number, threads: number): number {
@@ -70,7 +72,7 @@ export function customMapReduceWork(input: CustomMapReduceInput, context: PlanCo
   const { functions, format, text } = input;
   const limits = context.limits.sandbox;
   const threads = Math.max(1, context.threads);
-  const batchBytes = context.limits.sandboxBatchBytes ?? sandboxBatchBytes(text.length, threads);
+  const batchBytes = Math.max(context.limits.sandboxBatchBytes ?? sandboxBatchBytes(text.length, threads), Math.ceil(text.length / MAX_BATCHES));
   const partitions = customPartitionCount(text.length, threads);
   const runs = Math.ceil(text.length / batchBytes) + partitions + (partitions > 1 ? 1 : 0);
   return {
