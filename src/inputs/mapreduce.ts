@@ -14,6 +14,8 @@ import {
 } from '../compute/mapreduce/index.js';
 import type { Limits } from '../config.js';
 import {
+  builtInRequestSchema,
+  customJobName,
   DEFAULT_GREP_MATCHES,
   DEFAULT_INDEX_DOCUMENTS,
   DEFAULT_INDEX_WORDS,
@@ -21,8 +23,6 @@ import {
   DEFAULT_TOP,
   type JobName,
   jobNames,
-  builtInRequestSchema,
-  customJobName,
   jobOptionShapes,
 } from '../features/mapreduce/schemas.js';
 import type { MapReduceOperationInput } from '../operations/mapreduce.js';

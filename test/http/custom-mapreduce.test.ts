@@ -156,6 +156,28 @@ describe('POST /v1/mapreduce with job "custom"', () => {
   });
 });
 
+describe('large JSON bodies are parsed on a pool thread, with the same answers and errors', () => {
+  // Over JSON_INLINE_PARSE_BYTES (256 KiB): parsed by the parseBody task, its NDJSON in shared memory, cut by a pool thread.
+  const documents = Array.from({ length: 20_000 }, (_, index) => ({ id: index, tags: [`t${index % 13}`, `u${index % 7}`], note: 'x'.repeat(index % 20) }));
+
+  test('results', async () => {
+    const response = await custom({ map: 'function map(d, emit) { for (const tag of d.tags) emit(tag, d.id); }', reduce: SUM('reduce'), documents }).expect(200);
+    const expected = new Map<string, number>();
+    for (const { id, tags } of documents) for (const tag of tags) expected.set(tag, (expected.get(tag) ?? 0) + id);
+    assert.equal(response.body.documents, documents.length);
+    assert.deepEqual(
+      (response.body as CustomBody).results.map(({ key, value }) => [key, value]),
+      [...expected].sort((a, b) => (a[0] < b[0] ? -1 : 1)),
+    );
+  });
+
+  test('a source over its limit, found by the parser on the thread, is the same 422', async () => {
+    const response = await custom({ map: `function map(d, emit) {}\n//${'x'.repeat(70_000)}`, reduce: COUNT, documents }).expect(422);
+    const problem = problemOf(response) as ReturnType<typeof problemOf> & Record<string, unknown>;
+    assert.deepEqual([problem.type, problem['limit'], problem['function']], ['https://crunch.dev/problems/sandbox-limit', 'source', 'map']);
+  });
+});
+
 describe('what a client gets wrong is a 4xx problem naming it', () => {
   const type = (name: string) => `https://crunch.dev/problems/${name}`;
 

@@ -126,3 +126,21 @@ test('a 1.5 MB upload, cut into two batches for two threads, counts as the built
   const expected = await builtIn(servers[0]!.app, text, 'pool');
   for (const form of ['lines', 'ndjson'] as const) assert.deepEqual((await custom(servers[0]!, text, form, true, 'pool')).counted, expected);
 });
+
+test('without combine, reduce sees every value in document order on every server, in every form', async () => {
+  const lines = Array.from({ length: 100 }, (_, index) => `line ${index} ${'·'.repeat(index % 9)}`);
+  const map = 'function map(document, emit) { emit(document.length % 3, document); emit("all", document); }';
+  const reduce = 'function reduce(key, values) { return values; }';
+  for (const server of servers) {
+    const stored = await server.app.request.post('/v1/functions').send({ name: 'order', map, reduce }).expect(201);
+    const bodies = [
+      await server.app.request.post('/v1/mapreduce').send({ job: 'custom', map, reduce, documents: lines }).expect(200),
+      await server.app.request.post(`/v1/mapreduce?job=custom&function=${stored.body.id}`).set('Content-Type', 'text/plain').send(`${lines.join('\n')}\n`).expect(200),
+    ];
+    for (const { body } of bodies) {
+      const results = new Map((body.results as Array<{ key: string | number; value: string[] }>).map(({ key, value }) => [key, value]));
+      assert.deepEqual(results.get('all'), lines);
+      for (const remainder of [0, 1, 2]) assert.deepEqual(results.get(remainder), lines.filter((line) => line.length % 3 === remainder));
+    }
+  }
+});
