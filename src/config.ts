@@ -97,7 +97,7 @@ const environmentSchema = z.object({
   SANDBOX_MAX_EMIT_BYTES: integer(1_024, 2 ** 30).default(64 * 1024 * 1024),
   SANDBOX_MAX_RESULT_BYTES: integer(1_024, 2 ** 30).default(16 * 1024 * 1024),
   SANDBOX_BATCH_BYTES: integer(1, 2 ** 30).optional(),
-  FUNCTIONS_MAX_PER_TENANT: integer(0, 1_000_000).default(100),
+  FUNCTIONS_MAX_PER_TENANT: integer(0, 10_000).default(100),
   FUNCTIONS_MAX_BYTES_PER_TENANT: integer(1_024, 2 ** 31).default(16 * MiB),
 });
 

@@ -142,6 +142,18 @@ describe('POST /v1/mapreduce with job "custom"', () => {
     ]);
   });
 
+  test('an NDJSON upload may be larger than MAX_BODY_BYTES, as text uploads may', async () => {
+    const id = await storeFunction({ map: 'function map(d, emit) { emit(d.k, d.n); }', combine: SUM('combine'), reduce: SUM('reduce') });
+    const line = (index: number) => JSON.stringify({ k: `k${index % 3}`, n: index, pad: 'p'.repeat(40) });
+    const lines = Array.from({ length: 90_000 }, (_, index) => line(index));
+    const body = lines.join('\n');
+    assert.ok(body.length > 4 << 20);
+    const response = await app.request.post(`/v1/mapreduce?job=custom&function=${id}`).set('Content-Type', 'application/x-ndjson').send(body);
+    assert.equal(response.status, 200, response.text);
+    const sums = [0, 1, 2].map((r) => Array.from({ length: 90_000 }, (_, index) => index).filter((index) => index % 3 === r).reduce((a, b) => a + b, 0));
+    assert.deepEqual(response.body.results, sums.map((value, r) => ({ key: `k${r}`, value })));
+  });
+
   test('a large upload is split over both threads and gives what one batch gives', async () => {
     const id = await storeFunction({ map: WORDS, combine: SUM('combine'), reduce: SUM('reduce') });
     const lines = Array.from({ length: 60_000 }, (_, index) => `line ${index % 1000} of ${index % 7} ünï ${index}`);
