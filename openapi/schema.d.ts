@@ -234,7 +234,7 @@ export interface paths {
         put?: never;
         /**
          * Run a built-in MapReduce job over JSON documents
-         * @description Jobs: wordcount, letters, index, grep, sumbykey. `{ "job": "wordcount", "documents": [...], ...options }`, up to 16777216 bytes; for one large text send it to `POST /v1/mapreduce/text` instead. Small inputs run on the event loop; large ones are split into chunks on line boundaries, mapped on every worker thread, reduced by key partition in parallel and merged. The result is the same whatever the route, chunking or thread count. As a job (`Prefer: respond-async`) progress is reported in phases `map` (chunks) and `reduce` (partitions). (Earlier clients may still send `text/plain` here with the job in the query; it is answered as `/v1/mapreduce/text`.)
+         * @description Jobs: wordcount, letters, index, grep, sumbykey, custom. `{ "job": "wordcount", "documents": [...], ...options }`, up to 16777216 bytes; for one large text send it to `POST /v1/mapreduce/text` instead. Small inputs run on the event loop; large ones are split into chunks on line boundaries, mapped on every worker thread, reduced by key partition in parallel and merged. The result is the same whatever the route, chunking or thread count. As a job (`Prefer: respond-async`) progress is reported in phases `map` (chunks) and `reduce` (partitions). (Earlier clients may still send `text/plain` here with the job in the query; it is answered as `/v1/mapreduce/text`.)
          */
         post: operations["runMapReduce"];
         delete?: never;
@@ -254,10 +254,78 @@ export interface paths {
         put?: never;
         /**
          * Run a built-in MapReduce job over one raw UTF-8 text
-         * @description Jobs: wordcount, letters, index, grep, sumbykey. The body is the text (`Content-Type: text/plain`, UTF-8, up to 268435456 bytes); the job and its options go in the query. Small inputs run on the event loop; large ones are split into chunks on line boundaries, mapped on every worker thread, reduced by key partition in parallel and merged. The result is the same whatever the route, chunking or thread count. As a job (`Prefer: respond-async`) progress is reported in phases `map` (chunks) and `reduce` (partitions).
+         * @description Jobs: wordcount, letters, index, grep, sumbykey, custom. The body is the text (`Content-Type: text/plain`, UTF-8, up to 268435456 bytes); the job and its options go in the query. Small inputs run on the event loop; large ones are split into chunks on line boundaries, mapped on every worker thread, reduced by key partition in parallel and merged. The result is the same whatever the route, chunking or thread count. As a job (`Prefer: respond-async`) progress is reported in phases `map` (chunks) and `reduce` (partitions).
          */
         post: operations["runMapReduceText"];
         delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/v1/mapreduce/ndjson": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * Run a stored function over an NDJSON upload
+         * @description Runs the map, combine and reduce of a stored function (`POST /v1/functions`) in the sandbox over the body, one JSON document per line (`Content-Type: application/x-ndjson`, UTF-8, up to 268435456 bytes; blank lines are skipped). Small inputs run on the event loop; large ones are split into chunks on line boundaries, mapped on every worker thread, reduced by key partition in parallel and merged. The result is the same whatever the route, chunking or thread count. As a job (`Prefer: respond-async`) progress is reported in phases `map` (chunks) and `reduce` (partitions).
+         */
+        post: operations["runMapReduceNdjson"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/v1/functions": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * List your stored functions, most recent first
+         * @description Ids, names, digests and sizes of the functions you stored (sources are left out; GET one to see them). Another tenant's functions are never listed.
+         */
+        get: operations["listFunctions"];
+        put?: never;
+        /**
+         * Store a set of user functions, compiled once, to run by id
+         * @description The sources are checked (size, syntax, that each defines its function; their top-level code runs once, in the sandbox) and stored for the caller. Each caller may store 100 functions of at most 16777216 bytes in all (FUNCTIONS_MAX_PER_TENANT, FUNCTIONS_MAX_BYTES_PER_TENANT).
+         */
+        post: operations["storeFunction"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/v1/functions/{id}": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * A stored function, with its sources
+         * @description Only your own functions are found: another tenant's id answers 404, as if it did not exist.
+         */
+        get: operations["getFunction"];
+        put?: never;
+        post?: never;
+        /**
+         * Delete a stored function
+         * @description Jobs already accepted keep running: they hold the sources themselves.
+         */
+        delete: operations["deleteFunction"];
         options?: never;
         head?: never;
         patch?: never;
@@ -464,7 +532,7 @@ export interface components {
          *       }
          *     }
          */
-        Job: components["schemas"]["PrimesIsPrimeJob"] | components["schemas"]["PrimesCheckJob"] | components["schemas"]["PrimesListJob"] | components["schemas"]["PrimesCountJob"] | components["schemas"]["PrimesFactorJob"] | components["schemas"]["ReduceJob"] | components["schemas"]["MapreduceWordcountJob"] | components["schemas"]["MapreduceLettersJob"] | components["schemas"]["MapreduceIndexJob"] | components["schemas"]["MapreduceGrepJob"] | components["schemas"]["MapreduceSumbykeyJob"];
+        Job: components["schemas"]["PrimesIsPrimeJob"] | components["schemas"]["PrimesCheckJob"] | components["schemas"]["PrimesListJob"] | components["schemas"]["PrimesCountJob"] | components["schemas"]["PrimesFactorJob"] | components["schemas"]["ReduceJob"] | components["schemas"]["MapreduceWordcountJob"] | components["schemas"]["MapreduceLettersJob"] | components["schemas"]["MapreduceIndexJob"] | components["schemas"]["MapreduceGrepJob"] | components["schemas"]["MapreduceSumbykeyJob"] | components["schemas"]["MapreduceCustomJob"];
         PrimesIsPrimeJob: {
             /**
              * @description The operation the job runs; it decides the shape of `result`. (enum property replaced by openapi-typescript)
@@ -513,7 +581,7 @@ export interface components {
             /** @example 8 */
             total: number;
         };
-        /** @description An RFC 9457 problem. `type` is one of `unauthorized` (401), `rate-limited` (429), `quota-exceeded` (429), `not-found` (404), `method-not-allowed` (405), `malformed-json` (400), `bad-request` (400), `request-timeout` (408), `headers-too-large` (431), `validation-failed` (422), `unsupported-media-type` (415), `body-too-large` (413), `too-costly` (422), `deadline-exceeded` (422), `result-too-large` (422), `job-not-found` (404), `job-expired` (410), `job-finished` (409), `idempotency-conflict` (422), `overloaded` (503), `shutting-down` (503), `jobs-unavailable` (503), `internal` (500), each under https://crunch.dev/problems/; a type may add fields of its own (e.g. `retryAfterSeconds`, `limitBytes`). */
+        /** @description An RFC 9457 problem. `type` is one of `unauthorized` (401), `rate-limited` (429), `quota-exceeded` (429), `not-found` (404), `method-not-allowed` (405), `malformed-json` (400), `bad-request` (400), `request-timeout` (408), `headers-too-large` (431), `validation-failed` (422), `unsupported-media-type` (415), `body-too-large` (413), `too-costly` (422), `deadline-exceeded` (422), `result-too-large` (422), `job-not-found` (404), `job-expired` (410), `job-finished` (409), `idempotency-conflict` (422), `sandbox-syntax` (422), `sandbox-exception` (422), `sandbox-value` (422), `sandbox-limit` (422), `sandbox-crashed` (422), `function-not-found` (404), `function-store-full` (422), `functions-unavailable` (503), `overloaded` (503), `shutting-down` (503), `jobs-unavailable` (503), `internal` (500), each under https://crunch.dev/problems/; a type may add fields of its own (e.g. `retryAfterSeconds`, `limitBytes`). */
         Problem: {
             /** @description A problem type URI: https://crunch.dev/problems/<name>. */
             type: string;
@@ -1221,6 +1289,87 @@ export interface components {
                 line: number;
             } | null;
         };
+        MapreduceCustomJob: {
+            /**
+             * @description The operation the job runs; it decides the shape of `result`. (enum property replaced by openapi-typescript)
+             * @enum {string}
+             */
+            operation: "mapreduce.custom";
+            /**
+             * @description Unguessable: 128 random bits.
+             * @example pZ1tq2yS3x8Hn0mV4dR7aQ
+             */
+            id: string;
+            /**
+             * @example running
+             * @enum {string}
+             */
+            status: "queued" | "running" | "succeeded" | "failed" | "cancelled";
+            progress: components["schemas"]["JobProgress"] | null;
+            /** Format: date-time */
+            createdAt: string;
+            /** Format: date-time */
+            startedAt: string | null;
+            /** Format: date-time */
+            finishedAt: string | null;
+            /**
+             * Format: date-time
+             * @description When the finished job is forgotten (then 410 Gone). Null until it finishes.
+             */
+            expiresAt: string | null;
+            problem?: components["schemas"]["Problem"];
+            links: {
+                /** @example /v1/jobs/pZ1tq2yS3x8Hn0mV4dR7aQ */
+                self: string;
+                /** @example /v1/jobs/pZ1tq2yS3x8Hn0mV4dR7aQ/events */
+                events: string;
+            };
+            result?: components["schemas"]["CustomResult"];
+        };
+        /**
+         * @example {
+         *       "job": "custom",
+         *       "documents": 2,
+         *       "emitted": 6,
+         *       "results": [
+         *         {
+         *           "key": "cat",
+         *           "value": 1
+         *         },
+         *         {
+         *           "key": "dog",
+         *           "value": 1
+         *         },
+         *         {
+         *           "key": "sat",
+         *           "value": 2
+         *         },
+         *         {
+         *           "key": "the",
+         *           "value": 2
+         *         }
+         *       ]
+         *     }
+         */
+        CustomResult: {
+            /**
+             * @description discriminator enum property added by openapi-typescript
+             * @enum {string}
+             */
+            job: "custom";
+            /** @description The stored function that ran, when it was named by id. */
+            function?: string;
+            /** @description Documents mapped (lines of a text/plain upload, non-blank lines of NDJSON). */
+            documents: number;
+            /** @description emit() calls made by map. */
+            emitted: number;
+            /** @description One per distinct key, in key order: number keys ascending, then string keys by Unicode code point. */
+            results: {
+                key: string | number;
+                /** @description What reduce returned for the key: any JSON value. */
+                value?: unknown;
+            }[];
+        };
         /**
          * @example {
          *       "numbers": [
@@ -1279,9 +1428,9 @@ export interface components {
          */
         ReduceValue: number | string;
         /** @description The result of the job named by `job`. */
-        MapReduceResult: components["schemas"]["WordCountResult"] | components["schemas"]["LettersResult"] | components["schemas"]["IndexResult"] | components["schemas"]["GrepResult"] | components["schemas"]["SumByKeyResult"];
+        MapReduceResult: components["schemas"]["WordCountResult"] | components["schemas"]["LettersResult"] | components["schemas"]["IndexResult"] | components["schemas"]["GrepResult"] | components["schemas"]["SumByKeyResult"] | components["schemas"]["CustomResult"];
         /**
-         * @description A built-in job over a list of documents; the options depend on `job`.
+         * @description A built-in job over a list of documents (the options depend on `job`), or `custom`: your own functions.
          * @example {
          *       "job": "wordcount",
          *       "documents": [
@@ -1291,7 +1440,7 @@ export interface components {
          *       "top": 3
          *     }
          */
-        MapReduceRequest: components["schemas"]["WordCountRequest"] | components["schemas"]["LettersRequest"] | components["schemas"]["IndexRequest"] | components["schemas"]["GrepRequest"] | components["schemas"]["SumByKeyRequest"];
+        MapReduceRequest: components["schemas"]["WordCountRequest"] | components["schemas"]["LettersRequest"] | components["schemas"]["IndexRequest"] | components["schemas"]["GrepRequest"] | components["schemas"]["SumByKeyRequest"] | components["schemas"]["CustomMapReduceRequest"];
         WordCountRequest: {
             /**
              * @description discriminator enum property added by openapi-typescript
@@ -1391,6 +1540,111 @@ export interface components {
             documents: string[];
             /** @description Keys returned, the first in code-point order (default 10000, at most 100000). */
             maxKeys?: number;
+        };
+        /**
+         * @description Your own map (and optional combine) and reduce functions, run in a sandbox over the documents. Give either `map` and `reduce` (and optionally `combine`), or `function`, the id of a stored set of them.
+         * @example {
+         *       "job": "custom",
+         *       "map": "function map(document, emit) { for (const word of document.split(/\\s+/)) if (word) emit(word, 1); }",
+         *       "reduce": "function reduce(key, values) { return values.reduce((a, b) => a + b, 0); }",
+         *       "documents": [
+         *         "the cat sat",
+         *         "the dog sat"
+         *       ]
+         *     }
+         */
+        CustomMapReduceRequest: {
+            /**
+             * @description discriminator enum property added by openapi-typescript
+             * @enum {string}
+             */
+            job: "custom";
+            /** @description JavaScript source defining `function map(document, emit)` (or one function expression), at most 65536 bytes of UTF-8 (SANDBOX_MAX_SOURCE_BYTES). */
+            map?: string;
+            /** @description JavaScript source defining `function combine(key, values)` (or one function expression), at most 65536 bytes of UTF-8 (SANDBOX_MAX_SOURCE_BYTES). */
+            combine?: string;
+            /** @description JavaScript source defining `function reduce(key, values)` (or one function expression), at most 65536 bytes of UTF-8 (SANDBOX_MAX_SOURCE_BYTES). */
+            reduce?: string;
+            /**
+             * @description The id of a stored function (POST /v1/functions), instead of map, combine and reduce.
+             * @example pZ1tq2yS3x8Hn0mV4dR7aQ
+             */
+            function?: string;
+            /** @description 1 to 100000 documents, any JSON values; map is called once per document, in order. */
+            documents: unknown[];
+        };
+        Function: {
+            /**
+             * @description Unguessable: 128 random bits.
+             * @example Yc4Jm0s2Qx9vTn5bW8eK1g
+             */
+            id: string;
+            /** @example word-count */
+            name: string;
+            /**
+             * @description sha-256 of the sources (hex): equal digests, equal code.
+             * @example c0ffee…
+             */
+            digest: string;
+            /** @description UTF-8 bytes of name and sources, counted against FUNCTIONS_MAX_BYTES_PER_TENANT. */
+            bytes: number;
+            /** Format: date-time */
+            createdAt: string;
+            links: {
+                /** @example /v1/functions/Yc4Jm0s2Qx9vTn5bW8eK1g */
+                self: string;
+            };
+            map: string;
+            combine?: string;
+            reduce: string;
+        };
+        /**
+         * @description A set of user functions to store: checked and compiled once, then run by id (`{"job": "custom", "function": id}`, or `?job=custom&function=id` with a text/plain or NDJSON upload).
+         * @example {
+         *       "name": "word-count",
+         *       "map": "function map(document, emit) {\n  for (const word of document.toLowerCase().split(/\\W+/)) if (word) emit(word, 1);\n}",
+         *       "combine": "function combine(key, values) { return values.reduce((a, b) => a + b, 0); }",
+         *       "reduce": "function reduce(key, values) { return values.reduce((a, b) => a + b, 0); }"
+         *     }
+         */
+        FunctionRequest: {
+            /**
+             * @description Yours to choose (1 to 200 characters); ids, not names, identify functions.
+             * @example word-count
+             */
+            name: string;
+            /** @description JavaScript source defining `function map(document, emit)` (or one function expression); at most SANDBOX_MAX_SOURCE_BYTES of UTF-8. */
+            map: string;
+            /** @description JavaScript source defining `function combine(key, values)` (or one function expression); at most SANDBOX_MAX_SOURCE_BYTES of UTF-8. */
+            combine?: string;
+            /** @description JavaScript source defining `function reduce(key, values)` (or one function expression); at most SANDBOX_MAX_SOURCE_BYTES of UTF-8. */
+            reduce: string;
+        };
+        FunctionList: {
+            /** @description Yours, most recently stored first; without their sources. */
+            functions: components["schemas"]["FunctionSummary"][];
+        };
+        FunctionSummary: {
+            /**
+             * @description Unguessable: 128 random bits.
+             * @example Yc4Jm0s2Qx9vTn5bW8eK1g
+             */
+            id: string;
+            /** @example word-count */
+            name: string;
+            /**
+             * @description sha-256 of the sources (hex): equal digests, equal code.
+             * @example c0ffee…
+             */
+            digest: string;
+            /** @description UTF-8 bytes of name and sources, counted against FUNCTIONS_MAX_BYTES_PER_TENANT. */
+            bytes: number;
+            /** Format: date-time */
+            createdAt: string;
+            links: {
+                /** @example /v1/functions/Yc4Jm0s2Qx9vTn5bW8eK1g */
+                self: string;
+            };
         };
         JobList: {
             jobs: components["schemas"]["Job"][];
@@ -2708,6 +2962,18 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
+            /** @description Problem: `function-not-found` */
+            404: {
+                headers: {
+                    "X-Request-Id": components["headers"]["X-Request-Id"];
+                    "RateLimit-Policy": components["headers"]["RateLimit-Policy"];
+                    RateLimit: components["headers"]["RateLimit"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
             /** @description Problem: `body-too-large` */
             413: {
                 headers: {
@@ -2732,7 +2998,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description Problem: `validation-failed`, `too-costly`, `deadline-exceeded`, `result-too-large`, `idempotency-conflict` */
+            /** @description Problem: `sandbox-syntax`, `sandbox-exception`, `sandbox-value`, `sandbox-limit`, `sandbox-crashed`, `validation-failed`, `too-costly`, `deadline-exceeded`, `result-too-large`, `idempotency-conflict` */
             422: {
                 headers: {
                     "X-Request-Id": components["headers"]["X-Request-Id"];
@@ -2769,7 +3035,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description Problem: `overloaded`, `jobs-unavailable`, `shutting-down` */
+            /** @description Problem: `functions-unavailable`, `overloaded`, `jobs-unavailable`, `shutting-down` */
             503: {
                 headers: {
                     "Retry-After": components["headers"]["Retry-After"];
@@ -2787,8 +3053,10 @@ export interface operations {
     runMapReduceText: {
         parameters: {
             query: {
-                /** @description The job to run. */
-                job: "wordcount" | "letters" | "index" | "grep" | "sumbykey";
+                /** @description The job to run; `custom` runs a stored function (`function`) with each line a document. */
+                job: "wordcount" | "letters" | "index" | "grep" | "sumbykey" | "custom";
+                /** @description custom (required): the id of a stored function (POST /v1/functions) to run over the upload. */
+                function?: string;
                 /** @description wordcount, letters, index. */
                 caseFold?: "true" | "false";
                 /** @description wordcount: a whole number from 0 to 100000. */
@@ -2882,6 +3150,18 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
+            /** @description Problem: `function-not-found` */
+            404: {
+                headers: {
+                    "X-Request-Id": components["headers"]["X-Request-Id"];
+                    "RateLimit-Policy": components["headers"]["RateLimit-Policy"];
+                    RateLimit: components["headers"]["RateLimit"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
             /** @description Problem: `body-too-large` */
             413: {
                 headers: {
@@ -2906,7 +3186,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description Problem: `validation-failed`, `too-costly`, `deadline-exceeded`, `result-too-large`, `idempotency-conflict` */
+            /** @description Problem: `sandbox-syntax`, `sandbox-exception`, `sandbox-value`, `sandbox-limit`, `sandbox-crashed`, `validation-failed`, `too-costly`, `deadline-exceeded`, `result-too-large`, `idempotency-conflict` */
             422: {
                 headers: {
                     "X-Request-Id": components["headers"]["X-Request-Id"];
@@ -2943,7 +3223,575 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description Problem: `overloaded`, `jobs-unavailable`, `shutting-down` */
+            /** @description Problem: `functions-unavailable`, `overloaded`, `jobs-unavailable`, `shutting-down` */
+            503: {
+                headers: {
+                    "Retry-After": components["headers"]["Retry-After"];
+                    "X-Request-Id": components["headers"]["X-Request-Id"];
+                    "RateLimit-Policy": components["headers"]["RateLimit-Policy"];
+                    RateLimit: components["headers"]["RateLimit"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    runMapReduceNdjson: {
+        parameters: {
+            query: {
+                /** @description The id of a stored function (POST /v1/functions) to run over the upload. */
+                function: string;
+            };
+            header?: {
+                /** @description RFC 7240. `respond-async`: answer 202 with a job at once. `wait=N` (seconds, at most 60): wait up to N s for the result, then answer 202 if it is not ready. Without it the call is synchronous. For example `respond-async`, or `respond-async, wait=5`. */
+                prefer?: string;
+                /** @description With `Prefer: respond-async` or `wait`: a repeated submission with the same key and the same request returns the same job; the same key with a different request is a 422. 1 to 200 visible ASCII characters, for example a UUID: a new one for each new request. */
+                "idempotency-key"?: string;
+            };
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/x-ndjson": string;
+            };
+        };
+        responses: {
+            /** @description What reduce returned for each key */
+            200: {
+                headers: {
+                    "X-Crunch-Route": components["headers"]["X-Crunch-Route"];
+                    "Server-Timing": components["headers"]["Server-Timing"];
+                    "Content-Location": components["headers"]["Content-Location"];
+                    "Preference-Applied": components["headers"]["Preference-Applied"];
+                    "Idempotent-Replayed": components["headers"]["Idempotent-Replayed"];
+                    "X-Request-Id": components["headers"]["X-Request-Id"];
+                    "RateLimit-Policy": components["headers"]["RateLimit-Policy"];
+                    RateLimit: components["headers"]["RateLimit"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["MapReduceResult"];
+                };
+            };
+            /** @description Accepted as a job (`Prefer: respond-async`, or `wait` ran out): poll `Location` or stream its events. */
+            202: {
+                headers: {
+                    Location: components["headers"]["Location"];
+                    "Content-Location": components["headers"]["Content-Location"];
+                    "Preference-Applied": components["headers"]["Preference-Applied"];
+                    "Retry-After": components["headers"]["Retry-After"];
+                    "Idempotent-Replayed": components["headers"]["Idempotent-Replayed"];
+                    "X-Request-Id": components["headers"]["X-Request-Id"];
+                    "RateLimit-Policy": components["headers"]["RateLimit-Policy"];
+                    RateLimit: components["headers"]["RateLimit"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Job"];
+                };
+            };
+            /** @description Problem: `bad-request` */
+            400: {
+                headers: {
+                    "X-Request-Id": components["headers"]["X-Request-Id"];
+                    "RateLimit-Policy": components["headers"]["RateLimit-Policy"];
+                    RateLimit: components["headers"]["RateLimit"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Problem: `unauthorized` */
+            401: {
+                headers: {
+                    "WWW-Authenticate": components["headers"]["WWW-Authenticate"];
+                    "X-Request-Id": components["headers"]["X-Request-Id"];
+                    "RateLimit-Policy": components["headers"]["RateLimit-Policy"];
+                    RateLimit: components["headers"]["RateLimit"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Problem: `function-not-found` */
+            404: {
+                headers: {
+                    "X-Request-Id": components["headers"]["X-Request-Id"];
+                    "RateLimit-Policy": components["headers"]["RateLimit-Policy"];
+                    RateLimit: components["headers"]["RateLimit"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Problem: `body-too-large` */
+            413: {
+                headers: {
+                    "X-Request-Id": components["headers"]["X-Request-Id"];
+                    "RateLimit-Policy": components["headers"]["RateLimit-Policy"];
+                    RateLimit: components["headers"]["RateLimit"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Problem: `unsupported-media-type` */
+            415: {
+                headers: {
+                    "X-Request-Id": components["headers"]["X-Request-Id"];
+                    "RateLimit-Policy": components["headers"]["RateLimit-Policy"];
+                    RateLimit: components["headers"]["RateLimit"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Problem: `sandbox-syntax`, `sandbox-exception`, `sandbox-value`, `sandbox-limit`, `sandbox-crashed`, `validation-failed`, `too-costly`, `deadline-exceeded`, `result-too-large`, `idempotency-conflict` */
+            422: {
+                headers: {
+                    "X-Request-Id": components["headers"]["X-Request-Id"];
+                    "RateLimit-Policy": components["headers"]["RateLimit-Policy"];
+                    RateLimit: components["headers"]["RateLimit"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Problem: `rate-limited`, `quota-exceeded` */
+            429: {
+                headers: {
+                    "Retry-After": components["headers"]["Retry-After"];
+                    "RateLimit-Policy": components["headers"]["RateLimit-Policy"];
+                    RateLimit: components["headers"]["RateLimit"];
+                    "X-Request-Id": components["headers"]["X-Request-Id"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Problem: `internal` */
+            500: {
+                headers: {
+                    "X-Request-Id": components["headers"]["X-Request-Id"];
+                    "RateLimit-Policy": components["headers"]["RateLimit-Policy"];
+                    RateLimit: components["headers"]["RateLimit"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Problem: `functions-unavailable`, `overloaded`, `jobs-unavailable`, `shutting-down` */
+            503: {
+                headers: {
+                    "Retry-After": components["headers"]["Retry-After"];
+                    "X-Request-Id": components["headers"]["X-Request-Id"];
+                    "RateLimit-Policy": components["headers"]["RateLimit-Policy"];
+                    RateLimit: components["headers"]["RateLimit"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    listFunctions: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Your functions, without their sources */
+            200: {
+                headers: {
+                    "X-Request-Id": components["headers"]["X-Request-Id"];
+                    "RateLimit-Policy": components["headers"]["RateLimit-Policy"];
+                    RateLimit: components["headers"]["RateLimit"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["FunctionList"];
+                };
+            };
+            /** @description Problem: `unauthorized` */
+            401: {
+                headers: {
+                    "WWW-Authenticate": components["headers"]["WWW-Authenticate"];
+                    "X-Request-Id": components["headers"]["X-Request-Id"];
+                    "RateLimit-Policy": components["headers"]["RateLimit-Policy"];
+                    RateLimit: components["headers"]["RateLimit"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Problem: `rate-limited`, `quota-exceeded` */
+            429: {
+                headers: {
+                    "Retry-After": components["headers"]["Retry-After"];
+                    "RateLimit-Policy": components["headers"]["RateLimit-Policy"];
+                    RateLimit: components["headers"]["RateLimit"];
+                    "X-Request-Id": components["headers"]["X-Request-Id"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Problem: `internal` */
+            500: {
+                headers: {
+                    "X-Request-Id": components["headers"]["X-Request-Id"];
+                    "RateLimit-Policy": components["headers"]["RateLimit-Policy"];
+                    RateLimit: components["headers"]["RateLimit"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Problem: `functions-unavailable`, `shutting-down` */
+            503: {
+                headers: {
+                    "Retry-After": components["headers"]["Retry-After"];
+                    "X-Request-Id": components["headers"]["X-Request-Id"];
+                    "RateLimit-Policy": components["headers"]["RateLimit-Policy"];
+                    RateLimit: components["headers"]["RateLimit"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    storeFunction: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: {
+            content: {
+                "application/json": components["schemas"]["FunctionRequest"];
+            };
+        };
+        responses: {
+            /** @description Stored */
+            201: {
+                headers: {
+                    /** @description The function: `/v1/functions/{id}`. */
+                    Location?: string;
+                    "X-Request-Id": components["headers"]["X-Request-Id"];
+                    "RateLimit-Policy": components["headers"]["RateLimit-Policy"];
+                    RateLimit: components["headers"]["RateLimit"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Function"];
+                };
+            };
+            /** @description Problem: `malformed-json`, `bad-request` */
+            400: {
+                headers: {
+                    "X-Request-Id": components["headers"]["X-Request-Id"];
+                    "RateLimit-Policy": components["headers"]["RateLimit-Policy"];
+                    RateLimit: components["headers"]["RateLimit"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Problem: `unauthorized` */
+            401: {
+                headers: {
+                    "WWW-Authenticate": components["headers"]["WWW-Authenticate"];
+                    "X-Request-Id": components["headers"]["X-Request-Id"];
+                    "RateLimit-Policy": components["headers"]["RateLimit-Policy"];
+                    RateLimit: components["headers"]["RateLimit"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Problem: `body-too-large` */
+            413: {
+                headers: {
+                    "X-Request-Id": components["headers"]["X-Request-Id"];
+                    "RateLimit-Policy": components["headers"]["RateLimit-Policy"];
+                    RateLimit: components["headers"]["RateLimit"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Problem: `unsupported-media-type` */
+            415: {
+                headers: {
+                    "X-Request-Id": components["headers"]["X-Request-Id"];
+                    "RateLimit-Policy": components["headers"]["RateLimit-Policy"];
+                    RateLimit: components["headers"]["RateLimit"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Problem: `validation-failed`, `sandbox-syntax`, `sandbox-exception`, `sandbox-limit`, `sandbox-crashed`, `function-store-full` */
+            422: {
+                headers: {
+                    "X-Request-Id": components["headers"]["X-Request-Id"];
+                    "RateLimit-Policy": components["headers"]["RateLimit-Policy"];
+                    RateLimit: components["headers"]["RateLimit"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Problem: `rate-limited`, `quota-exceeded` */
+            429: {
+                headers: {
+                    "Retry-After": components["headers"]["Retry-After"];
+                    "RateLimit-Policy": components["headers"]["RateLimit-Policy"];
+                    RateLimit: components["headers"]["RateLimit"];
+                    "X-Request-Id": components["headers"]["X-Request-Id"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Problem: `internal` */
+            500: {
+                headers: {
+                    "X-Request-Id": components["headers"]["X-Request-Id"];
+                    "RateLimit-Policy": components["headers"]["RateLimit-Policy"];
+                    RateLimit: components["headers"]["RateLimit"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Problem: `functions-unavailable`, `overloaded`, `shutting-down` */
+            503: {
+                headers: {
+                    "Retry-After": components["headers"]["Retry-After"];
+                    "X-Request-Id": components["headers"]["X-Request-Id"];
+                    "RateLimit-Policy": components["headers"]["RateLimit-Policy"];
+                    RateLimit: components["headers"]["RateLimit"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    getFunction: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description The function */
+            200: {
+                headers: {
+                    "X-Request-Id": components["headers"]["X-Request-Id"];
+                    "RateLimit-Policy": components["headers"]["RateLimit-Policy"];
+                    RateLimit: components["headers"]["RateLimit"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Function"];
+                };
+            };
+            /** @description Problem: `unauthorized` */
+            401: {
+                headers: {
+                    "WWW-Authenticate": components["headers"]["WWW-Authenticate"];
+                    "X-Request-Id": components["headers"]["X-Request-Id"];
+                    "RateLimit-Policy": components["headers"]["RateLimit-Policy"];
+                    RateLimit: components["headers"]["RateLimit"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Problem: `function-not-found` */
+            404: {
+                headers: {
+                    "X-Request-Id": components["headers"]["X-Request-Id"];
+                    "RateLimit-Policy": components["headers"]["RateLimit-Policy"];
+                    RateLimit: components["headers"]["RateLimit"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Problem: `validation-failed` */
+            422: {
+                headers: {
+                    "X-Request-Id": components["headers"]["X-Request-Id"];
+                    "RateLimit-Policy": components["headers"]["RateLimit-Policy"];
+                    RateLimit: components["headers"]["RateLimit"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Problem: `rate-limited`, `quota-exceeded` */
+            429: {
+                headers: {
+                    "Retry-After": components["headers"]["Retry-After"];
+                    "RateLimit-Policy": components["headers"]["RateLimit-Policy"];
+                    RateLimit: components["headers"]["RateLimit"];
+                    "X-Request-Id": components["headers"]["X-Request-Id"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Problem: `internal` */
+            500: {
+                headers: {
+                    "X-Request-Id": components["headers"]["X-Request-Id"];
+                    "RateLimit-Policy": components["headers"]["RateLimit-Policy"];
+                    RateLimit: components["headers"]["RateLimit"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Problem: `functions-unavailable`, `shutting-down` */
+            503: {
+                headers: {
+                    "Retry-After": components["headers"]["Retry-After"];
+                    "X-Request-Id": components["headers"]["X-Request-Id"];
+                    "RateLimit-Policy": components["headers"]["RateLimit-Policy"];
+                    RateLimit: components["headers"]["RateLimit"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    deleteFunction: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Deleted */
+            204: {
+                headers: {
+                    "X-Request-Id": components["headers"]["X-Request-Id"];
+                    "RateLimit-Policy": components["headers"]["RateLimit-Policy"];
+                    RateLimit: components["headers"]["RateLimit"];
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+            /** @description Problem: `unauthorized` */
+            401: {
+                headers: {
+                    "WWW-Authenticate": components["headers"]["WWW-Authenticate"];
+                    "X-Request-Id": components["headers"]["X-Request-Id"];
+                    "RateLimit-Policy": components["headers"]["RateLimit-Policy"];
+                    RateLimit: components["headers"]["RateLimit"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Problem: `function-not-found` */
+            404: {
+                headers: {
+                    "X-Request-Id": components["headers"]["X-Request-Id"];
+                    "RateLimit-Policy": components["headers"]["RateLimit-Policy"];
+                    RateLimit: components["headers"]["RateLimit"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Problem: `validation-failed` */
+            422: {
+                headers: {
+                    "X-Request-Id": components["headers"]["X-Request-Id"];
+                    "RateLimit-Policy": components["headers"]["RateLimit-Policy"];
+                    RateLimit: components["headers"]["RateLimit"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Problem: `rate-limited`, `quota-exceeded` */
+            429: {
+                headers: {
+                    "Retry-After": components["headers"]["Retry-After"];
+                    "RateLimit-Policy": components["headers"]["RateLimit-Policy"];
+                    RateLimit: components["headers"]["RateLimit"];
+                    "X-Request-Id": components["headers"]["X-Request-Id"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Problem: `internal` */
+            500: {
+                headers: {
+                    "X-Request-Id": components["headers"]["X-Request-Id"];
+                    "RateLimit-Policy": components["headers"]["RateLimit-Policy"];
+                    RateLimit: components["headers"]["RateLimit"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Problem: `functions-unavailable`, `shutting-down` */
             503: {
                 headers: {
                     "Retry-After": components["headers"]["Retry-After"];

@@ -4,6 +4,7 @@
  * src/server.ts is the only place that listens.
  */
 import { OpenAPIHono } from '@hono/zod-openapi';
+import { registerFunctionRoutes } from './features/functions/routes.js';
 import { registerJobRoutes } from './features/jobs/job-routes.js';
 import { registerMapReduceRoutes } from './features/mapreduce/routes.js';
 import { registerPrimeCheckRoutes } from './features/primes/check-routes.js';
@@ -55,6 +56,7 @@ export function createApp(services: Services): AppHono {
   registerPrimeCheckRoutes(app, services);
   registerReduceRoutes(app, services);
   registerMapReduceRoutes(app, services);
+  registerFunctionRoutes(app, services);
   registerJobRoutes(app, services);
   registerDocsRoutes(app, () => openApiDocument(app));
   registerUiRoutes(app);

@@ -106,6 +106,9 @@ const environmentSchema = z.object({
   SANDBOX_MAX_EMITS: integer(1, 1_000_000_000).default(5_000_000),
   SANDBOX_MAX_EMIT_BYTES: integer(1_024, 2 ** 30).default(64 * 1024 * 1024),
   SANDBOX_MAX_RESULT_BYTES: integer(1_024, 2 ** 30).default(16 * 1024 * 1024),
+  SANDBOX_BATCH_BYTES: integer(1, 2 ** 30).optional(),
+  FUNCTIONS_MAX_PER_TENANT: integer(0, 10_000).default(100),
+  FUNCTIONS_MAX_BYTES_PER_TENANT: integer(1_024, 2 ** 31).default(16 * MiB),
 });
 
 /**
@@ -172,9 +175,15 @@ export interface Config {
   };
   /** Origins whose pages may call the API (CORS): `*` for any, none (the default) turns CORS off. */
   readonly corsOrigins: '*' | readonly string[];
-  /** Bounds of every run of user functions (src/sandbox). */
+  /** Bounds of every run of user functions (src/sandbox); the same object as `limits.sandbox`. */
   readonly sandbox: SandboxLimits;
   readonly tenants: TenantConfig;
+  /** Stored user functions (POST /v1/functions), bounded per tenant. */
+  readonly functions: {
+    readonly maxPerTenant: number;
+    /** UTF-8 bytes of names and sources. */
+    readonly maxBytesPerTenant: number;
+  };
 }
 
 export interface TenantConfig {
@@ -233,6 +242,10 @@ export interface Limits {
   readonly maxSieveWidth: bigint;
   /** Values in one reduction, JSON or binary (2^25 int64/float64 = 256 MiB). */
   readonly maxReduceValues: number;
+  /** Bounds of user functions: request parsers check source sizes against them, plans pass them to every run. */
+  readonly sandbox: SandboxLimits;
+  /** Input bytes per sandbox map run; undefined: sandboxBatchBytes picks (two runs per thread, 1 to 8 MiB). */
+  readonly sandboxBatchBytes: number | undefined;
 }
 
 export class ConfigError extends Error {
@@ -268,6 +281,16 @@ export function loadConfig(environment: Record<string, string | undefined> = pro
   }
   const connections = connectionLimits(env);
   const tenants = tenantConfig(env);
+  const sandbox: SandboxLimits = {
+    memoryMb: env.SANDBOX_MEMORY_MB,
+    processMemoryMb: env.SANDBOX_PROCESS_MEMORY_MB,
+    cpuMs: env.SANDBOX_CPU_MS,
+    stackKb: env.SANDBOX_STACK_KB,
+    maxSourceBytes: env.SANDBOX_MAX_SOURCE_BYTES,
+    maxEmits: env.SANDBOX_MAX_EMITS,
+    maxEmitBytes: env.SANDBOX_MAX_EMIT_BYTES,
+    maxResultBytes: env.SANDBOX_MAX_RESULT_BYTES,
+  };
   return {
     port: env.PORT,
     host: env.HOST,
@@ -296,6 +319,8 @@ export function loadConfig(environment: Record<string, string | undefined> = pro
       maxListPage: env.MAX_LIST_PAGE,
       maxSieveWidth: env.MAX_SIEVE_WIDTH,
       maxReduceValues: env.MAX_REDUCE_VALUES,
+      sandbox,
+      sandboxBatchBytes: env.SANDBOX_BATCH_BYTES,
     },
     memory: {
       requestBodies: env.REQUEST_BODIES_MAX_BYTES,
@@ -325,15 +350,10 @@ export function loadConfig(environment: Record<string, string | undefined> = pro
     },
     corsOrigins: env.CORS_ORIGINS,
     tenants,
-    sandbox: {
-      memoryMb: env.SANDBOX_MEMORY_MB,
-      processMemoryMb: env.SANDBOX_PROCESS_MEMORY_MB,
-      cpuMs: env.SANDBOX_CPU_MS,
-      stackKb: env.SANDBOX_STACK_KB,
-      maxSourceBytes: env.SANDBOX_MAX_SOURCE_BYTES,
-      maxEmits: env.SANDBOX_MAX_EMITS,
-      maxEmitBytes: env.SANDBOX_MAX_EMIT_BYTES,
-      maxResultBytes: env.SANDBOX_MAX_RESULT_BYTES,
+    sandbox,
+    functions: {
+      maxPerTenant: env.FUNCTIONS_MAX_PER_TENANT,
+      maxBytesPerTenant: env.FUNCTIONS_MAX_BYTES_PER_TENANT,
     },
   };
 }

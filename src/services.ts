@@ -8,8 +8,11 @@ import { ByteBudget, type Budgets } from './budgets.js';
 import type { Config } from './config.js';
 import { Admission } from './dispatch/admission.js';
 import { Dispatcher } from './dispatch/dispatcher.js';
+import { RedisFunctionStore } from './distributed/functions.js';
 import { DistributedJobs, DistributedState } from './distributed/jobs.js';
-import { checkRedis, commandConnection, whenReady } from './distributed/redis.js';
+import { checkRedis, commandConnection, redisKeys, whenReady } from './distributed/redis.js';
+import { MemoryFunctionStore } from './functions/memory-store.js';
+import type { FunctionStore } from './functions/types.js';
 import { jobProblem } from './http/errors.js';
 import { MemoryJobStore } from './jobs/memory-store.js';
 import { jobExecutor } from './jobs/execute.js';
@@ -38,6 +41,8 @@ export interface Services {
   /** Per-tenant request rate, when RATE_LIMIT_PER_MINUTE is set. */
   readonly rateLimiter: RateLimiter | undefined;
   readonly jobs: JobService;
+  /** Stored user functions: in memory, or in Redis in the distributed mode. */
+  readonly functions: FunctionStore;
   /** Resolves once the services can serve (in the distributed mode: Redis answered and passed its checks). */
   readonly ready: Promise<void>;
   readonly lifecycle: Lifecycle;
@@ -81,6 +86,7 @@ export function createServices(config: Config, options: { logger?: Logger } = {}
     checkInputs: false,
   });
   let jobs: JobService;
+  let functions: FunctionStore;
   let ready: Promise<void> = Promise.resolve();
   let disconnect = (): void => undefined;
   const { ratePerMinute, rateBurst } = config.tenants;
@@ -97,6 +103,7 @@ export function createServices(config: Config, options: { logger?: Logger } = {}
       toProblem: (error) => jobProblem(error, (unexpected) => logger.error({ err: unexpected }, 'job failed unexpectedly')),
       observer: jobLifecycleLog(logger),
     });
+    functions = new MemoryFunctionStore(config.functions);
   } else {
     // An API replica: synchronous work on its own pool as always, jobs on the workers.
     const redis = commandConnection(config.distributed, 'api');
@@ -105,6 +112,7 @@ export function createServices(config: Config, options: { logger?: Logger } = {}
     jobs = new DistributedJobs(state);
     // Every replica draws from the same buckets.
     if (ratePerMinute > 0) rateLimiter = new RedisRateLimiter(redis, state.keys.rateBucket, ratePerMinute, rateBurst);
+    functions = new RedisFunctionStore(redis, state.keys, config.functions);
     ready = whenReady(redis).then(() => checkRedis(redis)).then(() => undefined);
     disconnect = () => redis.disconnect();
   }
@@ -123,6 +131,7 @@ export function createServices(config: Config, options: { logger?: Logger } = {}
     budgets,
     rateLimiter,
     jobs,
+    functions,
     ready,
     lifecycle: { shuttingDown: false },
     disconnect,

@@ -360,7 +360,8 @@ export class DistributedJobs implements JobService {
   }
 }
 
-function isConnectionError(error: unknown): boolean {
+/** Whether a Redis command failed for want of a connection (rather than for what it asked). */
+export function isConnectionError(error: unknown): boolean {
   if (!(error instanceof Error)) return false;
   return /Connection is closed|enableOfflineQueue|ECONNREFUSED|ECONNRESET|ETIMEDOUT|max retries per request/i.test(error.message);
 }

@@ -103,7 +103,20 @@ export function redisKeys(prefix: string) {
     events: `${prefix}:events`,
     /** Pub/sub: the id of a job (or parent of tasks) whose work must stop. */
     cancels: `${prefix}:cancels`,
+    /** Hash of a stored function: `json` (the record), `bytes` (what it counts against its tenant). */
+    function: (tenant: string, id: string) => `${prefix}:function:${tenantKey(tenant)}:${id}`,
+    /** Sorted set of a tenant's function ids, by when they were stored. */
+    functions: (tenant: string) => `${prefix}:functions:${tenantKey(tenant)}`,
+    /** Bytes of a tenant's stored functions. */
+    functionBytes: (tenant: string) => `${prefix}:function-bytes:${tenantKey(tenant)}`,
+    /** Orders stored functions (the sorted sets' scores). */
+    functionSequence: `${prefix}:function-sequence`,
   } as const;
 }
 
 export type RedisKeys = ReturnType<typeof redisKeys>;
+
+/** A tenant's name in a key: base64url, so no tenant can reach into another's keys with a `:`. */
+function tenantKey(tenant: string): string {
+  return `t${Buffer.from(tenant, 'utf8').toString('base64url')}`;
+}

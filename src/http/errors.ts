@@ -18,7 +18,18 @@ import {
   JobResultTooLargeError,
 } from '../jobs/errors.js';
 import type { AppEnv } from './env.js';
+import { FunctionNotFoundError, FunctionStoreFullError, FunctionStoreUnavailableError } from '../functions/errors.js';
 import { InputError, MalformedBodyError } from '../inputs/errors.js';
+import {
+  SandboxCrashError,
+  SandboxError,
+  SandboxInputError,
+  SandboxLimitError,
+  SandboxSyntaxError,
+  SandboxUserError,
+  SandboxValueError,
+  type SandboxLimitName,
+} from '../sandbox/errors.js';
 import { ClientGoneError } from './upload.js';
 import { type Problem, ProblemError, problemMediaType, validationProblem } from './problems.js';
 
@@ -108,6 +119,14 @@ export function toProblemError(error: unknown, context: ErrorContext = 'request'
       ? new ProblemError('validation-failed', error.message)
       : validationProblem([{ pointer: error.pointer, message: error.message }]);
   }
+  if (error instanceof SandboxError) return sandboxProblem(error);
+  if (error instanceof FunctionNotFoundError) return new ProblemError('function-not-found', error.message, { extensions: { functionId: error.functionId }, cause: error });
+  if (error instanceof FunctionStoreFullError) {
+    return new ProblemError('function-store-full', error.message, { extensions: { limit: error.limit, maximum: error.maximum }, cause: error });
+  }
+  if (error instanceof FunctionStoreUnavailableError) {
+    return new ProblemError('functions-unavailable', error.message, { headers: { 'Retry-After': '2' }, cause: error });
+  }
   if (error instanceof HTTPException) {
     switch (error.status) {
       case 400:
@@ -128,6 +147,53 @@ export function toProblemError(error: unknown, context: ErrorContext = 'request'
     }
   }
   return undefined;
+}
+
+/** The setting behind each sandbox limit, named so an operator knows what to raise. */
+const sandboxLimitSettings: Record<SandboxLimitName, string> = {
+  memory: 'SANDBOX_MEMORY_MB',
+  cpu: 'SANDBOX_CPU_MS',
+  stack: 'SANDBOX_STACK_KB',
+  source: 'SANDBOX_MAX_SOURCE_BYTES',
+  output: 'SANDBOX_MAX_EMITS',
+  result: 'SANDBOX_MAX_RESULT_BYTES',
+};
+
+/**
+ * User code's failures, all the client's to fix (4xx): what happened, where (function, line,
+ * column, document, key), and for a limit which one and its maximum. The engine's messages
+ * already name the place; the extensions carry it as data.
+ */
+function sandboxProblem(error: SandboxError): ProblemError {
+  const extensions: Record<string, unknown> = { ...error.location };
+  if (error instanceof SandboxLimitError) {
+    const setting = error.limit === 'output' && error.unit === 'bytes' ? 'SANDBOX_MAX_EMIT_BYTES' : sandboxLimitSettings[error.limit];
+    const detail = `${capitalise(error.message.replace(/\.$/, ''))}. The limit is ${setting} = ${error.maximum} ${error.unit}.`;
+    return new ProblemError('sandbox-limit', detail, {
+      extensions: { limit: error.limit, maximum: error.maximum, unit: error.unit, ...extensions },
+      cause: error,
+    });
+  }
+  if (error instanceof SandboxSyntaxError) return new ProblemError('sandbox-syntax', capitalise(error.message), { extensions, cause: error });
+  if (error instanceof SandboxUserError) {
+    return new ProblemError('sandbox-exception', capitalise(error.message), { extensions: { thrown: error.thrown, ...extensions }, cause: error });
+  }
+  if (error instanceof SandboxValueError) return new ProblemError('sandbox-value', capitalise(error.message), { extensions, cause: error });
+  if (error instanceof SandboxInputError) {
+    return new ProblemError('malformed-json', `${capitalise(error.message)}: each line of an NDJSON upload must be one JSON document.`, {
+      extensions: { reason: 'malformed-json', ...extensions, ...(error.location.document === undefined ? {} : { line: error.location.document + 1 }) },
+      cause: error,
+    });
+  }
+  const crashed = error instanceof SandboxCrashError ? error.message : `the sandbox failed: ${error.message}`;
+  return new ProblemError('sandbox-crashed', `${capitalise(crashed)}. Other work is not affected; check the functions for input that breaks them.`, {
+    extensions,
+    cause: error,
+  });
+}
+
+function capitalise(text: string): string {
+  return text.length === 0 ? text : `${text[0]!.toUpperCase()}${text.slice(1)}`;
 }
 
 /** nginx's "client closed request": logged and counted, never sent (nobody is there to read it). */

@@ -82,7 +82,7 @@ export function refuseWhileShuttingDown(lifecycle: Lifecycle): MiddlewareHandler
   };
 }
 
-const streamedMediaTypes = /^(application\/octet-stream|text\/plain)\b/i;
+const streamedMediaTypes = /^(application\/octet-stream|text\/plain|application\/x-ndjson)\b/i;
 
 /**
  * A declared length over the limit is refused before a byte is read. Bodies without one

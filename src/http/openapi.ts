@@ -61,7 +61,8 @@ export function openApiDocument(app: AppHono) {
     tags: [
       { name: 'primes', description: 'Prime checking, listing, counting and factoring' },
       { name: 'jobs', description: 'Asynchronous jobs: any compute call with `Prefer: respond-async`' },
-      { name: 'mapreduce', description: 'Word count, letter frequency, inverted index, grep and sum by key over text' },
+      { name: 'mapreduce', description: 'Word count, letter frequency, inverted index, grep and sum by key over text, or your own map and reduce functions' },
+      { name: 'functions', description: 'Your stored map, combine and reduce functions, checked once and run by id in the sandbox' },
       { name: 'reduce', description: 'Exact, parallel reductions over arrays (JSON or raw binary bodies)' },
       { name: 'system', description: 'Health, readiness, metrics, the pool' },
     ],

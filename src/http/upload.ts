@@ -95,6 +95,14 @@ export function creditRequestBodies(): MiddlewareHandler<AppEnv> {
   };
 }
 
+/** A text upload's Content-Type may name a charset; only UTF-8 (what every kernel reads) is taken. */
+export function assertUtf8Charset(contentType: string): void {
+  const charset = /;\s*charset\s*=\s*"?([^";\s]+)/i.exec(contentType)?.[1];
+  if (charset !== undefined && !/^utf-?8$/i.test(charset)) {
+    throw new ProblemError('unsupported-media-type', `Only UTF-8 text is accepted; got charset=${charset}. Convert it, e.g. \`iconv -t utf-8\`.`);
+  }
+}
+
 export interface UploadOptions {
   readonly maxBytes: number;
   /** Uploads at least this big go into shared memory (0: always). */

@@ -5,6 +5,7 @@
  * and checked, and both give the same input and the same errors.
  */
 import type { Limits } from '../config.js';
+import { parseFunctionBody } from './functions.js';
 import { parseJsonBytes } from './json.js';
 import { parseMapReduceBody } from './mapreduce.js';
 import { parseFactorBody, parsePrimeCheckBody } from './primes.js';
@@ -15,6 +16,7 @@ export const jsonBodies = {
   'primes.factor': parseFactorBody,
   reduce: parseReduceBody,
   mapreduce: parseMapReduceBody,
+  functions: parseFunctionBody,
 } as const;
 
 export type JsonBodyName = keyof typeof jsonBodies;

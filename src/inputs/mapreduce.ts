@@ -17,6 +17,8 @@ import {
 } from '../compute/mapreduce/index.js';
 import type { Limits } from '../config.js';
 import {
+  builtInRequestSchema,
+  customJobName,
   DEFAULT_GREP_MATCHES,
   DEFAULT_INDEX_DOCUMENTS,
   DEFAULT_INDEX_WORDS,
@@ -25,11 +27,11 @@ import {
   type JobName,
   jobNames,
   jobOptionShapes,
-  mapReduceRequestSchema,
 } from '../features/mapreduce/schemas.js';
 import type { MapReduceOperationInput } from '../operations/mapreduce.js';
 import { type FieldError, InputError, MalformedBodyError } from './errors.js';
 import { describeJsonValue } from './json.js';
+import { type CustomMapReduceRequest, isCustomJobBody, parseCustomMapReduceBody } from './mapreduce-custom.js';
 import { zodFieldErrors } from './zod-issues.js';
 
 export interface JobOptions {
@@ -44,7 +46,7 @@ export interface JobOptions {
   maxKeys?: number | undefined;
 }
 
-export const jobList = jobNames.join(', ');
+export const jobList = [...jobNames, customJobName].join(', ');
 
 /** Bounds an index answer: words × ids per word (each id costs memory on every thread, and JSON). */
 export const MAX_INDEX_CELLS = 1_000_000;
@@ -146,8 +148,10 @@ export function invalidUtf8Text(offset: number): MalformedBodyError {
 
 const maxItemErrors = 20;
 
-export function parseMapReduceBody(body: unknown, limits: Limits): MapReduceOperationInput {
-  const parsed = mapReduceRequestSchema(limits, z.unknown() as unknown as z.ZodType<string>).safeParse(body);
+/** A built-in job's input, or a custom job's request (completed by the route: src/features/mapreduce/custom.ts). */
+export function parseMapReduceBody(body: unknown, limits: Limits): MapReduceOperationInput | CustomMapReduceRequest {
+  if (isCustomJobBody(body)) return parseCustomMapReduceBody(body, limits);
+  const parsed = builtInRequestSchema(limits, z.unknown() as unknown as z.ZodType<string>).safeParse(body);
   if (!parsed.success) {
     const errors = zodFieldErrors(parsed.error, 'json');
     parsed.error.issues.slice(0, errors.length).forEach((issue, index) => {

@@ -4,6 +4,7 @@
  * in this process or, in the distributed mode, on any worker.
  */
 import { mapReduceOperations } from './mapreduce.js';
+import { mapReduceCustom } from './mapreduce-custom.js';
 import { primesCheck, primesIsPrime } from './primes-check.js';
 import { primesCount } from './primes-count.js';
 import { primesFactor } from './primes-factor.js';
@@ -19,6 +20,7 @@ export const operations = {
   'primes.factor': primesFactor,
   reduce,
   ...mapReduceOperations,
+  'mapreduce.custom': mapReduceCustom,
 } as const satisfies Record<string, AnyOperation>;
 
 export type OperationName = keyof typeof operations;

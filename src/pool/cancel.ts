@@ -19,7 +19,7 @@ export interface TaskContext {
   readonly cancel?: Int32Array;
 }
 
-export const COOPERATIVE_TASKS: ReadonlySet<TaskName> = new Set<TaskName>(['sandboxCompile', 'sandboxMap', 'sandboxReduce']);
+export const COOPERATIVE_TASKS: ReadonlySet<TaskName> = new Set<TaskName>(['sandboxCompile', 'sandboxMap', 'sandboxReduce', 'sandboxReduceJson']);
 
 export const CANCEL_GRACE_MS = 1_000;
 

@@ -27,10 +27,13 @@ import type {
   SandboxResult,
 } from './types.js';
 
-/** Adapts `run('sandboxMap', …)` / `run('sandboxReduce', …)` of a PoolRunner. */
-export interface SandboxRunner {
+/**
+ * Adapts `run('sandboxMap', …)` / `run('sandboxReduce', …)` of a PoolRunner. `R` is what a
+ * reduce run answers: its results, or (runCustomPhases) anything a caller's task makes of them.
+ */
+export interface SandboxRunner<R = SandboxReduceOutput> {
   map(request: SandboxMapRequest): Promise<SandboxMapOutput>;
-  reduce(request: SandboxReduceRequest): Promise<SandboxReduceOutput>;
+  reduce(request: SandboxReduceRequest): Promise<R>;
 }
 
 export interface SandboxBatch {
@@ -58,9 +61,25 @@ export interface CustomJobResult {
 }
 
 export async function runCustomJob(runner: SandboxRunner, job: CustomJob, progress: CustomJobProgress = () => {}): Promise<CustomJobResult> {
+  const { partials, documents, emitted } = await runCustomPhases(runner, job, progress);
+  return { results: mergeSandboxResults(partials, job.limits.maxResultBytes), documents, emitted };
+}
+
+/** What map and reduce gave, before the merge: one reduce answer per partition, in partition order. */
+export interface CustomJobPhases<R> {
+  readonly partials: R[];
+  readonly documents: number;
+  readonly emitted: number;
+}
+
+/**
+ * Map, then reduce, leaving the merge to the caller: runCustomJob merges here, the API merges
+ * on a pool thread so that the results never exist as objects on its event loop.
+ */
+export async function runCustomPhases<R>(runner: SandboxRunner<R>, job: CustomJob, progress: CustomJobProgress = () => {}): Promise<CustomJobPhases<R>> {
   const partitions = Math.max(1, Math.floor(job.partitions));
   const { functions, limits, batches } = job;
-  if (batches.length === 0) return { results: [], documents: 0, emitted: 0 };
+  if (batches.length === 0) return { partials: [], documents: 0, emitted: 0 };
   // By batch index, not completion order: reduce must see values in document order.
   const outputs: SandboxMapOutput[] = new Array<SandboxMapOutput>(batches.length);
   let next = 0;
@@ -90,7 +109,7 @@ export async function runCustomJob(runner: SandboxRunner, job: CustomJob, progre
     documents += output.documents;
     emitted += output.emitted;
   }
-  return { results: mergeSandboxResults(partials, limits.maxResultBytes), documents, emitted };
+  return { partials, documents, emitted };
 }
 
 export const MIN_BATCH_BYTES = 1 << 20;

@@ -136,7 +136,8 @@ describe('job inputs', () => {
 
   test('uploads waiting to run are bounded in bytes: beyond the budget a submission gets 503, and the charge returns', async () => {
     const budget = app.services.budgets.jobInputs;
-    const slow = { numbers: Array.from({ length: 40 }, () => (2n ** 3217n - 1n).toString()) };
+    // Far longer than the test: it must still be running when it is cancelled.
+    const slow = { numbers: Array.from({ length: 400 }, () => (2n ** 3217n - 1n).toString()) };
     const blocker = await app.request.post('/v1/primes/check').set('Prefer', 'respond-async').send(slow).expect(202);
     const text = 'tick tock '.repeat(90_000);
     const upload = () => app.request.post('/v1/mapreduce?job=wordcount').set('Content-Type', 'text/plain').set('Prefer', 'respond-async').send(text);

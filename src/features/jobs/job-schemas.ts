@@ -59,6 +59,7 @@ const jobResultSchemas = {
   'mapreduce.index': mapReduceResultSchemas.index,
   'mapreduce.grep': mapReduceResultSchemas.grep,
   'mapreduce.sumbykey': mapReduceResultSchemas.sumbykey,
+  'mapreduce.custom': mapReduceResultSchemas.custom,
 } as const satisfies Record<OperationName, z.ZodType>;
 
 /** `primes.is-prime` → `PrimesIsPrimeJob`: the name of the job schema of an operation. */

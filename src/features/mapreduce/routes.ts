@@ -3,7 +3,8 @@
  * text/plain upload (`curl --data-binary @book.txt '…/v1/mapreduce/text?job=wordcount'`) with
  * options in the query. The JSON route still takes a text/plain upload from earlier clients.
  * Everything a client can get wrong (job, options, pattern, encoding, emptiness) is checked
- * before any work is dispatched (src/inputs/mapreduce.ts).
+ * before any work is dispatched (src/inputs/mapreduce.ts). The custom job (user functions)
+ * is answered by ./custom.ts.
  */
 import { z } from '@hono/zod-openapi';
 import { respondCompute } from '../../http/compute-endpoint.js';
@@ -13,11 +14,19 @@ import type { AppEnv, AppHono } from '../../http/env.js';
 import { checkUtf8Body, isJsonRequest, readJsonInput } from '../../http/json-body.js';
 import { ownBodyRoute, validQuery } from '../../http/own-body-route.js';
 import { ProblemError, validationProblem } from '../../http/problems.js';
-import { readUpload } from '../../http/upload.js';
+import { assertUtf8Charset, readUpload } from '../../http/upload.js';
 import { jobList, jobSpecOf, optionsFromQuery } from '../../inputs/mapreduce.js';
 import { mapReduceOperations } from '../../operations/mapreduce.js';
 import type { Services } from '../../services.js';
-import { type MapReduceQuery, MapReduceQuerySchema, MapReduceResultSchema, MapReduceTextQuerySchema, mapReduceRequestSchema } from './schemas.js';
+import { customJobProblems, ndjsonMediaType, respondCustom, respondCustomUpload } from './custom.js';
+import {
+  type MapReduceQuery,
+  MapReduceNdjsonQuerySchema,
+  MapReduceQuerySchema,
+  MapReduceResultSchema,
+  MapReduceTextQuerySchema,
+  mapReduceRequestSchema,
+} from './schemas.js';
 
 const textMediaType = /^text\/plain\s*(;|$)/i;
 
@@ -52,12 +61,14 @@ export function registerMapReduceRoutes(app: AppHono, services: Services): void 
         },
       },
     },
-    bodyProblems,
+    [...bodyProblems, ...customJobProblems],
   );
 
   ownBodyRoute(app, jsonRoute, async (c) => {
     const query = validQuery(c, MapReduceQuerySchema);
-    if (textMediaType.test(c.req.header('content-type') ?? '')) return respondText(c, services, query);
+    const contentType = c.req.header('content-type') ?? '';
+    if (query.job === 'custom' || ndjsonMediaType.test(contentType)) return respondCustomUpload(c, services, query);
+    if (textMediaType.test(contentType)) return respondText(c, services, query);
     if (!isJsonRequest(c)) {
       throw new ProblemError(
         'unsupported-media-type',
@@ -71,6 +82,7 @@ export function registerMapReduceRoutes(app: AppHono, services: Services): void 
       );
     }
     const input = await readJsonInput(c, services, 'mapreduce');
+    if ('code' in input) return respondCustom(c, services, input);
     return respondCompute(c, services, { operation: mapReduceOperations[`mapreduce.${input.job.kind}`], input });
   });
 
@@ -105,7 +117,7 @@ export function registerMapReduceRoutes(app: AppHono, services: Services): void 
         },
       },
     },
-    ['bad-request', 'unsupported-media-type', 'body-too-large'],
+    ['bad-request', 'unsupported-media-type', 'body-too-large', ...customJobProblems],
   );
 
   ownBodyRoute(app, textRoute, async (c) => {
@@ -118,16 +130,60 @@ export function registerMapReduceRoutes(app: AppHono, services: Services): void 
     }
     return respondText(c, services, query);
   });
+
+  const ndjsonRoute = computeRoute(
+    {
+      method: 'post',
+      path: '/v1/mapreduce/ndjson',
+      operationId: 'runMapReduceNdjson',
+      tags: ['mapreduce'],
+      summary: 'Run a stored function over an NDJSON upload',
+      description:
+        'Runs the map, combine and reduce of a stored function (`POST /v1/functions`) in the sandbox over the body, one ' +
+        `JSON document per line (\`Content-Type: application/x-ndjson\`, UTF-8, up to ${config.limits.maxBinaryBodyBytes} bytes; ` +
+        `blank lines are skipped). ${howItRuns}`,
+      request: {
+        query: MapReduceNdjsonQuerySchema,
+        body: {
+          required: true,
+          content: {
+            'application/x-ndjson': {
+              schema: z.string().openapi({
+                description: 'UTF-8, one JSON document per line; blank lines are skipped.',
+                example: '{"user":"ann","bytes":120}\n{"user":"bob","bytes":80}\n',
+              }),
+            },
+          },
+        },
+      },
+      responses: {
+        200: {
+          description: 'What reduce returned for each key',
+          content: { 'application/json': { schema: MapReduceResultSchema } },
+        },
+      },
+    },
+    ['bad-request', 'unsupported-media-type', 'body-too-large', ...customJobProblems],
+  );
+
+  ownBodyRoute(app, ndjsonRoute, async (c) => {
+    const query = validQuery(c, MapReduceNdjsonQuerySchema);
+    if (!ndjsonMediaType.test(c.req.header('content-type') ?? '')) {
+      throw new ProblemError(
+        'unsupported-media-type',
+        'Send the documents as `Content-Type: application/x-ndjson` (one JSON document per line); for text lines use POST /v1/mapreduce/text?job=custom&function=<id>.',
+      );
+    }
+    return respondCustomUpload(c, services, { ...query, job: 'custom' });
+  });
 }
 
-/** A text/plain upload with the job and its options in the query. */
+/** A text/plain upload with the job and its options in the query (each line a document for `custom`). */
 async function respondText(c: Context<AppEnv>, services: Services, query: MapReduceQuery): Promise<Response> {
   const { config } = services;
   const contentType = c.req.header('content-type') ?? '';
-  const charset = /;\s*charset\s*=\s*"?([^";\s]+)/i.exec(contentType)?.[1];
-  if (charset !== undefined && !/^utf-?8$/i.test(charset)) {
-    throw new ProblemError('unsupported-media-type', `Only UTF-8 text is accepted; got charset=${charset}. Convert it, e.g. \`iconv -t utf-8\`.`);
-  }
+  if (query.job === 'custom') return respondCustomUpload(c, services, query);
+  assertUtf8Charset(contentType);
   if (query.job === undefined) {
     throw validationProblem([{ pointer: '#/query/job', message: `required with a text/plain body: one of ${jobList}` }]);
   }

@@ -62,8 +62,11 @@ export const jobOptionShapes = {
   },
 } as const;
 
+/** The job that runs the caller's own functions; not one of the kernels' job kinds. */
+export const customJobName = 'custom';
+
 /** `document`: the schema of each document; the parser checks items itself (see primeCheckBatchRequestSchema). */
-export function mapReduceRequestSchema(limits: Limits, document: z.ZodType<string> = z.string()) {
+function builtInVariants(limits: Limits, document: z.ZodType<string>) {
   const documents = z
     .array(document)
     .min(1)
@@ -76,16 +79,68 @@ export function mapReduceRequestSchema(limits: Limits, document: z.ZodType<strin
     });
   const variant = <N extends JobName, S extends z.ZodRawShape>(job: N, shape: S) =>
     z.object({ job: z.literal(job), documents, ...shape }).strict();
+  return [
+    variant('wordcount', jobOptionShapes.wordcount).openapi('WordCountRequest'),
+    variant('letters', jobOptionShapes.letters).openapi('LettersRequest'),
+    variant('index', jobOptionShapes.index).openapi('IndexRequest'),
+    variant('grep', jobOptionShapes.grep).openapi('GrepRequest'),
+    variant('sumbykey', jobOptionShapes.sumbykey).openapi('SumByKeyRequest'),
+  ] as const;
+}
+
+/** The built-in jobs' bodies (what parseMapReduceBody checks once the job is not `custom`). */
+export function builtInRequestSchema(limits: Limits, document: z.ZodType<string> = z.string()) {
+  return z.discriminatedUnion('job', builtInVariants(limits, document));
+}
+
+const functionIdPattern = /^[A-Za-z0-9_-]{1,64}$/;
+
+/** A source of user code; its size in UTF-8 bytes is checked by the parser (`sandbox-limit` 422). */
+export function sourceSchema(limits: Limits, shape: string) {
+  return z.string().openapi({
+    description: `JavaScript source defining \`${shape}\` (or one function expression), at most ${limits.sandbox.maxSourceBytes} bytes of UTF-8 (SANDBOX_MAX_SOURCE_BYTES).`,
+  });
+}
+
+export const FunctionIdSchema = z.string().regex(functionIdPattern, 'must be the id of a stored function (letters, digits, _ and -)');
+
+/** The custom job's body: user sources (or a stored function's id) and any JSON documents. */
+export function customRequestSchema(limits: Limits) {
   return z
-    .discriminatedUnion('job', [
-      variant('wordcount', jobOptionShapes.wordcount).openapi('WordCountRequest'),
-      variant('letters', jobOptionShapes.letters).openapi('LettersRequest'),
-      variant('index', jobOptionShapes.index).openapi('IndexRequest'),
-      variant('grep', jobOptionShapes.grep).openapi('GrepRequest'),
-      variant('sumbykey', jobOptionShapes.sumbykey).openapi('SumByKeyRequest'),
-    ])
+    .object({
+      job: z.literal(customJobName),
+      map: sourceSchema(limits, 'function map(document, emit)').optional(),
+      combine: sourceSchema(limits, 'function combine(key, values)').optional(),
+      reduce: sourceSchema(limits, 'function reduce(key, values)').optional(),
+      function: FunctionIdSchema.optional().openapi({
+        description: 'The id of a stored function (POST /v1/functions), instead of map, combine and reduce.',
+        example: 'pZ1tq2yS3x8Hn0mV4dR7aQ',
+      }),
+      documents: z
+        .array(z.unknown())
+        .min(1)
+        .max(limits.maxBatchItems)
+        .openapi({ description: `1 to ${limits.maxBatchItems} documents, any JSON values; map is called once per document, in order.` }),
+    })
+    .strict()
+    .openapi('CustomMapReduceRequest', {
+      description:
+        'Your own map (and optional combine) and reduce functions, run in a sandbox over the documents. Give either ' +
+        '`map` and `reduce` (and optionally `combine`), or `function`, the id of a stored set of them.',
+      example: {
+        job: 'custom',
+        map: 'function map(document, emit) { for (const word of document.split(/\\s+/)) if (word) emit(word, 1); }',
+        reduce: 'function reduce(key, values) { return values.reduce((a, b) => a + b, 0); }',
+        documents: ['the cat sat', 'the dog sat'],
+      },
+    });
+}
+
+export function mapReduceRequestSchema(limits: Limits) {
+  return z
+    .discriminatedUnion('job', [...builtInVariants(limits, z.string()), customRequestSchema(limits)])
     .openapi('MapReduceRequest', {
-      description: 'A built-in job over a list of documents; the options depend on `job`.',
+      description: 'A built-in job over a list of documents (the options depend on `job`), or `custom`: your own functions.',
       example: { job: 'wordcount', documents: ['The cat sat.', 'The dog sat on the cat.'], top: 3 },
     });
 }
@@ -99,7 +154,13 @@ const queryCount = (max: number, what: string) =>
 
 /** The query string of a text/plain upload; every value is a string, checked per job in the handler. */
 export const MapReduceQuerySchema = z.object({
-  job: z.enum(jobNames).optional().openapi({ description: 'The job to run. Required with a text/plain body; with JSON, put it in the body.' }),
+  job: z
+    .enum([...jobNames, customJobName])
+    .optional()
+    .openapi({ description: 'The job to run. Required with a text/plain or NDJSON body; with JSON, put it in the body.' }),
+  function: FunctionIdSchema.optional().openapi({
+    description: 'custom (required): the id of a stored function (POST /v1/functions) to run over the upload.',
+  }),
   caseFold: flag.optional().openapi({ description: 'wordcount, letters, index.' }),
   top: queryCount(MAX_TOP_WORDS, 'wordcount'),
   maxWords: queryCount(MAX_INDEX_WORDS, 'index'),
@@ -115,7 +176,12 @@ export type MapReduceQuery = z.infer<typeof MapReduceQuerySchema>;
 
 /** The query of `POST /v1/mapreduce/text`, as documented: `job` is required there. */
 export const MapReduceTextQuerySchema = MapReduceQuerySchema.extend({
-  job: z.enum(jobNames).openapi({ description: 'The job to run.' }),
+  job: z.enum([...jobNames, customJobName]).openapi({ description: 'The job to run; `custom` runs a stored function (`function`) with each line a document.' }),
+});
+
+/** The query of `POST /v1/mapreduce/ndjson`: only the stored function to run. */
+export const MapReduceNdjsonQuerySchema = z.object({
+  function: FunctionIdSchema.openapi({ description: 'The id of a stored function (POST /v1/functions) to run over the upload.' }),
 });
 
 // ---- results ----
@@ -210,8 +276,27 @@ const SumByKeyResultSchema = z
     },
   });
 
+const CustomResultSchema = z
+  .object({
+    job: z.literal(customJobName),
+    function: z.string().optional().openapi({ description: 'The stored function that ran, when it was named by id.' }),
+    documents: nonNegative.openapi({ description: 'Documents mapped (lines of a text/plain upload, non-blank lines of NDJSON).' }),
+    emitted: nonNegative.openapi({ description: 'emit() calls made by map.' }),
+    results: z
+      .array(
+        z.object({
+          key: z.union([z.string(), z.number()]),
+          value: z.unknown().openapi({ description: 'What reduce returned for the key: any JSON value.' }),
+        }),
+      )
+      .openapi({ description: 'One per distinct key, in key order: number keys ascending, then string keys by Unicode code point.' }),
+  })
+  .openapi('CustomResult', {
+    example: { job: 'custom', documents: 2, emitted: 6, results: [{ key: 'cat', value: 1 }, { key: 'dog', value: 1 }, { key: 'sat', value: 2 }, { key: 'the', value: 2 }] },
+  });
+
 export const MapReduceResultSchema = z
-  .discriminatedUnion('job', [WordCountResultSchema, LettersResultSchema, IndexResultSchema, GrepResultSchema, SumByKeyResultSchema])
+  .discriminatedUnion('job', [WordCountResultSchema, LettersResultSchema, IndexResultSchema, GrepResultSchema, SumByKeyResultSchema, CustomResultSchema])
   .openapi('MapReduceResult', { description: 'The result of the job named by `job`.' });
 
 /** The result schema of each job: a job's `result` is typed by its operation (`mapreduce.<job>`). */
@@ -221,4 +306,5 @@ export const mapReduceResultSchemas = {
   index: IndexResultSchema,
   grep: GrepResultSchema,
   sumbykey: SumByKeyResultSchema,
-} as const satisfies Record<JobName, z.ZodType>;
+  custom: CustomResultSchema,
+} as const satisfies Record<JobName | typeof customJobName, z.ZodType>;
