@@ -8,12 +8,14 @@
  *   shards fan out over every worker as child jobs (src/distributed/tasks.ts).
  * - Execution is at least once: a worker that dies loses its claim (lock) after
  *   WORKER_LOCK_DURATION_MS, and another worker runs the job again (children already done
- *   are reused). A worker on SIGTERM finishes what it holds, or hands it back by stopping.
+ *   are reused). A worker on SIGTERM finishes what it holds within SHUTDOWN_TIMEOUT_MS;
+ *   what is still running then is handed back to its queue at once (not left to stall), so
+ *   another worker takes it over without waiting for the claim to lapse.
  * - Cancellation is broadcast (`<prefix>:cancels`): whichever worker holds the job, or a
  *   shard of it, stops it.
  */
 import { randomUUID } from 'node:crypto';
-import { QueueEvents, Queue, UnrecoverableError, Worker, type Job } from 'bullmq';
+import { QueueEvents, Queue, UnrecoverableError, WaitingError, Worker, type Job } from 'bullmq';
 import type { Logger } from 'pino';
 import type { Config, DistributedConfig } from '../config.js';
 import { Admission } from '../dispatch/admission.js';
@@ -29,13 +31,15 @@ import type { TaskName } from '../pool/tasks.js';
 import { type Json } from './codec.js';
 import { DistributedState, type QueuedJobData } from './jobs.js';
 import { blockingConnectionOptions, checkRedis, commandConnection, whenReady } from './redis.js';
-import { ClusterTasks, type QueuedTaskData, type TaskQueue, type TaskReturn } from './tasks.js';
+import { ClusterTasks, type QueuedTaskData, type TaskQueue, type TaskReturn, WorkerStoppingError } from './tasks.js';
 
 /** The lane job tasks wait in on a worker's threads: the same as in the embedded mode. */
 const jobLane = '#jobs';
 const heartbeatMs = 2_000;
 /** Progress writes closer together than this are coalesced; the final state always lands. */
 const progressIntervalMs = 50;
+/** How long runs stopped for a hand-back get to put their work back in the queue. */
+const handBackMs = 5_000;
 
 export class DistributedWorker {
   readonly id = randomUUID();
@@ -51,6 +55,9 @@ export class DistributedWorker {
   #tasksWorker: Worker<QueuedTaskData, TaskReturn> | undefined;
   /** Ids of the task jobs running here, by parent job. */
   readonly #runningTasks = new Map<string, Set<string>>();
+  /** What stops each run of a job and of a task here, by BullMQ job id: a hand-back aborts them all. */
+  readonly #jobRuns = new Map<string, AbortController>();
+  readonly #taskRuns = new Map<string, AbortController>();
   #clusterThreads: number;
   #heartbeat: NodeJS.Timeout | undefined;
   readonly #execute: JobExecutor;
@@ -109,11 +116,11 @@ export class DistributedWorker {
     await this.#beat();
     this.#heartbeat = setInterval(() => void this.#beat().catch(() => undefined), heartbeatMs);
     this.#heartbeat.unref();
-    this.#tasksWorker = new Worker<QueuedTaskData, TaskReturn>(this.state.keys.tasksQueue, (job, _token, signal) => this.#runTask(job, signal), {
+    this.#tasksWorker = new Worker<QueuedTaskData, TaskReturn>(this.state.keys.tasksQueue, (job, token, signal) => this.#runTask(job, token, signal), {
       ...common,
       concurrency: this.#config.pool.threads * 2,
     });
-    this.#jobsWorker = new Worker<QueuedJobData>(this.state.keys.jobsQueue, (job, _token, signal) => this.#runJob(job, signal), {
+    this.#jobsWorker = new Worker<QueuedJobData>(this.state.keys.jobsQueue, (job, token, signal) => this.#runJob(job, token, signal), {
       ...common,
       concurrency: this.#config.jobs.concurrency,
     });
@@ -129,18 +136,30 @@ export class DistributedWorker {
 
   /**
    * Stops taking work and lets what runs here finish for up to `timeoutMs`; what is still
-   * running then is left to stall, so another worker takes it over.
+   * running then is handed back to its queue, for another worker to take at once.
+   *
+   * Jobs stop first and tasks after: a job finishing here may still need shards that run
+   * here (on a worker alone, all of them do).
    */
   async close(timeoutMs: number): Promise<void> {
+    const deadline = Date.now() + timeoutMs;
     if (this.#heartbeat !== undefined) clearInterval(this.#heartbeat);
+    // Jobs planned from now on no longer count this worker's threads.
     await this.state.redis.del(this.state.keys.worker(this.id)).catch(() => undefined);
-    const workers = [this.#jobsWorker, this.#tasksWorker].filter((worker) => worker !== undefined);
-    const graceful = Promise.all(workers.map((worker) => worker.close()));
-    const timedOut = await Promise.race([
-      graceful.then(() => false),
-      new Promise<boolean>((resolve) => setTimeout(() => resolve(true), timeoutMs).unref()),
-    ]);
-    if (timedOut) await Promise.all(workers.map((worker) => worker.close(true)));
+    const stages = [
+      { queue: this.state.keys.jobsQueue, worker: this.#jobsWorker, runs: this.#jobRuns },
+      { queue: this.state.keys.tasksQueue, worker: this.#tasksWorker, runs: this.#taskRuns },
+    ];
+    for (const { queue, worker, runs } of stages) {
+      if (worker === undefined) continue;
+      const closing = worker.close();
+      closing.catch(() => undefined);
+      if (await settlesWithin(closing, deadline - Date.now())) continue;
+      const handedBack = runs.size;
+      for (const controller of runs.values()) controller.abort(new WorkerStoppingError());
+      if (!(await settlesWithin(closing, handBackMs))) this.#logger.warn({ queue }, 'runs stopped for a hand-back did not end; leaving them to stall');
+      this.#logger.info({ queue, handedBack, timeoutMs }, 'shutdown deadline passed: unfinished work handed back to the queue');
+    }
     await Promise.allSettled([this.#tasks.events.close(), this.#tasks.queue.close(), this.state.channels.close()]);
     await this.pool.close();
     this.state.redis.disconnect();
@@ -177,7 +196,7 @@ export class DistributedWorker {
     for (const taskId of this.#runningTasks.get(id) ?? []) this.#tasksWorker?.cancelJob(taskId, 'cancelled');
   }
 
-  async #runJob(job: Job<QueuedJobData>, signal: AbortSignal | undefined): Promise<void> {
+  async #runJob(job: Job<QueuedJobData>, token: string | undefined, signal: AbortSignal | undefined): Promise<void> {
     const { id } = job.data;
     const { records } = this.state;
     const record = await records.get(id);
@@ -208,6 +227,7 @@ export class DistributedWorker {
     const controller = new AbortController();
     const onAbort = (): void => controller.abort(signal?.reason);
     signal?.addEventListener('abort', onAbort, { once: true });
+    this.#jobRuns.set(id, controller);
     const finish = async (patch: JobPatch): Promise<void> => {
       const finishedAt = new Date();
       await write(
@@ -230,6 +250,13 @@ export class DistributedWorker {
       if (resultJson.byteLength > this.#config.memory.jobResult) throw new JobResultTooLargeError(resultJson.byteLength, this.#config.memory.jobResult);
       await finish({ status: 'succeeded', resultJson });
     } catch (error) {
+      if (controller.signal.reason instanceof WorkerStoppingError) {
+        // Back to queued for whoever takes it next; BullMQ is told by the WaitingError.
+        await writes.catch(() => undefined);
+        await write({ status: 'queued', startedAt: null }, 'status');
+        await job.moveToWait(token);
+        throw new WaitingError();
+      }
       if (controller.signal.aborted && (await records.cancelRequested(id))) await finish({ status: 'cancelled' });
       else {
         const problem = jobProblem(error, (unexpected) => this.#logger.error({ err: unexpected, job: id }, 'job failed unexpectedly'));
@@ -237,10 +264,11 @@ export class DistributedWorker {
       }
     } finally {
       signal?.removeEventListener('abort', onAbort);
+      this.#jobRuns.delete(id);
     }
   }
 
-  async #runTask(job: Job<QueuedTaskData, TaskReturn>, signal: AbortSignal | undefined): Promise<TaskReturn> {
+  async #runTask(job: Job<QueuedTaskData, TaskReturn>, token: string | undefined, signal: AbortSignal | undefined): Promise<TaskReturn> {
     const { task, parent, lane } = job.data;
     const taskId = job.id ?? '';
     let running = this.#runningTasks.get(parent);
@@ -249,22 +277,46 @@ export class DistributedWorker {
       this.#runningTasks.set(parent, running);
     }
     running.add(taskId);
+    const controller = new AbortController();
+    const onAbort = (): void => controller.abort(signal?.reason);
+    signal?.addEventListener('abort', onAbort, { once: true });
+    this.#taskRuns.set(taskId, controller);
     try {
       const codec = this.state.codecFor(parent);
       const input = await codec.decode(job.data.input);
-      const result = await this.pool.run(task as TaskName, input as never, {
-        ...(signal === undefined ? {} : { signal }),
-        lane: lane ?? jobLane,
-      });
+      const result = await this.pool.run(task as TaskName, input as never, { signal: controller.signal, lane: lane ?? jobLane });
       const output: Json = await codec.encode(result.value);
       return { output, computeMs: result.computeMs };
     } catch (error) {
-      if (signal?.aborted === true) throw new UnrecoverableError('cancelled');
+      if (controller.signal.reason instanceof WorkerStoppingError) {
+        await job.moveToWait(token);
+        throw new WaitingError();
+      }
+      if (controller.signal.aborted) throw new UnrecoverableError('cancelled');
       // The parent revives it as the same error class (src/distributed/tasks.ts).
       throw new UnrecoverableError(JSON.stringify(taskErrorData(error)));
     } finally {
+      signal?.removeEventListener('abort', onAbort);
+      this.#taskRuns.delete(taskId);
       running.delete(taskId);
       if (running.size === 0) this.#runningTasks.delete(parent);
     }
+  }
+}
+
+/** Whether the promise settles within `ms` (at once when `ms` is not positive and it has not). */
+async function settlesWithin(promise: Promise<unknown>, ms: number): Promise<boolean> {
+  let timer: NodeJS.Timeout | undefined;
+  const settled = promise.then(
+    () => true,
+    () => true,
+  );
+  const late = new Promise<boolean>((resolve) => {
+    timer = setTimeout(() => resolve(false), Math.max(0, ms));
+  });
+  try {
+    return await Promise.race([settled, late]);
+  } finally {
+    clearTimeout(timer);
   }
 }
