@@ -250,15 +250,30 @@ export class DistributedJobs implements JobService {
     this.#delivering.set(id, next);
   }
 
-  /** Redis failures become JobsUnavailableError (503); the errors of the jobs themselves pass through. */
+  /**
+   * Redis failures become JobsUnavailableError (503), a full Redis an OverloadedError (503);
+   * the errors of the jobs themselves pass through.
+   */
   async #guard<T>(operation: () => Promise<T>): Promise<T> {
     try {
       return await operation();
     } catch (error) {
       if (this.#state.redis.status !== 'ready' || isConnectionError(error)) throw new JobsUnavailableError({ cause: error });
+      if (isOutOfMemory(error)) {
+        // With `maxmemory-policy noeviction` (checked at start) a full Redis refuses writes instead of dropping keys.
+        throw new OverloadedError(
+          'Redis, where jobs are kept, is full (its maxmemory is reached): retry when finished jobs have expired, or give Redis more memory.',
+          5,
+          { budget: 'redis memory' },
+        );
+      }
       throw error;
     }
   }
+}
+
+function isOutOfMemory(error: unknown): boolean {
+  return error instanceof Error && error.message.startsWith('OOM ');
 }
 
 function isConnectionError(error: unknown): boolean {

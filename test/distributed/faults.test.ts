@@ -9,6 +9,7 @@ import { randomBytes } from 'node:crypto';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { after, before, describe, test } from 'node:test';
 import { QueueEvents } from 'bullmq';
+import { Redis } from 'ioredis';
 import { startPrivateRedis, type PrivateRedis } from '../helpers/redis-server.js';
 import { runToExit, type ServerProcess, startServerProcess, startWorkerProcess, type WorkerProcess } from '../helpers/server.js';
 import { testRedis } from '../helpers/services.js';
@@ -158,6 +159,25 @@ describe('Redis going away', { skip: testRedis.skip }, () => {
       if (again.status === 202) break;
       assert.ok(attempt < 100, 'the replica did not reconnect within 10 s');
       await sleep(100);
+    }
+  });
+
+  test('a full Redis (maxmemory reached, noeviction) refuses submissions with a 503 overloaded problem, not a 500', async () => {
+    const admin = new Redis(redis.url);
+    try {
+      await admin.config('SET', 'maxmemory', '1');
+      const refused = await fetch(`${api.url}/v1/primes/97`, { headers: { Prefer: 'respond-async' } });
+      assert.equal(refused.status, 503, await refused.clone().text());
+      const problem = await json<{ type: string; detail: string }>(refused);
+      assert.equal(problem.type, 'https://crunch.dev/problems/overloaded');
+      assert.match(problem.detail, /maxmemory/);
+      assert.ok(Number(refused.headers.get('retry-after')) > 0);
+      await admin.config('SET', 'maxmemory', '0');
+      const accepted = await fetch(`${api.url}/v1/primes/97`, { headers: { Prefer: 'respond-async' } });
+      assert.equal(accepted.status, 202);
+    } finally {
+      await admin.config('SET', 'maxmemory', '0').catch(() => undefined);
+      admin.disconnect();
     }
   });
 });
