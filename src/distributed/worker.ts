@@ -30,12 +30,12 @@ import { taskErrorData } from '../pool/task-errors.js';
 import type { TaskName } from '../pool/tasks.js';
 import { type Json } from './codec.js';
 import { DistributedState, type QueuedJobData } from './jobs.js';
+import { heartbeatMs, healthMaxAgeMs, removeHealthFile, touchHealthFile } from './health.js';
 import { blockingConnectionOptions, checkRedis, commandConnection, whenReady } from './redis.js';
 import { ClusterTasks, type QueuedTaskData, type TaskQueue, type TaskReturn, WorkerStoppingError } from './tasks.js';
 
 /** The lane job tasks wait in on a worker's threads: the same as in the embedded mode. */
 const jobLane = '#jobs';
-const heartbeatMs = 2_000;
 /** Progress writes closer together than this are coalesced; the final state always lands. */
 const progressIntervalMs = 50;
 /** How long runs stopped for a hand-back get to put their work back in the queue. */
@@ -60,6 +60,7 @@ export class DistributedWorker {
   readonly #taskRuns = new Map<string, AbortController>();
   #clusterThreads: number;
   #heartbeat: NodeJS.Timeout | undefined;
+  #closing = false;
   readonly #execute: JobExecutor;
 
   constructor(config: Config, logger: Logger) {
@@ -143,7 +144,9 @@ export class DistributedWorker {
    */
   async close(timeoutMs: number): Promise<void> {
     const deadline = Date.now() + timeoutMs;
+    this.#closing = true;
     if (this.#heartbeat !== undefined) clearInterval(this.#heartbeat);
+    if (this.#config.workerHealthFile !== undefined) await removeHealthFile(this.#config.workerHealthFile).catch(() => undefined);
     // Jobs planned from now on no longer count this worker's threads.
     await this.state.redis.del(this.state.keys.worker(this.id)).catch(() => undefined);
     const stages = [
@@ -179,7 +182,9 @@ export class DistributedWorker {
   /** Announces this worker and its threads; the sum over live workers is how wide jobs fan out. */
   async #beat(): Promise<void> {
     const { redis, keys } = this.state;
-    await redis.set(keys.worker(this.id), String(this.pool.threads), 'PX', heartbeatMs * 3);
+    await redis.set(keys.worker(this.id), String(this.pool.threads), 'PX', healthMaxAgeMs);
+    // A beat still on its way when the worker began to close must not make it healthy again.
+    if (this.#config.workerHealthFile !== undefined && !this.#closing) await touchHealthFile(this.#config.workerHealthFile);
     let total = 0;
     let cursor = '0';
     do {

@@ -2,16 +2,21 @@
  * A worker on SIGTERM, with real processes on a real Redis: within SHUTDOWN_TIMEOUT_MS it
  * finishes the job it runs; past it, it hands the job (and its shards) back to the queue at
  * once, and another worker finishes it. Either way the answer is right and the worker exits 0.
+ * And the image's health check (src/healthcheck.ts) on the same processes: a worker is
+ * healthy while its heartbeat file is fresh and not once it stopped, a replica while /healthz answers.
  *
  * Claims last a minute here, so a job that was not handed back (left to stall) would not be
  * taken over within the test's wait: only a real hand-back passes.
  */
 import assert from 'node:assert/strict';
 import { randomBytes } from 'node:crypto';
+import { existsSync, mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { after, before, describe, test } from 'node:test';
 import { QueueEvents } from 'bullmq';
-import { type ServerProcess, startServerProcess, startWorkerProcess, type WorkerProcess } from '../helpers/server.js';
+import { runToExit, type ServerProcess, startServerProcess, startWorkerProcess, type WorkerProcess } from '../helpers/server.js';
 import { testRedis } from '../helpers/services.js';
 
 interface Job {
@@ -46,6 +51,8 @@ describe('a worker on SIGTERM', { skip: testRedis.skip }, () => {
   let patient: WorkerProcess | undefined;
   let events: QueueEvents;
   const stalled: string[] = [];
+  const healthDirectory = mkdtempSync(join(tmpdir(), 'crunch-worker-health-'));
+  const healthFile = join(healthDirectory, 'impatient');
 
   before(async () => {
     if (testRedis.skip !== false) return;
@@ -59,13 +66,14 @@ describe('a worker on SIGTERM', { skip: testRedis.skip }, () => {
     events.on('stalled', ({ jobId }) => stalled.push(jobId));
     [api, impatient] = await Promise.all([
       startServerProcess(environment),
-      startWorkerProcess({ ...environment, SHUTDOWN_TIMEOUT_MS: '300' }),
+      startWorkerProcess({ ...environment, SHUTDOWN_TIMEOUT_MS: '300', WORKER_HEALTH_FILE: healthFile }),
       events.waitUntilReady(),
     ]);
   });
   after(async () => {
     if (testRedis.skip !== false) return;
     await Promise.all([api.stop(), impatient.kill('SIGKILL'), patient?.kill('SIGKILL'), events.close()]);
+    rmSync(healthDirectory, { recursive: true, force: true });
   });
 
   const submit = async (path: string): Promise<Job> => {
@@ -76,6 +84,18 @@ describe('a worker on SIGTERM', { skip: testRedis.skip }, () => {
   /** The same count by the other method, on the replica's own pool. */
   const expectedCount = async (to: number): Promise<string> =>
     (await json<{ count: string }>(await fetch(`${api.url}/v1/primes/count?to=${to}&method=pi`))).count;
+
+  test('the health check: a worker is healthy by its heartbeat file, a replica by /healthz, nothing listening is not', async () => {
+    const [worker, replica, nothing] = await Promise.all([
+      runToExit('src/healthcheck.ts', { WORKER_HEALTH_FILE: healthFile }),
+      runToExit('src/healthcheck.ts', { WORKER_HEALTH_FILE: join(healthDirectory, 'none'), PORT: String(api.port) }),
+      runToExit('src/healthcheck.ts', { PORT: '1' }),
+    ]);
+    assert.equal(worker.code, 0, worker.output);
+    assert.equal(replica.code, 0, replica.output);
+    assert.equal(nothing.code, 1, nothing.output);
+    assert.match(nothing.output, /unhealthy: server/);
+  });
 
   test('past SHUTDOWN_TIMEOUT_MS it hands its job back at once: another worker finishes it right, and it exits 0', async () => {
     // Several seconds of sieving on one thread, fanned out as shards over the workers alive.
@@ -91,6 +111,7 @@ describe('a worker on SIGTERM', { skip: testRedis.skip }, () => {
     const exitedAt = Date.now();
     assert.ok(exitedAt - stoppedAt < 10_000, `the worker took ${exitedAt - stoppedAt} ms to stop`);
     assert.ok(impatient.log.some((line) => line.includes('handed back')), impatient.log.join('\n'));
+    assert.equal(existsSync(healthFile), false, 'a stopped worker left its health file');
 
     const finished = await until(api, job.id, isFinished, 45_000);
     assert.equal(finished.status, 'succeeded', JSON.stringify(finished));
