@@ -89,9 +89,8 @@ export function redisKeys(prefix: string) {
     inputBytes: `${prefix}:input-bytes`,
     idempotency: (key: string) => `${prefix}:idempotency:${key}`,
     blob: (id: string) => `${prefix}:blob:${id}`,
-    /** Worker heartbeats: `threads` per live worker process. */
-    worker: (id: string) => `${prefix}:worker:${id}`,
-    workers: `${prefix}:worker:*`,
+    /** Sorted set of the live workers, `<id>:<threads>` by when their claim lapses (src/distributed/cluster.ts). */
+    workers: `${prefix}:workers`,
     /** Pub/sub: `<id> <sequence> <type>` on every change of a job. */
     events: `${prefix}:events`,
     /** Pub/sub: the id of a job (or parent of tasks) whose work must stop. */

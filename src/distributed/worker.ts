@@ -30,6 +30,7 @@ import { taskErrorData } from '../pool/task-errors.js';
 import type { TaskName } from '../pool/tasks.js';
 import { type Json } from './codec.js';
 import { DistributedState, type QueuedJobData } from './jobs.js';
+import { announceWorker, type ClusterMember, clusterThreads, withdrawWorker } from './cluster.js';
 import { heartbeatMs, healthMaxAgeMs, removeHealthFile, touchHealthFile } from './health.js';
 import { blockingConnectionOptions, checkRedis, commandConnection, whenReady } from './redis.js';
 import { ClusterTasks, type QueuedTaskData, type TaskQueue, type TaskReturn, WorkerStoppingError } from './tasks.js';
@@ -112,6 +113,8 @@ export class DistributedWorker {
       lockDuration: distributed.lockDurationMs,
       stalledInterval: distributed.stalledIntervalMs,
       maxStalledCount: distributed.maxStalled,
+      // BullMQ records it as each job's `processedBy`: which worker ran what.
+      name: this.id,
     };
     await this.state.channels.on(this.state.keys.cancels, (message) => this.#cancel(message));
     await this.#beat();
@@ -119,7 +122,11 @@ export class DistributedWorker {
     this.#heartbeat.unref();
     this.#tasksWorker = new Worker<QueuedTaskData, TaskReturn>(this.state.keys.tasksQueue, (job, token, signal) => this.#runTask(job, token, signal), {
       ...common,
-      concurrency: this.#config.pool.threads * 2,
+      // One shard per thread and no more: a worker that took shards ahead of its threads
+      // would queue them while another worker sat idle (a pi(x) job has one shard per
+      // thread of the cluster). Finishing a shard fetches the next in the same call, so
+      // threads do not wait between shards.
+      concurrency: this.#config.pool.threads,
     });
     this.#jobsWorker = new Worker<QueuedJobData>(this.state.keys.jobsQueue, (job, token, signal) => this.#runJob(job, token, signal), {
       ...common,
@@ -148,7 +155,7 @@ export class DistributedWorker {
     if (this.#heartbeat !== undefined) clearInterval(this.#heartbeat);
     if (this.#config.workerHealthFile !== undefined) await removeHealthFile(this.#config.workerHealthFile).catch(() => undefined);
     // Jobs planned from now on no longer count this worker's threads.
-    await this.state.redis.del(this.state.keys.worker(this.id)).catch(() => undefined);
+    await withdrawWorker(this.state.redis, this.state.keys.workers, this.#member).catch(() => undefined);
     const stages = [
       { queue: this.state.keys.jobsQueue, worker: this.#jobsWorker, runs: this.#jobRuns },
       { queue: this.state.keys.tasksQueue, worker: this.#tasksWorker, runs: this.#taskRuns },
@@ -179,19 +186,21 @@ export class DistributedWorker {
     });
   }
 
+  get #member(): ClusterMember {
+    return { id: this.id, threads: this.pool.threads };
+  }
+
   /** Announces this worker and its threads; the sum over live workers is how wide jobs fan out. */
   async #beat(): Promise<void> {
-    const { redis, keys } = this.state;
-    await redis.set(keys.worker(this.id), String(this.pool.threads), 'PX', healthMaxAgeMs);
+    const total = await announceWorker(this.state.redis, this.state.keys.workers, this.#member, healthMaxAgeMs);
+    this.#clusterThreads = Math.max(this.pool.threads, total);
     // A beat still on its way when the worker began to close must not make it healthy again.
     if (this.#config.workerHealthFile !== undefined && !this.#closing) await touchHealthFile(this.#config.workerHealthFile);
-    let total = 0;
-    let cursor = '0';
-    do {
-      const [next, found] = await redis.scan(cursor, 'MATCH', keys.workers, 'COUNT', 100);
-      cursor = next;
-      if (found.length > 0) for (const threads of await redis.mget(...found)) total += Number(threads ?? 0);
-    } while (cursor !== '0');
+  }
+
+  /** A job is planned for the workers alive when it starts, not at the last heartbeat (a worker may have just joined). */
+  async #refreshClusterThreads(): Promise<void> {
+    const total = await clusterThreads(this.state.redis, this.state.keys.workers).catch(() => this.#clusterThreads);
     this.#clusterThreads = Math.max(this.pool.threads, total);
   }
 
@@ -204,7 +213,7 @@ export class DistributedWorker {
   async #runJob(job: Job<QueuedJobData>, token: string | undefined, signal: AbortSignal | undefined): Promise<void> {
     const { id } = job.data;
     const { records } = this.state;
-    const record = await records.get(id);
+    const [record] = await Promise.all([records.get(id), this.#refreshClusterThreads()]);
     // Expired, or finished by an earlier run that died before BullMQ heard of it.
     if (record === undefined || isFinished(record.status)) return;
     if (await records.cancelRequested(id)) {

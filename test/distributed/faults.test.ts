@@ -8,7 +8,7 @@ import assert from 'node:assert/strict';
 import { randomBytes } from 'node:crypto';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { after, before, describe, test } from 'node:test';
-import { QueueEvents } from 'bullmq';
+import { Queue, QueueEvents } from 'bullmq';
 import { Redis } from 'ioredis';
 import { startPrivateRedis, type PrivateRedis } from '../helpers/redis-server.js';
 import { runToExit, type ServerProcess, startServerProcess, startWorkerProcess, type WorkerProcess } from '../helpers/server.js';
@@ -63,6 +63,23 @@ describe('two replicas, two workers', { skip: testRedis.skip }, () => {
   });
   after(async () => {
     await Promise.all([...replicas.map((replica) => replica.stop()), ...workers.map((worker) => worker.kill('SIGKILL'))]);
+  });
+
+  test('fan-out spreads a job over every worker: each of its shards runs on another worker', async () => {
+    const [api] = replicas as [ServerProcess];
+    // pi(x) is cut into one shard per thread of the cluster: two here, one thread per worker.
+    const job = await submit(api, '/v1/primes/count?to=100000000000000&method=pi');
+    const result = await finished(api, job.id, 60_000);
+    assert.equal(result.result?.count, '3204941750802');
+    const tasks = new Queue('tasks', { connection: { url: testRedis.address() }, prefix: environment['REDIS_PREFIX'] as string });
+    try {
+      const shards = (await tasks.getJobs(['completed'])).filter((shard) => shard.id?.startsWith(`${job.id}.`));
+      assert.equal(shards.length, 2);
+      const ranOn = new Set(shards.map((shard) => shard.processedBy));
+      assert.equal(ranOn.size, 2, `both shards ran on ${[...ranOn].join(', ')}`);
+    } finally {
+      await tasks.close();
+    }
   });
 
   test('a worker killed with SIGKILL mid-job loses nothing: every job succeeds with the right answer', async () => {
