@@ -7,7 +7,7 @@
 import { randomBytes } from 'node:crypto';
 import { EventEmitter } from 'node:events';
 import { Queue } from 'bullmq';
-import type { Redis } from 'ioredis';
+import type { ChainableCommander, Redis } from 'ioredis';
 import { plainDataBytes } from '../budgets.js';
 import type { Config, DistributedConfig } from '../config.js';
 import { OverloadedError, ShuttingDownError } from '../dispatch/errors.js';
@@ -32,6 +32,11 @@ export interface QueuedJobData {
   readonly operation: string;
   readonly input: Json;
   readonly placement?: string;
+}
+
+/** `<id> <sequence> <type>`: what every process hears of a change of a job (src/distributed/events.ts). */
+function eventMessage(id: string, sequence: number, type: JobEvent['type']): string {
+  return `${id} ${sequence} ${type}`;
 }
 
 /** How long DELETE waits for a running job's worker to stop it. */
@@ -67,14 +72,26 @@ export class DistributedState {
   /** Numbers the job's events across every process, then tells every process. */
   async publish(id: string, type: JobEvent['type']): Promise<void> {
     const sequence = await this.redis.hincrby(this.keys.job(id), 'sequence', 1);
-    await this.redis.publish(this.keys.events, `${id} ${sequence} ${type}`);
+    await this.redis.publish(this.keys.events, eventMessage(id, sequence, type));
+  }
+
+  /**
+   * The job's event number `sequence`, sent in the transaction that makes the change it
+   * announces: by the one process holding the job, which numbers its events itself.
+   */
+  announce(id: string, sequence: number, type: JobEvent['type']): (transaction: ChainableCommander) => void {
+    return (transaction) => transaction.hset(this.keys.job(id), 'sequence', sequence).publish(this.keys.events, eventMessage(id, sequence, type));
   }
 
   /** Returns what the job's input held of the inputs budget and deletes its blobs; once per job. */
   async releaseInput(id: string): Promise<void> {
-    const charged = await this.redis.getdel(this.keys.inputCharge(id));
-    if (charged !== null) await this.redis.decrby(this.keys.inputBytes, Number(charged));
-    await this.blobs.release(id);
+    await Promise.all([
+      (async () => {
+        const charged = await this.redis.getdel(this.keys.inputCharge(id));
+        if (charged !== null) await this.redis.decrby(this.keys.inputBytes, Number(charged));
+      })(),
+      this.blobs.release(id),
+    ]);
   }
 
   /** Finishes a job as cancelled and lets everyone know. */
@@ -125,14 +142,21 @@ export class DistributedJobs implements JobService {
           if (job !== undefined) return { job, created: false };
         }
       }
-      const waiting = await this.#queue.getWaitingCount();
+      const inputBytes = plainDataBytes(work.input);
+      const chargeSeconds = Math.ceil(config.jobs.timeoutMs / 1_000) + config.jobs.ttlSeconds;
+      // Both bounds at once: the input is charged first and given back if either refuses.
+      const [waiting, charged] = await Promise.all([
+        this.#queue.getWaitingCount(),
+        redis.multi().incrby(keys.inputBytes, inputBytes).set(keys.inputCharge(id), String(inputBytes), 'EX', chargeSeconds).exec(),
+      ]);
+      const [chargeError, heldBytes] = charged?.[0] ?? [new Error('the input charge was not counted')];
+      if (chargeError !== null) throw chargeError;
+      const held = Number(heldBytes);
+      if (waiting >= config.jobs.maxQueued || held > config.memory.jobInputs) await this.#state.releaseInput(id);
       if (waiting >= config.jobs.maxQueued) {
         throw new OverloadedError(`${waiting} jobs are already waiting to run; retry later.`, 5, { queuedJobs: waiting });
       }
-      const inputBytes = plainDataBytes(work.input);
-      const held = await redis.incrby(keys.inputBytes, inputBytes);
       if (held > config.memory.jobInputs) {
-        await redis.decrby(keys.inputBytes, inputBytes);
         throw new OverloadedError(
           `Queued and running jobs hold ${held - inputBytes} bytes of input; this one needs ${inputBytes} more, beyond the limit of ` +
             `${config.memory.jobInputs} (JOB_INPUTS_MAX_BYTES). Retry when some have finished.`,
@@ -140,8 +164,6 @@ export class DistributedJobs implements JobService {
           { budget: 'job inputs', limitBytes: config.memory.jobInputs },
         );
       }
-      const chargeSeconds = Math.ceil(config.jobs.timeoutMs / 1_000) + config.jobs.ttlSeconds;
-      await redis.set(keys.inputCharge(id), String(inputBytes), 'EX', chargeSeconds);
       let input: Json;
       try {
         input = await this.#state.codecFor(id).encode(work.input);
@@ -273,7 +295,10 @@ export class DistributedJobs implements JobService {
 }
 
 function isOutOfMemory(error: unknown): boolean {
-  return error instanceof Error && error.message.startsWith('OOM ');
+  if (!(error instanceof Error)) return false;
+  // A transaction refused whole (EXECABORT) names what refused it among its previous errors.
+  const previous = (error as { previousErrors?: unknown }).previousErrors;
+  return [error, ...(Array.isArray(previous) ? previous : [])].some((cause) => cause instanceof Error && cause.message.startsWith('OOM '));
 }
 
 function isConnectionError(error: unknown): boolean {

@@ -213,18 +213,24 @@ export class DistributedWorker {
   async #runJob(job: Job<QueuedJobData>, token: string | undefined, signal: AbortSignal | undefined): Promise<void> {
     const { id } = job.data;
     const { records } = this.state;
-    const [record] = await Promise.all([records.get(id), this.#refreshClusterThreads()]);
+    const [run] = await Promise.all([records.getForRun(id), this.#refreshClusterThreads()]);
     // Expired, or finished by an earlier run that died before BullMQ heard of it.
-    if (record === undefined || isFinished(record.status)) return;
-    if (await records.cancelRequested(id)) {
+    if (run === undefined || isFinished(run.record.status)) return;
+    const { record } = run;
+    if (run.cancelRequested) {
       await this.state.finishCancelled(id, record.progress);
       return;
     }
+    // This worker holds the job: it alone writes the record, so it keeps it instead of reading
+    // it back, and each change goes out with its event in one round trip.
+    let current = record;
+    let sequence = run.sequence;
     let writes = Promise.resolve();
     const write = (patch: JobPatch, type: 'progress' | 'status'): Promise<void> => {
-      writes = writes.then(async () => {
-        await records.update(id, patch);
-        await this.state.publish(id, type);
+      // A write that failed (Redis away a moment) must not stop the ones after it, the final state above all.
+      writes = writes.catch(() => undefined).then(async () => {
+        sequence += 1;
+        current = (await records.update(id, patch, { current, alongside: this.state.announce(id, sequence, type) })) ?? current;
       });
       return writes;
     };

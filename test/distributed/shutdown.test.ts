@@ -42,6 +42,12 @@ async function until(api: ServerProcess, id: string, done: (job: Job) => boolean
   }
 }
 
+/** The whole text of an event stream, once it ends. */
+async function readStream(url: string): Promise<string> {
+  const response = await fetch(url);
+  return response.text();
+}
+
 const isFinished = (job: Job): boolean => ['succeeded', 'failed', 'cancelled'].includes(job.status);
 
 describe('a worker on SIGTERM', { skip: testRedis.skip }, () => {
@@ -101,6 +107,7 @@ describe('a worker on SIGTERM', { skip: testRedis.skip }, () => {
     // Several seconds of sieving on one thread, fanned out as shards over the workers alive.
     const to = 20_000_000_000;
     const job = await submit(`/v1/primes/count?to=${to}&method=sieve`);
+    const stream = readStream(`${api.url}/v1/jobs/${job.id}/events`);
     await until(api, job.id, (state) => state.status === 'running' || isFinished(state), 10_000);
     patient = await startWorkerProcess({ ...environment, SHUTDOWN_TIMEOUT_MS: '60000' });
     const running = await json<Job>(await fetch(`${api.url}/v1/jobs/${job.id}`));
@@ -118,6 +125,14 @@ describe('a worker on SIGTERM', { skip: testRedis.skip }, () => {
     assert.equal(finished.result?.count, await expectedCount(to));
     assert.ok(Date.parse(finished.finishedAt ?? '') > exitedAt, 'the stopped worker finished the job itself');
     assert.deepEqual(stalled, [], 'the job was left to stall instead of being handed back');
+    // The stream saw it go back to queued and run again, its events numbered on across both runs.
+    const events = (await stream).split('\n\n').filter((block) => block.includes('data: '));
+    const statuses = events.filter((block) => block.startsWith('event: status')).map((block) => /"status":"(\w+)"/.exec(block)?.[1]);
+    assert.deepEqual(statuses.slice(-3), ['queued', 'running', 'succeeded'], statuses.join(' '));
+    // The first frame is the state when the stream opened, which carries no id.
+    const numbers = events.flatMap((block) => /^id: [\w-]+\.(\d+)$/m.exec(block)?.[1] ?? []).map(Number);
+    assert.ok(numbers.length >= 3, numbers.join(' '));
+    assert.ok(numbers.every((number, index) => index === 0 || number > (numbers[index - 1] as number)), numbers.join(' '));
   });
 
   test('within SHUTDOWN_TIMEOUT_MS it finishes the job it runs before exiting 0', async () => {
