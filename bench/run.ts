@@ -17,6 +17,7 @@ const sections = [
   'bench/mapreduce-finish.ts',
   'bench/mapreduce-scale.ts',
   'bench/jobs.ts',
+  'bench/distributed.ts',
   'bench/sandbox.ts',
   'bench/sandbox-limits.ts',
   'bench/overload.ts',
