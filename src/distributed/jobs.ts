@@ -26,6 +26,8 @@ import { RedisChannels } from './events.js';
 import { RedisJobRecords } from './records.js';
 import { type RedisKeys, redisKeys } from './redis.js';
 
+type JobProblem = NonNullable<JobRecord['problem']>;
+
 /** What a `jobs` queue entry carries: the job as data. */
 export interface QueuedJobData {
   readonly id: string;
@@ -92,6 +94,30 @@ export class DistributedState {
       })(),
       this.blobs.release(id),
     ]);
+  }
+
+  /**
+   * Records a job BullMQ failed without crunch finishing it (it stalled more than
+   * WORKER_MAX_STALLED times, or its final write failed), which would otherwise stay
+   * `running`; once, by whichever process claims it first.
+   */
+  async finishLost(id: string, problem: JobProblem): Promise<void> {
+    if ((await this.redis.set(this.keys.lost(id), '1', 'EX', 3_600, 'NX')) !== 'OK') return;
+    const job = await this.records.get(id);
+    if (job === undefined || isFinished(job.status)) return;
+    const finishedAt = new Date();
+    await this.records.update(
+      id,
+      {
+        status: 'failed',
+        problem,
+        finishedAt: finishedAt.toISOString(),
+        expiresAt: new Date(finishedAt.getTime() + this.config.jobs.ttlSeconds * 1_000).toISOString(),
+      },
+      { current: job },
+    );
+    await this.publish(id, 'status');
+    await this.releaseInput(id);
   }
 
   /** Finishes a job as cancelled and lets everyone know. */

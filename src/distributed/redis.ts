@@ -88,6 +88,8 @@ export function redisKeys(prefix: string) {
     resultBytes: `${prefix}:result-bytes`,
     inputBytes: `${prefix}:input-bytes`,
     idempotency: (key: string) => `${prefix}:idempotency:${key}`,
+    /** Claimed by the one worker that records a job BullMQ failed behind crunch's back. */
+    lost: (id: string) => `${prefix}:lost:${id}`,
     blob: (id: string) => `${prefix}:blob:${id}`,
     /** Sorted set of the live workers, `<id>:<threads>` by when their claim lapses (src/distributed/cluster.ts). */
     workers: `${prefix}:workers`,

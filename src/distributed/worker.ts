@@ -54,6 +54,8 @@ export class DistributedWorker {
   readonly #tasks: TaskQueue;
   #jobsWorker: Worker<QueuedJobData> | undefined;
   #tasksWorker: Worker<QueuedTaskData, TaskReturn> | undefined;
+  /** The jobs queue's events: how a worker hears of jobs BullMQ failed behind crunch's back. */
+  readonly #jobEvents: QueueEvents;
   /** Ids of the task jobs running here, by parent job. */
   readonly #runningTasks = new Map<string, Set<string>>();
   /** What stops each run of a job and of a task here, by BullMQ job id: a hand-back aborts them all. */
@@ -89,6 +91,16 @@ export class DistributedWorker {
     };
     this.#tasks.queue.on('error', () => undefined);
     this.#tasks.events.on('error', () => undefined);
+    this.#jobEvents = new QueueEvents(this.state.keys.jobsQueue, { connection, prefix });
+    this.#jobEvents.on('error', () => undefined);
+    // crunch finishes its records itself and hands BullMQ a completed job; a failed one
+    // stalled too often (a worker killed again and again) or lost its final write.
+    this.#jobEvents.on('failed', ({ jobId, failedReason }) => {
+      const problem = jobProblem(new Error(`the job queue failed it: ${failedReason}`), (error) =>
+        this.#logger.error({ err: error, job: jobId }, 'job lost by the queue'),
+      );
+      void this.state.finishLost(jobId, problem).catch((error: unknown) => this.#logger.warn({ err: error, job: jobId }, 'could not record a lost job'));
+    });
     this.#execute = jobExecutor({
       planContext: () => ({ ...this.#planContext, threads: this.#clusterThreads }),
       dispatcherFor: (work, jobId) =>
@@ -170,7 +182,7 @@ export class DistributedWorker {
       if (!(await settlesWithin(closing, handBackMs))) this.#logger.warn({ queue }, 'runs stopped for a hand-back did not end; leaving them to stall');
       this.#logger.info({ queue, handedBack, timeoutMs }, 'shutdown deadline passed: unfinished work handed back to the queue');
     }
-    await Promise.allSettled([this.#tasks.events.close(), this.#tasks.queue.close(), this.state.channels.close()]);
+    await Promise.allSettled([this.#tasks.events.close(), this.#tasks.queue.close(), this.#jobEvents.close(), this.state.channels.close()]);
     await this.pool.close();
     this.state.redis.disconnect();
   }

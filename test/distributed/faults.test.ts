@@ -148,6 +148,44 @@ describe('two replicas, two workers', { skip: testRedis.skip }, () => {
   });
 });
 
+describe('a job the queue gives up on', { skip: testRedis.skip }, () => {
+  let environment: Record<string, string>;
+  let api: ServerProcess;
+  const workers: WorkerProcess[] = [];
+
+  before(async () => {
+    environment = {
+      REDIS_URL: testRedis.address(),
+      REDIS_PREFIX: `lost-${randomBytes(4).toString('hex')}`,
+      POOL_THREADS: '1',
+      WORKER_LOCK_DURATION_MS: '2000',
+      WORKER_STALLED_INTERVAL_MS: '1000',
+      // No second chance: the first stall fails the job in BullMQ.
+      WORKER_MAX_STALLED: '0',
+    };
+    api = await startServerProcess(environment);
+  });
+  after(async () => {
+    await Promise.all([api.stop(), ...workers.map((worker) => worker.kill('SIGKILL'))]);
+  });
+
+  test('past WORKER_MAX_STALLED a killed worker\'s job ends failed with a problem instead of running for ever', async () => {
+    workers.push(await startWorkerProcess(environment));
+    const job = await submit(api, '/v1/primes/count?from=0&to=60000000000&method=sieve');
+    for (let waited = 0; ; waited += 100) {
+      if ((await json<Job>(await fetch(`${api.url}/v1/jobs/${job.id}`))).status === 'running') break;
+      assert.ok(waited < 10_000, 'the job did not start');
+      await sleep(100);
+    }
+    // A second worker, which will find the first one's job stalled.
+    workers.push(await startWorkerProcess(environment));
+    assert.equal(await (workers[0] as WorkerProcess).kill('SIGKILL'), 'SIGKILL');
+    const result = await finished(api, job.id, 30_000);
+    assert.equal(result.status, 'failed', JSON.stringify(result));
+    assert.equal(result.problem?.type, 'https://crunch.dev/problems/internal');
+  });
+});
+
 describe('Redis going away', { skip: testRedis.skip }, () => {
   let redis: PrivateRedis;
   let api: ServerProcess;
