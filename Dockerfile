@@ -14,9 +14,11 @@ COPY src ./src
 RUN npm run build && npm prune --omit=dev --no-audit --no-fund
 
 # Runtime stage: production dependencies (isolated-vm already built, so no compiler here),
-# the compiled server and the WebAssembly kernels only.
+# the compiled server and the WebAssembly kernels only. One image, two roles: the API server
+# (the default command) and a distributed-mode worker (`node dist/worker.js`, see
+# docker-compose.yml), which touches WORKER_HEALTH_FILE after every heartbeat to Redis.
 FROM node:22-bookworm-slim AS runtime
-ENV NODE_ENV=production PORT=3000 HOST=0.0.0.0
+ENV NODE_ENV=production PORT=3000 HOST=0.0.0.0 WORKER_HEALTH_FILE=/tmp/crunch-worker.health
 WORKDIR /app
 COPY package.json package-lock.json ./
 COPY --from=build /app/node_modules ./node_modules
@@ -24,7 +26,9 @@ COPY --from=build /app/dist ./dist
 COPY --from=build /app/wasm/build ./wasm/build
 USER node
 EXPOSE 3000
-HEALTHCHECK --interval=10s --timeout=3s --start-period=10s --retries=3 \
-  CMD ["node", "-e", "fetch('http://127.0.0.1:' + (process.env.PORT || 3000) + '/healthz').then((r) => process.exit(r.ok ? 0 : 1), () => process.exit(1))"]
-# Exec form: node is PID 1 and receives SIGTERM itself, so `docker stop` drains in-flight requests.
+# Either role: a worker is healthy while its heartbeat file is fresh (it has no HTTP port),
+# a server while GET /healthz answers (src/healthcheck.ts).
+HEALTHCHECK --interval=10s --timeout=5s --start-period=20s --retries=3 CMD ["node", "dist/healthcheck.js"]
+# Exec form: node is PID 1 and receives SIGTERM itself, so `docker stop` drains in-flight
+# requests, and a worker finishes or hands back its jobs.
 CMD ["node", "dist/server.js"]

@@ -18,6 +18,7 @@ const sections = [
   'bench/mapreduce-scale.ts',
   'bench/jobs.ts',
   'bench/tenants.ts',
+  'bench/distributed.ts',
   'bench/sandbox.ts',
   'bench/sandbox-limits.ts',
   'bench/overload.ts',

@@ -98,6 +98,7 @@ const environmentSchema = z.object({
   WORKER_STALLED_INTERVAL_MS: integer(500, 600_000).default(5_000),
   WORKER_MAX_STALLED: integer(0, 100).default(3),
   DISTRIBUTED_FANOUT_MIN_MS: integer(0, 3_600_000).default(200),
+  WORKER_HEALTH_FILE: z.string().min(1).optional(),
   SANDBOX_MEMORY_MB: integer(8, 16_384).default(128),
   SANDBOX_PROCESS_MEMORY_MB: integer(128, 65_536).default(512),
   SANDBOX_CPU_MS: integer(10, 24 * 3_600_000).default(10_000),
@@ -164,6 +165,8 @@ export interface Config {
   readonly jsonInlineParseBytes: number;
   /** The distributed mode (BullMQ on Redis); absent in the embedded default. */
   readonly distributed: DistributedConfig | undefined;
+  /** A file a worker touches after each heartbeat that reached Redis, for health checks (src/distributed/health.ts). */
+  readonly workerHealthFile: string | undefined;
   readonly jobs: {
     readonly ttlSeconds: number;
     readonly maxQueued: number;
@@ -341,6 +344,7 @@ export function loadConfig(environment: Record<string, string | undefined> = pro
             maxStalled: env.WORKER_MAX_STALLED,
             fanOutMinMs: env.DISTRIBUTED_FANOUT_MIN_MS,
           },
+    workerHealthFile: env.WORKER_HEALTH_FILE,
     jobs: {
       ttlSeconds: env.JOB_TTL_SECONDS,
       maxQueued: env.JOB_MAX_QUEUED,

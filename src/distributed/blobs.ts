@@ -40,8 +40,7 @@ export class RedisBlobs {
   /** Deletes every blob of a job. */
   async release(owner: string): Promise<void> {
     const owned = await this.redis.smembers(this.#owned(owner));
-    if (owned.length > 0) await this.redis.del(...owned);
-    await this.redis.del(this.#owned(owner));
+    await this.redis.del(...owned, this.#owned(owner));
   }
 
   #owned(owner: string): string {

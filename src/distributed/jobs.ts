@@ -7,7 +7,7 @@
 import { randomBytes } from 'node:crypto';
 import { EventEmitter } from 'node:events';
 import { Queue } from 'bullmq';
-import type { Redis } from 'ioredis';
+import type { ChainableCommander, Redis } from 'ioredis';
 import { plainDataBytes } from '../budgets.js';
 import type { Config, DistributedConfig } from '../config.js';
 import { OverloadedError, QuotaExceededError, ShuttingDownError } from '../dispatch/errors.js';
@@ -45,6 +45,8 @@ import { RedisChannels } from './events.js';
 import { RedisJobRecords } from './records.js';
 import { type RedisKeys, redisKeys } from './redis.js';
 
+type JobProblem = NonNullable<JobRecord['problem']>;
+
 /** What a `jobs` queue entry carries: the job as data. */
 export interface QueuedJobData {
   readonly id: string;
@@ -52,6 +54,11 @@ export interface QueuedJobData {
   readonly operation: string;
   readonly input: Json;
   readonly placement?: string;
+}
+
+/** `<id> <sequence> <type>`: what every process hears of a change of a job (src/distributed/events.ts). */
+function eventMessage(id: string, sequence: number, type: JobEvent['type']): string {
+  return `${id} ${sequence} ${type}`;
 }
 
 /** How long DELETE waits for a running job's worker to stop it. */
@@ -89,7 +96,15 @@ export class DistributedState {
   /** Numbers the job's events across every process, then tells every process. */
   async publish(id: string, type: JobEvent['type']): Promise<void> {
     const sequence = await this.redis.hincrby(this.keys.job(id), 'sequence', 1);
-    await this.redis.publish(this.keys.events, `${id} ${sequence} ${type}`);
+    await this.redis.publish(this.keys.events, eventMessage(id, sequence, type));
+  }
+
+  /**
+   * The job's event number `sequence`, sent in the transaction that makes the change it
+   * announces: by the one process holding the job, which numbers its events itself.
+   */
+  announce(id: string, sequence: number, type: JobEvent['type']): (transaction: ChainableCommander) => void {
+    return (transaction) => transaction.hset(this.keys.job(id), 'sequence', sequence).publish(this.keys.events, eventMessage(id, sequence, type));
   }
 
   /**
@@ -97,10 +112,46 @@ export class DistributedState {
    * tenant's active jobs, its blobs. Each charge is taken back once, whoever settles the job.
    */
   async releaseJob(id: string): Promise<void> {
-    const [charged, tenant] = await Promise.all([this.redis.getdel(this.keys.inputCharge(id)), this.redis.getdel(this.keys.activeCharge(id))]);
-    if (charged !== null) await this.redis.decrby(this.keys.inputBytes, Number(charged));
-    if (tenant !== null) await this.redis.decr(this.keys.activeJobs(tenant));
-    await this.blobs.release(id);
+    const { redis, keys } = this;
+    await Promise.all([
+      (async () => {
+        const charged = await redis.getdel(keys.inputCharge(id));
+        if (charged !== null) await redis.decrby(keys.inputBytes, Number(charged));
+      })(),
+      (async () => {
+        const tenant = await redis.getdel(keys.activeCharge(id));
+        if (tenant !== null) await redis.decr(keys.activeJobs(tenant));
+      })(),
+      this.blobs.release(id),
+    ]);
+  }
+
+  /**
+   * Records a job BullMQ failed without crunch finishing it (it stalled more than
+   * WORKER_MAX_STALLED times, or its final write failed), which would otherwise stay
+   * `running`; once, by whichever process claims it first.
+   */
+  async finishLost(id: string, problem: JobProblem): Promise<void> {
+    if ((await this.redis.set(this.keys.lost(id), '1', 'EX', 3_600, 'NX')) !== 'OK') return;
+    const job = await this.records.get(id);
+    if (job === undefined || isFinished(job.status)) return;
+    const finishedAt = new Date();
+    const updated = await this.records.update(
+      id,
+      {
+        status: 'failed',
+        problem,
+        finishedAt: finishedAt.toISOString(),
+        expiresAt: new Date(finishedAt.getTime() + this.config.jobs.ttlSeconds * 1_000).toISOString(),
+      },
+      { current: job },
+    );
+    await this.publish(id, 'status');
+    await this.releaseJob(id);
+    if (updated === undefined) return;
+    const { resultJson: _result, ...finished } = updated;
+    await this.recordFinished(finished).catch(() => undefined);
+    this.observer?.finished(finished);
   }
 
   /**
@@ -215,14 +266,19 @@ export class DistributedJobs implements JobService {
   /** Queues a job whose tenant has room: checks the queue and inputs budget, stores the input, the record and the queue entry. */
   async #enqueue(id: string, work: JobWork, chargeSeconds: number): Promise<{ job: JobRecord; created: boolean }> {
     const { records, keys, redis, config } = this.#state;
-    const waiting = await this.#queue.getWaitingCount();
+    const inputBytes = plainDataBytes(work.input);
+    // Both bounds in one round trip: the input is charged first, and the caller's releaseJob gives it back if either refuses.
+    const [waiting, charged] = await Promise.all([
+      this.#queue.getWaitingCount(),
+      redis.multi().incrby(keys.inputBytes, inputBytes).set(keys.inputCharge(id), String(inputBytes), 'EX', chargeSeconds).exec(),
+    ]);
+    const [chargeError, heldBytes] = charged?.[0] ?? [new Error('the input charge was not counted')];
+    if (chargeError !== null) throw chargeError;
+    const held = Number(heldBytes);
     if (waiting >= config.jobs.maxQueued) {
       throw new OverloadedError(`${waiting} jobs are already waiting to run; retry later.`, 5, { queuedJobs: waiting });
     }
-    const inputBytes = plainDataBytes(work.input);
-    const held = await redis.incrby(keys.inputBytes, inputBytes);
     if (held > config.memory.jobInputs) {
-      await redis.decrby(keys.inputBytes, inputBytes);
       throw new OverloadedError(
         `Queued and running jobs hold ${held - inputBytes} bytes of input; this one needs ${inputBytes} more, beyond the limit of ` +
           `${config.memory.jobInputs} (JOB_INPUTS_MAX_BYTES). Retry when some have finished.`,
@@ -230,7 +286,6 @@ export class DistributedJobs implements JobService {
         { budget: 'job inputs', limitBytes: config.memory.jobInputs },
       );
     }
-    await redis.set(keys.inputCharge(id), String(inputBytes), 'EX', chargeSeconds);
     const input = await this.#state.codecFor(id).encode(work.input);
     const job: JobRecord = {
       id,
@@ -349,15 +404,34 @@ export class DistributedJobs implements JobService {
     this.#delivering.set(id, next);
   }
 
-  /** Redis failures become JobsUnavailableError (503); the errors of the jobs themselves pass through. */
+  /**
+   * Redis failures become JobsUnavailableError (503), a full Redis an OverloadedError (503);
+   * the errors of the jobs themselves pass through.
+   */
   async #guard<T>(operation: () => Promise<T>): Promise<T> {
     try {
       return await operation();
     } catch (error) {
       if (this.#state.redis.status !== 'ready' || isConnectionError(error)) throw new JobsUnavailableError({ cause: error });
+      if (isOutOfMemory(error)) {
+        // With `maxmemory-policy noeviction` (checked at start) a full Redis refuses writes instead of dropping keys.
+        throw new OverloadedError(
+          'Redis, where jobs are kept, is full (its maxmemory is reached): retry when finished jobs have expired, or give Redis more memory.',
+          5,
+          { budget: 'redis memory' },
+        );
+      }
       throw error;
     }
   }
+}
+
+/** Whether Redis refused a write for want of memory (maxmemory reached under noeviction). */
+function isOutOfMemory(error: unknown): boolean {
+  if (!(error instanceof Error)) return false;
+  // A transaction refused whole (EXECABORT) names what refused it among its previous errors.
+  const previous = (error as { previousErrors?: unknown }).previousErrors;
+  return [error, ...(Array.isArray(previous) ? previous : [])].some((cause) => cause instanceof Error && cause.message.startsWith('OOM '));
 }
 
 /** Whether a Redis command failed for want of a connection (rather than for what it asked). */

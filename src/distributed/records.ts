@@ -8,7 +8,7 @@
  * results beyond JOB_RESULTS_MAX_BYTES, go oldest first. Results are counted to the byte in
  * one counter that every process updates.
  */
-import type { Redis } from 'ioredis';
+import type { ChainableCommander, Redis } from 'ioredis';
 import { isFinished, type IdempotencyClaim, type JobListOptions, type JobPatch, type JobRecord, type JobStore } from '../jobs/types.js';
 import type { RedisKeys } from './redis.js';
 
@@ -50,6 +50,17 @@ export class RedisJobRecords implements JobStore {
     return result === null ? record : { ...record, resultJson: result };
   }
 
+  /**
+   * What a worker needs to run a job, in one round trip: the record (without its result,
+   * which only a finished job has), whether DELETE asked it to stop, and the number of its
+   * last event, from which the worker numbers the events it sends.
+   */
+  async getForRun(id: string): Promise<{ record: JobRecord; cancelRequested: boolean; sequence: number } | undefined> {
+    const [recordText, cancel, sequence] = await this.redis.hmget(this.keys.job(id), 'record', 'cancel', 'sequence');
+    if (recordText === null || recordText === undefined) return undefined;
+    return { record: JSON.parse(recordText) as JobRecord, cancelRequested: cancel !== null, sequence: Number(sequence ?? 0) };
+  }
+
   /** Whether DELETE asked for the job to stop. */
   async cancelRequested(id: string): Promise<boolean> {
     return (await this.redis.hexists(this.keys.job(id), 'cancel')) === 1;
@@ -61,10 +72,16 @@ export class RedisJobRecords implements JobStore {
 
   /**
    * Read, patch, write: only the process that holds the job writes its record (the worker
-   * running it, or the API that removed it from the queue), so there is no other writer to race.
+   * running it, or the API that removed it from the queue), so there is no other writer to
+   * race. A holder that knows the record gives it as `current` and saves the read;
+   * `alongside` adds commands to the same transaction (the event announcing the change).
    */
-  async update(id: string, patch: JobPatch): Promise<JobRecord | undefined> {
-    const current = await this.get(id);
+  async update(
+    id: string,
+    patch: JobPatch,
+    options: { readonly current?: JobRecord; readonly alongside?: (transaction: ChainableCommander) => void } = {},
+  ): Promise<JobRecord | undefined> {
+    const current = options.current ?? (await this.get(id));
     if (current === undefined) return undefined;
     const next: JobRecord = { ...current, ...patch };
     const { resultJson, ...record } = next;
@@ -82,8 +99,14 @@ export class RedisJobRecords implements JobStore {
       transaction.zadd(this.keys.finished, Date.parse(next.finishedAt ?? new Date().toISOString()), `${next.tenant}:${id}:${bytes}`);
       transaction.expire(key, ttl).set(this.keys.gone(id), '1', 'EX', ttl + (this.options.tombstoneSeconds ?? defaultTombstoneSeconds));
     }
-    await transaction.exec();
-    if (finishing) await this.#enforceBounds();
+    options.alongside?.(transaction);
+    // The bounds as they stand after this job, read in the same transaction: most finishes are within them.
+    if (finishing) transaction.get(this.keys.resultBytes).zcard(this.keys.finished);
+    const replies = (await transaction.exec()) ?? [];
+    if (finishing) {
+      const [[, bytesText] = [], [, count] = []] = replies.slice(-2);
+      if (Number(bytesText ?? 0) > this.options.maxResultBytes || Number(count ?? 0) > this.options.maxFinished) await this.#enforceBounds();
+    }
     return next;
   }
 

@@ -88,10 +88,9 @@ export function redisKeys(prefix: string) {
     resultBytes: `${prefix}:result-bytes`,
     inputBytes: `${prefix}:input-bytes`,
     idempotency: (key: string) => `${prefix}:idempotency:${key}`,
+    /** Claimed by the one worker that records a job BullMQ failed behind crunch's back. */
+    lost: (id: string) => `${prefix}:lost:${id}`,
     blob: (id: string) => `${prefix}:blob:${id}`,
-    /** Worker heartbeats: `threads` per live worker process. */
-    worker: (id: string) => `${prefix}:worker:${id}`,
-    workers: `${prefix}:worker:*`,
     /** A tenant's rate-limit bucket. */
     rateBucket: (tenant: string) => `${prefix}:rate:${tenant}`,
     /** Jobs queued or running per tenant, and which jobs are counted (so each is uncounted once). */
@@ -99,6 +98,8 @@ export function redisKeys(prefix: string) {
     activeCharge: (id: string) => `${prefix}:active-charge:${id}`,
     /** Hash: per `<operation>|<status>`, finished jobs `|count`, their run `|seconds` and `|b<bucket>` counts (src/jobs/stats.ts). */
     jobStats: `${prefix}:job-stats`,
+    /** Sorted set of the live workers, `<id>:<threads>` by when their claim lapses (src/distributed/cluster.ts). */
+    workers: `${prefix}:workers`,
     /** Pub/sub: `<id> <sequence> <type>` on every change of a job. */
     events: `${prefix}:events`,
     /** Pub/sub: the id of a job (or parent of tasks) whose work must stop. */

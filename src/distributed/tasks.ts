@@ -17,6 +17,17 @@ import type { TaskInput, TaskName, TaskOutput } from '../pool/tasks.js';
 import type { Json } from './codec.js';
 import type { DistributedState } from './jobs.js';
 
+/**
+ * Why a worker stopped a job or task it ran: the worker itself is stopping (SIGTERM past
+ * SHUTDOWN_TIMEOUT_MS), so the work goes back to its queue for another worker, unfailed.
+ */
+export class WorkerStoppingError extends Error {
+  override readonly name = 'WorkerStoppingError';
+  constructor() {
+    super('the worker running this is stopping; it is handed back to the queue');
+  }
+}
+
 export interface QueuedTaskData {
   readonly task: TaskName;
   readonly input: Json;
@@ -69,9 +80,13 @@ export class ClusterTasks implements TaskRunner {
     let onAbort: (() => void) | undefined;
     const aborted = new Promise<never>((_, reject) => {
       onAbort = () => {
-        // Not yet taken: drop it. Taken: its worker hears the cancellation and stops it.
-        void child.remove().catch(() => undefined);
-        this.#cancelSiblings();
+        // A parent handed back by its stopping worker runs again elsewhere and finds its
+        // children by id: they are still wanted, so they are neither dropped nor cancelled.
+        if (!(signal?.reason instanceof WorkerStoppingError)) {
+          // Not yet taken: drop it. Taken: its worker hears the cancellation and stops it.
+          void child.remove().catch(() => undefined);
+          this.#cancelSiblings();
+        }
         reject(signal?.reason);
       };
       signal?.addEventListener('abort', onAbort, { once: true });

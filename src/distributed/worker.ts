@@ -8,12 +8,14 @@
  *   shards fan out over every worker as child jobs (src/distributed/tasks.ts).
  * - Execution is at least once: a worker that dies loses its claim (lock) after
  *   WORKER_LOCK_DURATION_MS, and another worker runs the job again (children already done
- *   are reused). A worker on SIGTERM finishes what it holds, or hands it back by stopping.
+ *   are reused). A worker on SIGTERM finishes what it holds within SHUTDOWN_TIMEOUT_MS;
+ *   what is still running then is handed back to its queue at once (not left to stall), so
+ *   another worker takes it over without waiting for the claim to lapse.
  * - Cancellation is broadcast (`<prefix>:cancels`): whichever worker holds the job, or a
  *   shard of it, stops it.
  */
 import { randomUUID } from 'node:crypto';
-import { QueueEvents, Queue, UnrecoverableError, Worker, type Job } from 'bullmq';
+import { QueueEvents, Queue, UnrecoverableError, WaitingError, Worker, type Job } from 'bullmq';
 import type { Logger } from 'pino';
 import type { Config, DistributedConfig } from '../config.js';
 import { Admission } from '../dispatch/admission.js';
@@ -29,12 +31,15 @@ import { taskErrorData } from '../pool/task-errors.js';
 import type { TaskName } from '../pool/tasks.js';
 import { type Json } from './codec.js';
 import { DistributedState, type QueuedJobData } from './jobs.js';
+import { announceWorker, type ClusterMember, clusterThreads, withdrawWorker } from './cluster.js';
+import { heartbeatMs, healthMaxAgeMs, removeHealthFile, touchHealthFile } from './health.js';
 import { blockingConnectionOptions, checkRedis, commandConnection, whenReady } from './redis.js';
-import { ClusterTasks, type QueuedTaskData, type TaskQueue, type TaskReturn } from './tasks.js';
+import { ClusterTasks, type QueuedTaskData, type TaskQueue, type TaskReturn, WorkerStoppingError } from './tasks.js';
 
-const heartbeatMs = 2_000;
 /** Progress writes closer together than this are coalesced; the final state always lands. */
 const progressIntervalMs = 50;
+/** How long runs stopped for a hand-back get to put their work back in the queue. */
+const handBackMs = 5_000;
 
 export class DistributedWorker {
   readonly id = randomUUID();
@@ -48,10 +53,16 @@ export class DistributedWorker {
   readonly #tasks: TaskQueue;
   #jobsWorker: Worker<QueuedJobData> | undefined;
   #tasksWorker: Worker<QueuedTaskData, TaskReturn> | undefined;
+  /** The jobs queue's events: how a worker hears of jobs BullMQ failed behind crunch's back. */
+  readonly #jobEvents: QueueEvents;
   /** Ids of the task jobs running here, by parent job. */
   readonly #runningTasks = new Map<string, Set<string>>();
+  /** What stops each run of a job and of a task here, by BullMQ job id: a hand-back aborts them all. */
+  readonly #jobRuns = new Map<string, AbortController>();
+  readonly #taskRuns = new Map<string, AbortController>();
   #clusterThreads: number;
   #heartbeat: NodeJS.Timeout | undefined;
+  #closing = false;
   readonly #execute: JobExecutor;
 
   constructor(config: Config, logger: Logger) {
@@ -79,6 +90,16 @@ export class DistributedWorker {
     };
     this.#tasks.queue.on('error', () => undefined);
     this.#tasks.events.on('error', () => undefined);
+    this.#jobEvents = new QueueEvents(this.state.keys.jobsQueue, { connection, prefix });
+    this.#jobEvents.on('error', () => undefined);
+    // crunch finishes its records itself and hands BullMQ a completed job; a failed one
+    // stalled too often (a worker killed again and again) or lost its final write.
+    this.#jobEvents.on('failed', ({ jobId, failedReason }) => {
+      const problem = jobProblem(new Error(`the job queue failed it: ${failedReason}`), (error) =>
+        this.#logger.error({ err: error, job: jobId }, 'job lost by the queue'),
+      );
+      void this.state.finishLost(jobId, problem).catch((error: unknown) => this.#logger.warn({ err: error, job: jobId }, 'could not record a lost job'));
+    });
     this.#execute = jobExecutor({
       planContext: () => ({ ...this.#planContext, threads: this.#clusterThreads }),
       dispatcherFor: (work, jobId) =>
@@ -103,16 +124,22 @@ export class DistributedWorker {
       lockDuration: distributed.lockDurationMs,
       stalledInterval: distributed.stalledIntervalMs,
       maxStalledCount: distributed.maxStalled,
+      // BullMQ records it as each job's `processedBy`: which worker ran what.
+      name: this.id,
     };
     await this.state.channels.on(this.state.keys.cancels, (message) => this.#cancel(message));
     await this.#beat();
     this.#heartbeat = setInterval(() => void this.#beat().catch(() => undefined), heartbeatMs);
     this.#heartbeat.unref();
-    this.#tasksWorker = new Worker<QueuedTaskData, TaskReturn>(this.state.keys.tasksQueue, (job, _token, signal) => this.#runTask(job, signal), {
+    this.#tasksWorker = new Worker<QueuedTaskData, TaskReturn>(this.state.keys.tasksQueue, (job, token, signal) => this.#runTask(job, token, signal), {
       ...common,
-      concurrency: this.#config.pool.threads * 2,
+      // One shard per thread and no more: a worker that took shards ahead of its threads
+      // would queue them while another worker sat idle (a pi(x) job has one shard per
+      // thread of the cluster). Finishing a shard fetches the next in the same call, so
+      // threads do not wait between shards.
+      concurrency: this.#config.pool.threads,
     });
-    this.#jobsWorker = new Worker<QueuedJobData>(this.state.keys.jobsQueue, (job, _token, signal) => this.#runJob(job, signal), {
+    this.#jobsWorker = new Worker<QueuedJobData>(this.state.keys.jobsQueue, (job, token, signal) => this.#runJob(job, token, signal), {
       ...common,
       concurrency: this.#config.jobs.concurrency,
     });
@@ -128,19 +155,33 @@ export class DistributedWorker {
 
   /**
    * Stops taking work and lets what runs here finish for up to `timeoutMs`; what is still
-   * running then is left to stall, so another worker takes it over.
+   * running then is handed back to its queue, for another worker to take at once.
+   *
+   * Jobs stop first and tasks after: a job finishing here may still need shards that run
+   * here (on a worker alone, all of them do).
    */
   async close(timeoutMs: number): Promise<void> {
+    const deadline = Date.now() + timeoutMs;
+    this.#closing = true;
     if (this.#heartbeat !== undefined) clearInterval(this.#heartbeat);
-    await this.state.redis.del(this.state.keys.worker(this.id)).catch(() => undefined);
-    const workers = [this.#jobsWorker, this.#tasksWorker].filter((worker) => worker !== undefined);
-    const graceful = Promise.all(workers.map((worker) => worker.close()));
-    const timedOut = await Promise.race([
-      graceful.then(() => false),
-      new Promise<boolean>((resolve) => setTimeout(() => resolve(true), timeoutMs).unref()),
-    ]);
-    if (timedOut) await Promise.all(workers.map((worker) => worker.close(true)));
-    await Promise.allSettled([this.#tasks.events.close(), this.#tasks.queue.close(), this.state.channels.close()]);
+    if (this.#config.workerHealthFile !== undefined) await removeHealthFile(this.#config.workerHealthFile).catch(() => undefined);
+    // Jobs planned from now on no longer count this worker's threads.
+    await withdrawWorker(this.state.redis, this.state.keys.workers, this.#member).catch(() => undefined);
+    const stages = [
+      { queue: this.state.keys.jobsQueue, worker: this.#jobsWorker, runs: this.#jobRuns },
+      { queue: this.state.keys.tasksQueue, worker: this.#tasksWorker, runs: this.#taskRuns },
+    ];
+    for (const { queue, worker, runs } of stages) {
+      if (worker === undefined) continue;
+      const closing = worker.close();
+      closing.catch(() => undefined);
+      if (await settlesWithin(closing, deadline - Date.now())) continue;
+      const handedBack = runs.size;
+      for (const controller of runs.values()) controller.abort(new WorkerStoppingError());
+      if (!(await settlesWithin(closing, handBackMs))) this.#logger.warn({ queue }, 'runs stopped for a hand-back did not end; leaving them to stall');
+      this.#logger.info({ queue, handedBack, timeoutMs }, 'shutdown deadline passed: unfinished work handed back to the queue');
+    }
+    await Promise.allSettled([this.#tasks.events.close(), this.#tasks.queue.close(), this.#jobEvents.close(), this.state.channels.close()]);
     await this.pool.close();
     this.state.redis.disconnect();
   }
@@ -156,17 +197,21 @@ export class DistributedWorker {
     });
   }
 
+  get #member(): ClusterMember {
+    return { id: this.id, threads: this.pool.threads };
+  }
+
   /** Announces this worker and its threads; the sum over live workers is how wide jobs fan out. */
   async #beat(): Promise<void> {
-    const { redis, keys } = this.state;
-    await redis.set(keys.worker(this.id), String(this.pool.threads), 'PX', heartbeatMs * 3);
-    let total = 0;
-    let cursor = '0';
-    do {
-      const [next, found] = await redis.scan(cursor, 'MATCH', keys.workers, 'COUNT', 100);
-      cursor = next;
-      if (found.length > 0) for (const threads of await redis.mget(...found)) total += Number(threads ?? 0);
-    } while (cursor !== '0');
+    const total = await announceWorker(this.state.redis, this.state.keys.workers, this.#member, healthMaxAgeMs);
+    this.#clusterThreads = Math.max(this.pool.threads, total);
+    // A beat still on its way when the worker began to close must not make it healthy again.
+    if (this.#config.workerHealthFile !== undefined && !this.#closing) await touchHealthFile(this.#config.workerHealthFile);
+  }
+
+  /** A job is planned for the workers alive when it starts, not at the last heartbeat (a worker may have just joined). */
+  async #refreshClusterThreads(): Promise<void> {
+    const total = await clusterThreads(this.state.redis, this.state.keys.workers).catch(() => this.#clusterThreads);
     this.#clusterThreads = Math.max(this.pool.threads, total);
   }
 
@@ -176,21 +221,27 @@ export class DistributedWorker {
     for (const taskId of this.#runningTasks.get(id) ?? []) this.#tasksWorker?.cancelJob(taskId, 'cancelled');
   }
 
-  async #runJob(job: Job<QueuedJobData>, signal: AbortSignal | undefined): Promise<void> {
+  async #runJob(job: Job<QueuedJobData>, token: string | undefined, signal: AbortSignal | undefined): Promise<void> {
     const { id } = job.data;
     const { records } = this.state;
-    const record = await records.get(id);
+    const [run] = await Promise.all([records.getForRun(id), this.#refreshClusterThreads()]);
     // Expired, or finished by an earlier run that died before BullMQ heard of it.
-    if (record === undefined || isFinished(record.status)) return;
-    if (await records.cancelRequested(id)) {
+    if (run === undefined || isFinished(run.record.status)) return;
+    const { record } = run;
+    if (run.cancelRequested) {
       await this.state.finishCancelled(id, record.progress);
       return;
     }
+    // This worker holds the job: it alone writes the record, so it keeps it instead of reading
+    // it back, and each change goes out with its event in one round trip.
+    let current = record;
+    let sequence = run.sequence;
     let writes = Promise.resolve();
     const write = (patch: JobPatch, type: 'progress' | 'status'): Promise<void> => {
-      writes = writes.then(async () => {
-        await records.update(id, patch);
-        await this.state.publish(id, type);
+      // A write that failed (Redis away a moment) must not stop the ones after it, the final state above all.
+      writes = writes.catch(() => undefined).then(async () => {
+        sequence += 1;
+        current = (await records.update(id, patch, { current, alongside: this.state.announce(id, sequence, type) })) ?? current;
       });
       return writes;
     };
@@ -210,6 +261,7 @@ export class DistributedWorker {
     const controller = new AbortController();
     const onAbort = (): void => controller.abort(signal?.reason);
     signal?.addEventListener('abort', onAbort, { once: true });
+    this.#jobRuns.set(id, controller);
     const finish = async (patch: JobPatch & { status: JobStatus }): Promise<void> => {
       const finishedAt = new Date();
       const final = {
@@ -239,6 +291,13 @@ export class DistributedWorker {
       if (resultJson.byteLength > this.#config.memory.jobResult) throw new JobResultTooLargeError(resultJson.byteLength, this.#config.memory.jobResult);
       await finish({ status: 'succeeded', resultJson });
     } catch (error) {
+      if (controller.signal.reason instanceof WorkerStoppingError) {
+        // Back to queued for whoever takes it next; BullMQ is told by the WaitingError.
+        await writes.catch(() => undefined);
+        await write({ status: 'queued', startedAt: null }, 'status');
+        await job.moveToWait(token);
+        throw new WaitingError();
+      }
       if (controller.signal.aborted && (await records.cancelRequested(id))) await finish({ status: 'cancelled' });
       else {
         const problem = jobProblem(error, (unexpected) => this.#logger.error({ err: unexpected, job: id }, 'job failed unexpectedly'));
@@ -246,10 +305,11 @@ export class DistributedWorker {
       }
     } finally {
       signal?.removeEventListener('abort', onAbort);
+      this.#jobRuns.delete(id);
     }
   }
 
-  async #runTask(job: Job<QueuedTaskData, TaskReturn>, signal: AbortSignal | undefined): Promise<TaskReturn> {
+  async #runTask(job: Job<QueuedTaskData, TaskReturn>, token: string | undefined, signal: AbortSignal | undefined): Promise<TaskReturn> {
     const { task, parent, lane } = job.data;
     const taskId = job.id ?? '';
     let running = this.#runningTasks.get(parent);
@@ -258,22 +318,49 @@ export class DistributedWorker {
       this.#runningTasks.set(parent, running);
     }
     running.add(taskId);
+    const controller = new AbortController();
+    const onAbort = (): void => controller.abort(signal?.reason);
+    signal?.addEventListener('abort', onAbort, { once: true });
+    this.#taskRuns.set(taskId, controller);
     try {
       const codec = this.state.codecFor(parent);
       const input = await codec.decode(job.data.input);
       const result = await this.pool.run(task as TaskName, input as never, {
-        ...(signal === undefined ? {} : { signal }),
+        signal: controller.signal,
         lane: lane ?? laneFor('', 'jobs', false),
       });
       const output: Json = await codec.encode(result.value);
       return { output, computeMs: result.computeMs };
     } catch (error) {
-      if (signal?.aborted === true) throw new UnrecoverableError('cancelled');
+      if (controller.signal.reason instanceof WorkerStoppingError) {
+        await job.moveToWait(token);
+        throw new WaitingError();
+      }
+      if (controller.signal.aborted) throw new UnrecoverableError('cancelled');
       // The parent revives it as the same error class (src/distributed/tasks.ts).
       throw new UnrecoverableError(JSON.stringify(taskErrorData(error)));
     } finally {
+      signal?.removeEventListener('abort', onAbort);
+      this.#taskRuns.delete(taskId);
       running.delete(taskId);
       if (running.size === 0) this.#runningTasks.delete(parent);
     }
+  }
+}
+
+/** Whether the promise settles within `ms` (at once when `ms` is not positive and it has not). */
+async function settlesWithin(promise: Promise<unknown>, ms: number): Promise<boolean> {
+  let timer: NodeJS.Timeout | undefined;
+  const settled = promise.then(
+    () => true,
+    () => true,
+  );
+  const late = new Promise<boolean>((resolve) => {
+    timer = setTimeout(() => resolve(false), Math.max(0, ms));
+  });
+  try {
+    return await Promise.race([settled, late]);
+  } finally {
+    clearTimeout(timer);
   }
 }

@@ -8,7 +8,8 @@ import assert from 'node:assert/strict';
 import { randomBytes } from 'node:crypto';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { after, before, describe, test } from 'node:test';
-import { QueueEvents } from 'bullmq';
+import { Queue, QueueEvents } from 'bullmq';
+import { Redis } from 'ioredis';
 import { startPrivateRedis, type PrivateRedis } from '../helpers/redis-server.js';
 import { runToExit, type ServerProcess, startServerProcess, startWorkerProcess, type WorkerProcess } from '../helpers/server.js';
 import { testRedis } from '../helpers/services.js';
@@ -62,6 +63,23 @@ describe('two replicas, two workers', { skip: testRedis.skip }, () => {
   });
   after(async () => {
     await Promise.all([...replicas.map((replica) => replica.stop()), ...workers.map((worker) => worker.kill('SIGKILL'))]);
+  });
+
+  test('fan-out spreads a job over every worker: each of its shards runs on another worker', async () => {
+    const [api] = replicas as [ServerProcess];
+    // pi(x) is cut into one shard per thread of the cluster: two here, one thread per worker.
+    const job = await submit(api, '/v1/primes/count?to=100000000000000&method=pi');
+    const result = await finished(api, job.id, 60_000);
+    assert.equal(result.result?.count, '3204941750802');
+    const tasks = new Queue('tasks', { connection: { url: testRedis.address() }, prefix: environment['REDIS_PREFIX'] as string });
+    try {
+      const shards = (await tasks.getJobs(['completed'])).filter((shard) => shard.id?.startsWith(`${job.id}.`));
+      assert.equal(shards.length, 2);
+      const ranOn = new Set(shards.map((shard) => shard.processedBy));
+      assert.equal(ranOn.size, 2, `both shards ran on ${[...ranOn].join(', ')}`);
+    } finally {
+      await tasks.close();
+    }
   });
 
   test('a worker killed with SIGKILL mid-job loses nothing: every job succeeds with the right answer', async () => {
@@ -130,6 +148,44 @@ describe('two replicas, two workers', { skip: testRedis.skip }, () => {
   });
 });
 
+describe('a job the queue gives up on', { skip: testRedis.skip }, () => {
+  let environment: Record<string, string>;
+  let api: ServerProcess;
+  const workers: WorkerProcess[] = [];
+
+  before(async () => {
+    environment = {
+      REDIS_URL: testRedis.address(),
+      REDIS_PREFIX: `lost-${randomBytes(4).toString('hex')}`,
+      POOL_THREADS: '1',
+      WORKER_LOCK_DURATION_MS: '2000',
+      WORKER_STALLED_INTERVAL_MS: '1000',
+      // No second chance: the first stall fails the job in BullMQ.
+      WORKER_MAX_STALLED: '0',
+    };
+    api = await startServerProcess(environment);
+  });
+  after(async () => {
+    await Promise.all([api.stop(), ...workers.map((worker) => worker.kill('SIGKILL'))]);
+  });
+
+  test('past WORKER_MAX_STALLED a killed worker\'s job ends failed with a problem instead of running for ever', async () => {
+    workers.push(await startWorkerProcess(environment));
+    const job = await submit(api, '/v1/primes/count?from=0&to=60000000000&method=sieve');
+    for (let waited = 0; ; waited += 100) {
+      if ((await json<Job>(await fetch(`${api.url}/v1/jobs/${job.id}`))).status === 'running') break;
+      assert.ok(waited < 10_000, 'the job did not start');
+      await sleep(100);
+    }
+    // A second worker, which will find the first one's job stalled.
+    workers.push(await startWorkerProcess(environment));
+    assert.equal(await (workers[0] as WorkerProcess).kill('SIGKILL'), 'SIGKILL');
+    const result = await finished(api, job.id, 30_000);
+    assert.equal(result.status, 'failed', JSON.stringify(result));
+    assert.equal(result.problem?.type, 'https://crunch.dev/problems/internal');
+  });
+});
+
 describe('Redis going away', { skip: testRedis.skip }, () => {
   let redis: PrivateRedis;
   let api: ServerProcess;
@@ -158,6 +214,25 @@ describe('Redis going away', { skip: testRedis.skip }, () => {
       if (again.status === 202) break;
       assert.ok(attempt < 100, 'the replica did not reconnect within 10 s');
       await sleep(100);
+    }
+  });
+
+  test('a full Redis (maxmemory reached, noeviction) refuses submissions with a 503 overloaded problem, not a 500', async () => {
+    const admin = new Redis(redis.url);
+    try {
+      await admin.config('SET', 'maxmemory', '1');
+      const refused = await fetch(`${api.url}/v1/primes/97`, { headers: { Prefer: 'respond-async' } });
+      assert.equal(refused.status, 503, await refused.clone().text());
+      const problem = await json<{ type: string; detail: string }>(refused);
+      assert.equal(problem.type, 'https://crunch.dev/problems/overloaded');
+      assert.match(problem.detail, /maxmemory/);
+      assert.ok(Number(refused.headers.get('retry-after')) > 0);
+      await admin.config('SET', 'maxmemory', '0');
+      const accepted = await fetch(`${api.url}/v1/primes/97`, { headers: { Prefer: 'respond-async' } });
+      assert.equal(accepted.status, 202);
+    } finally {
+      await admin.config('SET', 'maxmemory', '0').catch(() => undefined);
+      admin.disconnect();
     }
   });
 });
