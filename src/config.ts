@@ -42,7 +42,8 @@ const corsOrigins = z
     return origins;
   });
 
-const environmentSchema = z.object({
+/** Every variable crunch reads; README "Configuration" has a row for each (test/config-docs.test.ts). */
+export const environmentSchema = z.object({
   PORT: integer(0, 65535).default(3000),
   HOST: z.string().min(1).default('0.0.0.0'),
   LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
