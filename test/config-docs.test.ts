@@ -12,7 +12,7 @@ test('the README Configuration table has a row for each variable crunch reads, a
   const start = readme.indexOf('\n## Configuration\n');
   assert.ok(start >= 0, 'README has a Configuration section');
   const section = readme.slice(start, readme.indexOf('\n## ', start + 1));
-  const documented = new Set([...section.matchAll(/^\| `([A-Z][A-Z0-9_]*)` \|/gm)].map((match) => match[1]));
+  const documented = new Set([...section.matchAll(/^\| `([A-Z][A-Z0-9_]*)` \|/gm)].map((match) => match[1] ?? ''));
   const read = new Set(Object.keys(environmentSchema.shape));
   assert.deepEqual([...read].filter((name) => !documented.has(name)).sort(), [], 'read but not documented');
   assert.deepEqual([...documented].filter((name) => !read.has(name)).sort(), [], 'documented but not read');
