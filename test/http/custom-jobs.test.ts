@@ -9,40 +9,7 @@ import assert from 'node:assert/strict';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { after, before, describe, test } from 'node:test';
 import { type JobMode, type TestApp, jobModes, problemOf, skipMode, startModeApp } from '../helpers/app.js';
-
-interface JobBody {
-  id: string;
-  operation: string;
-  status: string;
-  progress: { phase: string; done: number; total: number } | null;
-  result?: unknown;
-  problem?: { type: string; status: number; detail: string; line?: number; column?: number };
-}
-
-async function pollUntilFinished(app: TestApp, location: string): Promise<JobBody> {
-  for (let attempt = 0; attempt < 600; attempt += 1) {
-    const job = (await app.request.get(location).expect(200)).body as JobBody;
-    if (['succeeded', 'failed', 'cancelled'].includes(job.status)) return job;
-    await sleep(25);
-  }
-  throw new Error(`job ${location} did not finish`);
-}
-
-async function readEvents(app: TestApp, path: string): Promise<Array<{ event: string; data: JobBody }>> {
-  const response = await app.request
-    .get(path)
-    .buffer(true)
-    .parse((res, callback) => {
-      let text = '';
-      res.on('data', (chunk: Buffer) => (text += chunk.toString('utf8')));
-      res.on('end', () => callback(null, text));
-    })
-    .expect(200);
-  return String(response.body)
-    .split('\n\n')
-    .filter((block) => block.includes('data:'))
-    .map((block) => ({ event: /^event: (.*)$/m.exec(block)?.[1] ?? 'message', data: JSON.parse(/^data: (.*)$/m.exec(block)?.[1] ?? 'null') as JobBody }));
-}
+import { type JobBody, pollUntilFinished, readEvents } from '../helpers/jobs.js';
 
 const WORDS = 'function map(line, emit) { for (const word of line.split(/[^a-z]+/)) if (word) emit(word, 1); }';
 const SUM = (name: string) => `function ${name}(key, values) { let total = 0; for (const v of values) total += v; return total; }`;

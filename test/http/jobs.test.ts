@@ -2,53 +2,11 @@ import assert from 'node:assert/strict';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { after, before, describe, test } from 'node:test';
 import { type JobMode, type TestApp, jobModes, problemOf, skipMode, startModeApp } from '../helpers/app.js';
+import { type JobBody, pollUntilFinished, readEvents } from '../helpers/jobs.js';
 
 /** About 0.3 s of BPSW per copy on this machine: a job slow enough to watch and cancel. */
 const slowPrime = (2n ** 3217n - 1n).toString();
 const slowBatch = { numbers: Array.from({ length: 40 }, () => slowPrime) };
-
-interface JobBody {
-  id: string;
-  operation: string;
-  status: string;
-  progress: { phase: string; done: number; total: number } | null;
-  result?: unknown;
-  problem?: { type: string; status: number; detail: string };
-  expiresAt: string | null;
-  links: { self: string; events: string };
-}
-
-async function pollUntilFinished(app: TestApp, location: string): Promise<JobBody> {
-  for (let attempt = 0; attempt < 400; attempt += 1) {
-    const response = await app.request.get(location).expect(200);
-    const job = response.body as JobBody;
-    if (['succeeded', 'failed', 'cancelled'].includes(job.status)) return job;
-    await sleep(25);
-  }
-  throw new Error(`job ${location} did not finish`);
-}
-
-/** Reads a whole SSE stream into its events. */
-async function readEvents(app: TestApp, path: string): Promise<Array<{ event: string; data: JobBody }>> {
-  const response = await app.request
-    .get(path)
-    .buffer(true)
-    .parse((res, callback) => {
-      let text = '';
-      res.on('data', (chunk: Buffer) => (text += chunk.toString('utf8')));
-      res.on('end', () => callback(null, text));
-    })
-    .expect(200);
-  assert.match(String(response.headers['content-type']), /^text\/event-stream/);
-  return String(response.body)
-    .split('\n\n')
-    .filter((block) => block.includes('data:'))
-    .map((block) => {
-      const event = /^event: (.*)$/m.exec(block)?.[1] ?? 'message';
-      const data = JSON.parse(/^data: (.*)$/m.exec(block)?.[1] ?? 'null') as JobBody;
-      return { event, data };
-    });
-}
 
 function jobSuite(mode: JobMode): void {
   describe(`jobs for compute calls (${mode})`, { skip: skipMode(mode) }, () => {
