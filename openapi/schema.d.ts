@@ -32,7 +32,7 @@ export interface paths {
         };
         /**
          * Readiness: the pool is up, not saturated, and the server is not shutting down
-         * @description Not ready (503) while draining after SIGTERM, and while the pool is saturated: admitted synchronous work has reached the backlog limit (POOL_MAX_BACKLOG_MS), so new pool requests would be refused; a load balancer should send them to another replica until it drains.
+         * @description Not ready (503) while draining after SIGTERM, and while the pool is saturated: admitted synchronous work has reached the backlog limit (POOL_MAX_BACKLOG_MS), or pool requests were refused in the last second; a load balancer should send them to another replica until it drains.
          */
         get: operations["getReadiness"];
         put?: never;

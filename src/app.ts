@@ -23,6 +23,7 @@ import { handleError } from './http/errors.js';
 import { notFound } from './http/not-found.js';
 import { openApiDocument } from './http/openapi.js';
 import { accessLog, limitDeclaredBody, refuseWhileShuttingDown, requestContext } from './http/middleware.js';
+import { backOffRepeatedRefusals } from './http/refusal-backoff.js';
 import { validationProblem } from './http/problems.js';
 import { limitRate } from './http/rate-limit.js';
 import { creditRequestBodies } from './http/upload.js';
@@ -39,6 +40,8 @@ export function createApp(services: Services): AppHono {
 
   app.use(requestContext(services.logger));
   app.use(accessLog(services.metrics));
+  // Inside the access log, so a request's logged time includes its wait.
+  if (config.connections.refusalBackoffMaxMs > 0) app.use(backOffRepeatedRefusals(config.connections.refusalBackoffMaxMs));
   // Before anything that can refuse a request, so that refusals are readable cross-origin too.
   if (config.corsOrigins === '*' || config.corsOrigins.length > 0) app.use(corsPolicy(config.corsOrigins));
   app.use(authenticate(config.tenants));

@@ -58,6 +58,7 @@ export const environmentSchema = z.object({
   REQUEST_TIMEOUT_MS: integer(1, 3_600_000).default(30_000),
   HEADERS_TIMEOUT_MS: integer(1, 3_600_000).default(10_000),
   KEEP_ALIVE_TIMEOUT_MS: integer(1, 3_600_000).default(5_000),
+  REFUSAL_BACKOFF_MAX_MS: integer(0, 60_000).default(1_000),
   MAX_CONNECTIONS: integer(1, 10_000_000).optional(),
   MAX_IDLE_CONNECTIONS: integer(1, 10_000_000).optional(),
   SHUTDOWN_TIMEOUT_MS: integer(0, 600_000).default(10_000),
@@ -234,6 +235,8 @@ export interface ConnectionLimits {
   readonly requestTimeoutMs: number;
   /** How long an idle keep-alive socket is kept. */
   readonly keepAliveTimeoutMs: number;
+  /** Longest wait before a refusal on a connection refused again and again (src/http/refusal-backoff.ts); 0: none. */
+  readonly refusalBackoffMaxMs: number;
 }
 
 export interface Limits {
@@ -404,6 +407,7 @@ function connectionLimits(env: z.infer<typeof environmentSchema>): ConnectionLim
     headersTimeoutMs: Math.min(env.HEADERS_TIMEOUT_MS, env.REQUEST_TIMEOUT_MS),
     requestTimeoutMs: env.REQUEST_TIMEOUT_MS,
     keepAliveTimeoutMs: env.KEEP_ALIVE_TIMEOUT_MS,
+    refusalBackoffMaxMs: env.REFUSAL_BACKOFF_MAX_MS,
   };
 }
 

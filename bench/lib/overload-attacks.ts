@@ -178,6 +178,18 @@ function goodput(connections: number): Attack {
     async run(context) {
       const durationMs = seconds(context, 20, 3);
       await call(context, 'GET', countPath); // warm the pool threads
+      // Beside the flood, a client that honours Retry-After: one request on a new connection
+      // every 250 ms. Its refusals are the time to refuse a client sees; the flood's own are
+      // slowed down on purpose when it ignores Retry-After (src/http/refusal-backoff.ts).
+      const polite: number[] = [];
+      let flooding = true;
+      const prober = (async () => {
+        while (flooding) {
+          const answer = await call(context, 'GET', countPath, { timeoutMs: 60_000 });
+          if (answer.status === 503) polite.push(answer.ms);
+          await sleep(250);
+        }
+      })();
       const figures = await hammer({
         host: context.host,
         port: context.port,
@@ -185,6 +197,8 @@ function goodput(connections: number): Attack {
         connections,
         durationMs,
       });
+      flooding = false;
+      await prober;
       const ok = figures.byStatus.get(200) ?? [];
       const refused = figures.byStatus.get(503) ?? [];
       const others = [...figures.byStatus].filter(([status]) => status !== 200 && status !== 503);
@@ -196,7 +210,8 @@ function goodput(connections: number): Attack {
           `${(ok.length / figures.seconds).toFixed(1)} ok/s (${ok.length} × 200${ok.length === 0 ? '' : `, p50 ${ms(percentile(ok, 0.5))}`}); ` +
           (refused.length === 0
             ? 'no 503'
-            : `${refused.length} × 503, time to refuse p50 ${ms(percentile(refused, 0.5))}, p99 ${ms(percentile(refused, 0.99))}`) +
+            : `${refused.length} × 503 (p50 ${ms(percentile(refused, 0.5))}, backed off), time to refuse a new connection p50 ` +
+              (polite.length === 0 ? 'n/a (never refused)' : `${ms(percentile(polite, 0.5))}, p99 ${ms(percentile(polite, 0.99))}`)) +
           (others.length === 0 ? '' : `; ${others.map(([status, latencies]) => `${status} ×${latencies.length}`).join(', ')}`) +
           (figures.errors === 0 ? '' : `; ${figures.errors} connection errors`),
         serverErrorsSeen,

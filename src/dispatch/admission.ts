@@ -38,6 +38,8 @@ export class Admission {
   readonly #maxTenantBacklogMicros: number;
   #backlogMicros = 0;
   #admitted = 0;
+  /** performance.now() of the last refusal for want of capacity (not of a tenant's quota). */
+  #lastRefusedAt = Number.NEGATIVE_INFINITY;
   /** Backlog and admitted count per tenant; a tenant with nothing admitted has no entry. */
   readonly #tenants = new Map<string, { backlogMicros: number; admitted: number }>();
 
@@ -63,6 +65,15 @@ export class Admission {
     return this.#admitted;
   }
 
+  /**
+   * Whether a request was refused for want of capacity in the last `windowMs`. Under overload
+   * the backlog hovers just below its limit (each refusal is of the request that would pass
+   * it), so "would the next request be admitted" says yes while most are refused.
+   */
+  refusedWithin(windowMs: number, now = performance.now()): boolean {
+    return now - this.#lastRefusedAt <= windowMs;
+  }
+
   /** Whether a request of this cost would be admitted now. */
   wouldAdmit(costMicros: number): boolean {
     return this.#admitted === 0 || this.#backlogMicros + costMicros <= this.#maxBacklogMicros;
@@ -85,6 +96,7 @@ export class Admission {
       );
     }
     if (!this.wouldAdmit(costMicros)) {
+      this.#lastRefusedAt = performance.now();
       const retryAfterSeconds = Math.max(1, Math.ceil(this.backlogMs / 1_000));
       throw new OverloadedError(
         `The worker threads have about ${Math.round(this.backlogMs)} ms of admitted work each, above the limit of ` +

@@ -9,6 +9,7 @@ import type { Metrics } from '../metrics.js';
 import type { Lifecycle } from '../services.js';
 import type { AppEnv } from './env.js';
 import { ProblemError } from './problems.js';
+import { isShedProblem } from './refusal-backoff.js';
 
 const requestIdPattern = /^[A-Za-z0-9._:-]{1,128}$/;
 
@@ -27,7 +28,8 @@ export function requestContext(logger: Logger): MiddlewareHandler<AppEnv> {
 }
 
 /**
- * One line per request: 5xx at error (with the error), everything else at info, naming the
+ * One line per request: 5xx at error (with the error) but refusals for want of capacity at
+ * warn (expected under overload, and thousands a second then), everything else at info, naming the
  * route pattern, where the work ran, the problem type and the job where they apply.
  */
 export function accessLog(metrics: Metrics): MiddlewareHandler<AppEnv> {
@@ -46,7 +48,7 @@ export function accessLog(metrics: Metrics): MiddlewareHandler<AppEnv> {
       metrics.observeRequest(c.req.method, route, status, seconds);
       const { problemType, log } = c.var;
       if (problemType !== undefined) metrics.observeProblem(problemType);
-      const level = status >= 500 ? 'error' : 'info';
+      const level = status < 500 ? 'info' : isShedProblem(problemType) ? 'warn' : 'error';
       if (log.isLevelEnabled(level)) {
         const { placement, jobId, error, tenant } = c.var;
         const record = {
@@ -60,10 +62,9 @@ export function accessLog(metrics: Metrics): MiddlewareHandler<AppEnv> {
           ...(problemType === undefined ? {} : { problem: problemType }),
           ...(jobId === undefined ? {} : { jobId }),
           ...(tenant === '' || tenant === undefined ? {} : { tenant }),
-          ...(error === undefined ? {} : status >= 500 ? { err: error } : { reason: error instanceof Error ? error.message : String(error) }),
+          ...(error === undefined ? {} : level === 'error' ? { err: error } : { reason: error instanceof Error ? error.message : String(error) }),
         };
-        if (level === 'error') log.error(record, 'request');
-        else log.info(record, 'request');
+        log[level](record, 'request');
       }
     }
   };

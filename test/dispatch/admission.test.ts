@@ -48,3 +48,17 @@ describe('admission by estimated thread time', () => {
     );
   });
 });
+
+test('a refusal for want of capacity is remembered for readiness; a tenant quota refusal is not', () => {
+  const admission = new Admission({ threads: 1, maxBacklogMs: 1, maxTenantBacklogMs: 1 });
+  assert.equal(admission.refusedWithin(1_000), false);
+  const first = admission.admit(500, 'a');
+  assert.throws(() => admission.admit(600, 'a'), (error: Error) => error.name === 'QuotaExceededError');
+  assert.equal(admission.refusedWithin(1_000), false);
+  assert.throws(() => admission.admit(600, 'b'), OverloadedError);
+  const refusedAt = performance.now();
+  first.release();
+  assert.equal(admission.wouldAdmit(1_000), true, 'the backlog is empty again');
+  assert.equal(admission.refusedWithin(1_000, refusedAt + 500), true);
+  assert.equal(admission.refusedWithin(1_000, refusedAt + 1_500), false);
+});

@@ -21,6 +21,9 @@ const ReadinessSchema = z
   })
   .openapi('Readiness');
 
+/** A pool that refused work this recently is still saturated, for a load balancer's purposes. */
+const saturationWindowMs = 1_000;
+
 export function registerHealthRoutes(app: AppHono, services: Services): void {
   const { pool, poolSampler, lifecycle, metrics } = services;
 
@@ -46,7 +49,7 @@ export function registerHealthRoutes(app: AppHono, services: Services): void {
       summary: 'Readiness: the pool is up, not saturated, and the server is not shutting down',
       description:
         'Not ready (503) while draining after SIGTERM, and while the pool is saturated: admitted synchronous work ' +
-        'has reached the backlog limit (POOL_MAX_BACKLOG_MS), so new pool requests would be refused; a load ' +
+        'has reached the backlog limit (POOL_MAX_BACKLOG_MS), or pool requests were refused in the last second; a load ' +
         'balancer should send them to another replica until it drains.',
       responses: {
         200: { description: 'Ready', content: { 'application/json': { schema: ReadinessSchema } } },
@@ -59,10 +62,12 @@ export function registerHealthRoutes(app: AppHono, services: Services): void {
       const reasons: string[] = [];
       if (lifecycle.shuttingDown) reasons.push('the server is shutting down');
       if (pool.closed) reasons.push('the worker pool is closed');
-      // Saturated: the next request of even a millisecond would be refused.
-      if (!admission.wouldAdmit(1_000)) {
+      // Saturated: the next request of even a millisecond would be refused, or requests were
+      // refused a moment ago (the backlog then sits just under its limit).
+      if (!admission.wouldAdmit(1_000) || admission.refusedWithin(saturationWindowMs)) {
         reasons.push(
-          `the pool is saturated: ${Math.round(admission.backlogMs)} ms of admitted work per thread, the limit is ${maxBacklogMs} ms (POOL_MAX_BACKLOG_MS)`,
+          `the pool is saturated: ${Math.round(admission.backlogMs)} ms of admitted work per thread, the limit is ${maxBacklogMs} ms (POOL_MAX_BACKLOG_MS)` +
+            (admission.refusedWithin(saturationWindowMs) ? `, and it refused requests in the last ${saturationWindowMs / 1_000} s` : ''),
         );
       }
       const body = {
