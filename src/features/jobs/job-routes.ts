@@ -6,6 +6,7 @@ import { headerRefs } from '../../http/contract-headers.js';
 import { problemResponses } from '../../http/problems.js';
 import { isFinished, type JobEvent, type JobRecord } from '../../jobs/types.js';
 import type { Services } from '../../services.js';
+import { WritePacer } from '../../http/write-pacer.js';
 import { JobListQuerySchema, JobListSchema, JobParamsSchema, JobSchema, jobJson, jobJsonParts, jobView } from './job-schemas.js';
 
 const keepAliveMs = 15_000;
@@ -24,6 +25,8 @@ function sseFrame(type: JobEvent['type'], job: JobRecord, sequence: number | und
 }
 
 const frameEnd = Buffer.from('\n\n');
+/** Shared by every event stream: a final event sent to thousands of subscribers is copied about 1 MiB per turn. */
+const eventWrites = new WritePacer(1024 * 1024);
 
 function sharedFrame(event: JobEvent): Uint8Array {
   let frame = frames.get(event);
@@ -165,9 +168,12 @@ export function registerJobRoutes(app: AppHono, services: Services): void {
         const send = (frame: Uint8Array, job: JobRecord): void => {
           if (done) return;
           if (isFinished(job.status)) done = true;
-          writing = writing.then(() => stream.write(frame)).then(() => {
-            if (isFinished(job.status)) finish();
-          });
+          writing = writing
+            .then(() => eventWrites.reserve(frame.byteLength))
+            .then(() => stream.write(frame))
+            .then(() => {
+              if (isFinished(job.status)) finish();
+            });
         };
         // Subscribe before reading the state, so no change falls between the two.
         const unsubscribe = jobs.subscribe(id, (event) => send(sharedFrame(event), event.job));
