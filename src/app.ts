@@ -22,10 +22,9 @@ import type { AppEnv, AppHono } from './http/env.js';
 import { handleError } from './http/errors.js';
 import { notFound } from './http/not-found.js';
 import { openApiDocument } from './http/openapi.js';
-import { accessLog, limitDeclaredBody, refuseWhileShuttingDown, requestContext } from './http/middleware.js';
+import { admitRequest, requestContext } from './http/middleware.js';
 import { validationProblem } from './http/problems.js';
 import { limitRate } from './http/rate-limit.js';
-import { creditRequestBodies } from './http/upload.js';
 import { zodFieldErrors } from './inputs/zod-issues.js';
 import type { Services } from './services.js';
 
@@ -37,15 +36,13 @@ export function createApp(services: Services): AppHono {
     },
   });
 
-  app.use(requestContext(services.logger));
-  app.use(accessLog(services.metrics));
+  app.use(requestContext(services.logger, services.metrics));
   // Before anything that can refuse a request, so that refusals are readable cross-origin too.
   if (config.corsOrigins === '*' || config.corsOrigins.length > 0) app.use(corsPolicy(config.corsOrigins));
-  app.use(authenticate(config.tenants));
+  // Without keys every request is the open API's: nothing to check, so no link in the chain.
+  if (config.tenants.keys.length > 0) app.use(authenticate(config.tenants));
   if (services.rateLimiter !== undefined) app.use(limitRate(services.rateLimiter));
-  app.use(refuseWhileShuttingDown(lifecycle));
-  app.use(limitDeclaredBody(config.limits));
-  app.use(creditRequestBodies());
+  app.use(admitRequest(lifecycle, config.limits));
 
   registerHealthRoutes(app, services);
   registerPoolRoutes(app, services);

@@ -13,10 +13,11 @@ import type { Operation } from '../operations/types.js';
 import type { Services } from '../services.js';
 import { dispatchOptions, requestedPlacement } from './dispatch-options.js';
 import type { AppEnv } from './env.js';
-import { jsonArrayResponse } from './json-stream.js';
+import { holdForResponse, jsonArrayResponse } from './json-stream.js';
 import { type Preference, parsePrefer } from './prefer.js';
 import { ProblemError, problemMediaType, problemTypeBase, problemTypes } from './problems.js';
-import { setOutcomeHeaders } from './timing.js';
+import { outcomeHeaders } from './timing.js';
+import { plainResponse } from './plain-response.js';
 import { releaseUpload } from './upload.js';
 
 export interface ComputeCall<I, V> {
@@ -29,6 +30,8 @@ export interface ComputeCall<I, V> {
    * a synchronous answer is built (a job keeps it).
    */
   readonly upload?: Uint8Array;
+  /** A synchronous answer in another media type than the JSON of `render` (a job's result is always that JSON). */
+  readonly answer?: { readonly mediaType: string; readonly encode: (value: V) => Uint8Array };
 }
 
 export async function respondCompute<I, V>(c: Context<AppEnv>, services: Services, call: ComputeCall<I, V>): Promise<Response> {
@@ -36,12 +39,19 @@ export async function respondCompute<I, V>(c: Context<AppEnv>, services: Service
   if (!preference.respondAsync && preference.waitSeconds === undefined) {
     try {
       const work = call.operation.plan(call.input, services.planContext);
-      const outcome = await services.dispatcher.run(work, dispatchOptions(c, services));
-      setOutcomeHeaders(c, outcome);
-      for (const [name, value] of Object.entries(call.headers?.(outcome.value) ?? {})) c.header(name, value);
+      const { dispatcher } = services;
+      const outcome = dispatcher.runIfInline(work, requestedPlacement(c, services)) ?? (await dispatcher.run(work, dispatchOptions(c, services)));
+      const headers = outcomeHeaders(c, outcome, call.headers === undefined ? {} : { ...call.headers(outcome.value) });
+      if (call.answer !== undefined) {
+        const bytes = call.answer.encode(outcome.value);
+        holdForResponse(c, services.budgets.responses, bytes.length);
+        headers['Content-Type'] = call.answer.mediaType;
+        return plainResponse(c, 200, bytes, headers);
+      }
       const { encode } = call.operation;
-      if (encode !== undefined) return jsonArrayResponse(c, encode(outcome.value, call.input), services.budgets.responses);
-      return c.json(call.operation.render(outcome.value, call.input) as object, 200);
+      if (encode !== undefined) return jsonArrayResponse(c, encode(outcome.value, call.input), services.budgets.responses, headers);
+      headers['Content-Type'] = 'application/json';
+      return plainResponse(c, 200, JSON.stringify(call.operation.render(outcome.value, call.input)), headers);
     } finally {
       if (call.upload !== undefined) releaseUpload(c, call.upload);
     }

@@ -1,21 +1,19 @@
 /**
  * Tells the client where its work ran and what it cost: `X-Crunch-Route` and
- * `Server-Timing` (queue wait, compute time, total, and the route as a description).
+ * `Server-Timing` (queue wait, compute time, total, and the route as a description), written
+ * into a response's plain headers (src/http/plain-response.ts).
  */
 import type { Context } from 'hono';
 import type { Outcome } from '../dispatch/dispatcher.js';
 import type { AppEnv } from './env.js';
+import type { PlainHeaders } from './plain-response.js';
 
-export function setOutcomeHeaders(c: Context<AppEnv>, outcome: Omit<Outcome<unknown>, 'value'>): void {
-  c.set('placement', outcome.placement);
-  c.header('X-Crunch-Route', outcome.placement);
-  c.header(
-    'Server-Timing',
-    [
-      `queue;dur=${outcome.queueMs.toFixed(3)}`,
-      `compute;dur=${outcome.computeMs.toFixed(3)}`,
-      `total;dur=${outcome.totalMs.toFixed(3)}`,
-      `route;desc="${outcome.placement}"`,
-    ].join(', '),
-  );
+export function outcomeHeaders(c: Context<AppEnv>, outcome: Omit<Outcome<unknown>, 'value'>, headers: PlainHeaders): PlainHeaders {
+  const { placement } = outcome;
+  c.set('placement', placement);
+  headers['X-Crunch-Route'] = placement;
+  headers['Server-Timing'] =
+    `queue;dur=${outcome.queueMs.toFixed(3)}, compute;dur=${outcome.computeMs.toFixed(3)}, ` +
+    `total;dur=${outcome.totalMs.toFixed(3)}, route;desc="${placement}"`;
+  return headers;
 }
