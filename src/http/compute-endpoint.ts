@@ -9,6 +9,7 @@ import { createHash } from 'node:crypto';
 import type { Context } from 'hono';
 import { jobPath, jobView } from '../features/jobs/job-schemas.js';
 import type { JobRecord } from '../jobs/types.js';
+import type { Outcome, Work } from '../dispatch/dispatcher.js';
 import type { Operation } from '../operations/types.js';
 import type { Services } from '../services.js';
 import { dispatchOptions, requestedPlacement } from './dispatch-options.js';
@@ -17,7 +18,7 @@ import { holdForResponse, jsonArrayResponse } from './json-stream.js';
 import { type Preference, parsePrefer } from './prefer.js';
 import { ProblemError, problemMediaType, problemTypeBase, problemTypes } from './problems.js';
 import { outcomeHeaders } from './timing.js';
-import { plainResponse } from './plain-response.js';
+import { type PlainHeaders, plainResponse } from './plain-response.js';
 import { releaseUpload } from './upload.js';
 
 export interface ComputeCall<I, V> {
@@ -38,16 +39,9 @@ export async function respondCompute<I, V>(c: Context<AppEnv>, services: Service
   const preference = parsePrefer(c.req.header('prefer'));
   if (!preference.respondAsync && preference.waitSeconds === undefined) {
     try {
-      const work = call.operation.plan(call.input, services.planContext);
-      const { dispatcher } = services;
-      const outcome = dispatcher.runIfInline(work, requestedPlacement(c, services)) ?? (await dispatcher.run(work, dispatchOptions(c, services)));
+      const outcome = await dispatchWork(c, services, call.operation.plan(call.input, services.planContext));
       const headers = outcomeHeaders(c, outcome, call.headers === undefined ? {} : { ...call.headers(outcome.value) });
-      if (call.answer !== undefined) {
-        const bytes = call.answer.encode(outcome.value);
-        holdForResponse(c, services.budgets.responses, bytes.length);
-        headers['Content-Type'] = call.answer.mediaType;
-        return plainResponse(c, 200, bytes, headers);
-      }
+      if (call.answer !== undefined) return respondBytes(c, services, outcome, call.answer.encode(outcome.value), call.answer.mediaType, headers);
       const { encode } = call.operation;
       if (encode !== undefined) return jsonArrayResponse(c, encode(outcome.value, call.input), services.budgets.responses, headers);
       headers['Content-Type'] = 'application/json';
@@ -57,6 +51,29 @@ export async function respondCompute<I, V>(c: Context<AppEnv>, services: Service
     }
   }
   return submitJob(c, services, call, preference);
+}
+
+/** Runs work for this request: at once when it belongs on the loop, else with the request's dispatch options. */
+export async function dispatchWork<T>(c: Context<AppEnv>, services: Services, work: Work<T>): Promise<Outcome<T>> {
+  const { dispatcher } = services;
+  return dispatcher.runIfInline(work, requestedPlacement(c, services)) ?? dispatcher.run(work, dispatchOptions(c, services));
+}
+
+/**
+ * A synchronous answer already encoded (on the thread that computed it): the bytes, charged
+ * to the responses budget while they are written, with the outcome headers.
+ */
+export function respondBytes(
+  c: Context<AppEnv>,
+  services: Services,
+  outcome: Omit<Outcome<unknown>, 'value'>,
+  bytes: Uint8Array,
+  mediaType: string,
+  headers: PlainHeaders = {},
+): Response {
+  holdForResponse(c, services.budgets.responses, bytes.length);
+  headers['Content-Type'] = mediaType;
+  return plainResponse(c, 200, bytes, outcomeHeaders(c, outcome, headers));
 }
 
 async function submitJob<I, V>(c: Context<AppEnv>, services: Services, call: ComputeCall<I, V>, preference: Preference): Promise<Response> {
