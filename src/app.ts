@@ -20,6 +20,7 @@ import { authenticate } from './http/auth.js';
 import { corsPolicy } from './http/cors.js';
 import type { AppEnv, AppHono } from './http/env.js';
 import { handleError } from './http/errors.js';
+import { inlineLane, inlineLaneOpen } from './http/inline-lane.js';
 import { notFound } from './http/not-found.js';
 import { openApiDocument } from './http/openapi.js';
 import { admitRequest, requestContext } from './http/middleware.js';
@@ -60,5 +61,6 @@ export function createApp(services: Services): AppHono {
 
   app.notFound(notFound(app));
   app.onError(handleError);
+  if (inlineLaneOpen(services)) app.fetch = inlineLane(services, app.fetch);
   return app;
 }

@@ -51,7 +51,7 @@ export interface Services {
 }
 
 /**
- * Writes to stdout asynchronously, in writes of at least 4 KiB or every 100 ms, whichever
+ * Writes to stdout asynchronously, in writes of about 16 kB or every 100 ms, whichever
  * comes first: a write per log line would be a system call per request. pino flushes what is
  * left when the process exits (src/server.ts also flushes before it exits).
  */
@@ -59,7 +59,7 @@ function createLogger(config: Config): Logger {
   const destination = pino.destination({
     dest: 1,
     sync: false,
-    minLength: 4_096,
+    minLength: 16_000,
     periodicFlush: 100,
     maxLength: config.logBufferMaxBytes,
   });

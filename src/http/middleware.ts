@@ -11,7 +11,8 @@ import type { AppEnv } from './env.js';
 import { ProblemError } from './problems.js';
 import { creditRequestBody } from './upload.js';
 
-const requestIdPattern = /^[A-Za-z0-9._:-]{1,128}$/;
+/** A client's X-Request-Id is kept when it looks like an id; otherwise a fresh UUID replaces it. */
+export const requestIdPattern = /^[A-Za-z0-9._:-]{1,128}$/;
 
 /**
  * The request's id (`X-Request-Id`, the client's if well-formed), and when it ends one access

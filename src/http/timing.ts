@@ -9,8 +9,13 @@ import type { AppEnv } from './env.js';
 import type { PlainHeaders } from './plain-response.js';
 
 export function outcomeHeaders(c: Context<AppEnv>, outcome: Omit<Outcome<unknown>, 'value'>, headers: PlainHeaders): PlainHeaders {
+  c.set('placement', outcome.placement);
+  return timingHeaders(outcome, headers);
+}
+
+/** The two headers alone, for a response built outside Hono (src/http/inline-lane.ts). */
+export function timingHeaders(outcome: Omit<Outcome<unknown>, 'value'>, headers: PlainHeaders): PlainHeaders {
   const { placement } = outcome;
-  c.set('placement', placement);
   headers['X-Crunch-Route'] = placement;
   headers['Server-Timing'] =
     `queue;dur=${outcome.queueMs.toFixed(3)}, compute;dur=${outcome.computeMs.toFixed(3)}, ` +

@@ -82,6 +82,8 @@ for (const [where, app] of [['on the loop', () => onLoop], ['on the pool', () =>
           const fromJson = await app().request.post('/v1/primes/check').send(json).expect(200);
           const fromText = await app().request.post('/v1/primes/check/text').set('Content-Type', 'text/plain').set('Accept', 'application/json').send(text).expect(200);
           assert.deepEqual(fromText.body, fromJson.body);
+          // The bytes too: the pool's encoder writes what the operation renders on the loop.
+          if (where === 'on the pool') assert.equal(fromJson.text, (await onLoop.request.post('/v1/primes/check').send(json).expect(200)).text);
           assert.deepEqual(
             (fromJson.body as { results: Array<{ n: string; prime: boolean }> }).results.map(({ n, prime }) => [n, prime]),
             values.map((value, index) => [value.toString(), want[index]]),
@@ -206,6 +208,31 @@ describe('the inline fast path keeps what clients and operators rely on', () => 
       assert.equal(logged[0]?.['placement'], 'inline');
       assert.equal(logged[0]?.['route'], '/v1/primes/:n');
       assert.equal(logged[0]?.['status'], 200);
+
+      // The inline lane (src/http/inline-lane.ts) answers what the routed path answers:
+      // X-Crunch-Route sends the same request through Hono.
+      await fc.assert(
+        fc.asyncProperty(fc.bigInt({ min: 0n, max: 10n ** 19n - 1n }), async (n) => {
+          const lane = await request.get(`/v1/primes/${n}`).set('X-Request-Id', 'lane').expect(200);
+          const routed = await request.get(`/v1/primes/${n}`).set('X-Request-Id', 'routed').set('X-Crunch-Route', 'inline').expect(200);
+          assert.deepEqual(lane.body, routed.body);
+          assert.deepEqual(lane.body, { n: n.toString(), prime: isPrimeReference(n), test: 'deterministic' });
+          for (const name of ['content-type', 'x-crunch-route']) assert.equal(lane.headers[name], routed.headers[name], name);
+          assert.equal(String(lane.headers['server-timing']).replace(/[\d.]+/g, '#'), String(routed.headers['server-timing']).replace(/[\d.]+/g, '#'));
+          const [laneLine, routedLine] = ['lane', 'routed'].map((id) => lines.find((line) => line['requestId'] === id && line['path'] === `/v1/primes/${n}`));
+          assert.deepEqual(Object.keys(laneLine ?? {}), Object.keys(routedLine ?? {}));
+          assert.deepEqual({ ...laneLine, requestId: 0, ms: 0, time: 0 }, { ...routedLine, requestId: 0, ms: 0, time: 0 });
+          lines.length = 0;
+        }),
+        { numRuns: 30 },
+      );
+      // What the lane does not take as is goes to the routed path, with its answers.
+      const zeros = problemOf(await request.get('/v1/primes/0097').expect(422));
+      assert.match(zeros.detail, /leading zeros/);
+      assert.deepEqual((await request.get('/v1/primes/18446744073709551629').expect(200)).body, { n: '18446744073709551629', prime: true, test: 'probable' });
+      services.lifecycle.shuttingDown = true;
+      await request.get('/v1/primes/97').expect(503);
+      services.lifecycle.shuttingDown = false;
     } finally {
       server.close();
       await closeServices(services);
