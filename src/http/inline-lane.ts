@@ -1,6 +1,6 @@
 /**
- * The inline lane: `GET /v1/primes/{n}` for a number below 2^64, answered before Hono routes
- * the request. It is the cheapest request there is (a microsecond of work), so Hono's
+ * The inline lane: `GET /v1/primes/{n}` for a number below 10^19 (and the liveness probe
+ * `GET /healthz`), answered before Hono routes the request. It is the cheapest request there is (a microsecond of work), so Hono's
  * routing, context, middleware chain and promises were most of its cost (issue 14). The lane
  * answers exactly what the routed path answers (body, X-Request-Id, X-Crunch-Route,
  * Server-Timing, the request and dispatch metrics, the access log line) and runs the same
@@ -41,6 +41,8 @@ const prefix = '/v1/primes/';
 /** Canonical decimals below 10^19: always below 2^64, so a 64-bit check. */
 const u64Decimal = /^(0|[1-9][0-9]{0,18})$/;
 const route = '/v1/primes/:n';
+const healthPath = '/healthz';
+const healthyBody = JSON.stringify({ status: 'ok' });
 
 /** Whether the lane may answer at all with this configuration. */
 export function inlineLaneOpen(services: InlineLaneServices): boolean {
@@ -58,10 +60,12 @@ export function inlineLaneOpen(services: InlineLaneServices): boolean {
 export function inlineLane<F extends Fetch>(services: InlineLaneServices, routed: F): F {
   const { logger, metrics, dispatcher, planContext, lifecycle } = services;
   const lane = function inlineLane(request: Request, ...rest: never[]): Response | Promise<Response> {
-    if (request.method !== 'GET' || lifecycle.shuttingDown) return routed(request, ...rest);
+    if (request.method !== 'GET') return routed(request, ...rest);
     const { url } = request;
     const pathStart = url.indexOf('/', url.indexOf('//') + 2);
-    if (pathStart < 0 || !url.startsWith(prefix, pathStart)) return routed(request, ...rest);
+    if (pathStart < 0) return routed(request, ...rest);
+    if (url.length - pathStart === healthPath.length && url.endsWith(healthPath)) return healthy(request);
+    if (lifecycle.shuttingDown || !url.startsWith(prefix, pathStart)) return routed(request, ...rest);
     const digits = url.slice(pathStart + prefix.length);
     const { headers } = request;
     if (!u64Decimal.test(digits) || headers.get('prefer') !== null || headers.get('x-crunch-route') !== null) return routed(request, ...rest);
@@ -81,6 +85,21 @@ export function inlineLane<F extends Fetch>(services: InlineLaneServices, routed
     if (logger.isLevelEnabled('info')) {
       const path = url.slice(pathStart);
       logger.info({ requestId, method: 'GET', path, route, status: 200, ms: Math.round(seconds * 1e4) / 10, placement: outcome.placement }, 'request');
+    }
+    return response;
+  };
+
+  /** Always 200 while the process serves HTTP, draining or not (src/features/system/health-routes.ts). */
+  const healthy = (request: Request): Response => {
+    const startedAt = performance.now();
+    const given = request.headers.get('x-request-id');
+    const requestId = given !== null && requestIdPattern.test(given) ? given : randomUUID();
+    const response = new Response(healthyBody, { status: 200, headers: { 'Content-Type': 'application/json', 'X-Request-Id': requestId } });
+    const seconds = (performance.now() - startedAt) / 1000;
+    metrics.requestStarted();
+    metrics.observeRequest('GET', healthPath, 200, seconds);
+    if (logger.isLevelEnabled('info')) {
+      logger.info({ requestId, method: 'GET', path: healthPath, route: healthPath, status: 200, ms: Math.round(seconds * 1e4) / 10 }, 'request');
     }
     return response;
   };

@@ -230,8 +230,17 @@ describe('the inline fast path keeps what clients and operators rely on', () => 
       const zeros = problemOf(await request.get('/v1/primes/0097').expect(422));
       assert.match(zeros.detail, /leading zeros/);
       assert.deepEqual((await request.get('/v1/primes/18446744073709551629').expect(200)).body, { n: '18446744073709551629', prime: true, test: 'probable' });
+      const health = await request.get('/healthz').set('X-Request-Id', 'health-lane').expect(200);
+      assert.deepEqual(health.body, { status: 'ok' });
+      assert.equal(health.headers['x-request-id'], 'health-lane');
+      const healthLine = lines.find((line) => line['requestId'] === 'health-lane');
+      assert.deepEqual(
+        { ...healthLine, ms: 0, time: 0, pid: 0 },
+        { level: 30, time: 0, pid: 0, hostname: healthLine?.['hostname'], requestId: 'health-lane', method: 'GET', path: '/healthz', route: '/healthz', status: 200, ms: 0, msg: 'request' },
+      );
       services.lifecycle.shuttingDown = true;
       await request.get('/v1/primes/97').expect(503);
+      await request.get('/healthz').expect(200);
       services.lifecycle.shuttingDown = false;
     } finally {
       server.close();
