@@ -22,6 +22,7 @@ import type { Metrics } from '../metrics.js';
 import { primesIsPrime } from '../operations/primes-check.js';
 import type { PlanContext } from '../operations/types.js';
 import type { Lifecycle } from '../services.js';
+import { infoLineWriter } from './access-line.js';
 import { requestIdPattern } from './middleware.js';
 import { timingHeaders } from './timing.js';
 
@@ -59,6 +60,7 @@ export function inlineLaneOpen(services: InlineLaneServices): boolean {
 
 export function inlineLane<F extends Fetch>(services: InlineLaneServices, routed: F): F {
   const { logger, metrics, dispatcher, planContext, lifecycle } = services;
+  const writeLine = infoLineWriter(logger, 'request');
   const lane = function inlineLane(request: Request, ...rest: never[]): Response | Promise<Response> {
     if (request.method !== 'GET') return routed(request, ...rest);
     const { url } = request;
@@ -83,8 +85,13 @@ export function inlineLane<F extends Fetch>(services: InlineLaneServices, routed
     metrics.requestStarted();
     metrics.observeRequest('GET', route, 200, seconds);
     if (logger.isLevelEnabled('info')) {
-      const path = url.slice(pathStart);
-      logger.info({ requestId, method: 'GET', path, route, status: 200, ms: Math.round(seconds * 1e4) / 10, placement: outcome.placement }, 'request');
+      const ms = Math.round(seconds * 1e4) / 10;
+      // The id matches requestIdPattern and the path is the prefix and digits: JSON as they are.
+      if (writeLine !== undefined) {
+        writeLine(`,"requestId":"${requestId}","method":"GET","path":"${prefix}${digits}","route":"${route}","status":200,"ms":${ms},"placement":"${outcome.placement}"`);
+      } else {
+        logger.info({ requestId, method: 'GET', path: url.slice(pathStart), route, status: 200, ms, placement: outcome.placement }, 'request');
+      }
     }
     return response;
   };
@@ -99,7 +106,9 @@ export function inlineLane<F extends Fetch>(services: InlineLaneServices, routed
     metrics.requestStarted();
     metrics.observeRequest('GET', healthPath, 200, seconds);
     if (logger.isLevelEnabled('info')) {
-      logger.info({ requestId, method: 'GET', path: healthPath, route: healthPath, status: 200, ms: Math.round(seconds * 1e4) / 10 }, 'request');
+      const ms = Math.round(seconds * 1e4) / 10;
+      if (writeLine !== undefined) writeLine(`,"requestId":"${requestId}","method":"GET","path":"${healthPath}","route":"${healthPath}","status":200,"ms":${ms}`);
+      else logger.info({ requestId, method: 'GET', path: healthPath, route: healthPath, status: 200, ms }, 'request');
     }
     return response;
   };
