@@ -174,9 +174,29 @@ export interface paths {
         put?: never;
         /**
          * Check many integers at once
-         * @description Up to 100000 integers per request; results come back in input order. Large batches are sharded over every worker thread.
+         * @description Up to 100000 integers per request; results come back in input order. Large batches are parsed, checked and encoded on a worker thread; batches with numbers of 2^64 and beyond are sharded over every worker thread. For the most numbers per second, or a bitmap answer, send them as text to `POST /v1/primes/check/text`.
          */
         post: operations["checkPrimes"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/v1/primes/check/text": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * Check many integers sent as text, one per line
+         * @description The batch of `POST /v1/primes/check` as `text/plain`, one decimal integer per line, up to 100000 lines: about half the bytes of the JSON, and the cheapest to read. The answer follows `Accept`: `text/plain` (the default; one line per number, `1` prime, `0` not), `application/octet-stream` (a bitmap, one bit per number, least significant bit first) or `application/json` (one object per number). A job's result (`Prefer: respond-async`) is the JSON.
+         */
+        post: operations["checkPrimesText"];
         delete?: never;
         options?: never;
         head?: never;
@@ -2454,6 +2474,161 @@ export interface operations {
                 };
                 content: {
                     "application/json": components["schemas"]["PrimeCheckBatchResponse"];
+                };
+            };
+            /** @description Accepted as a job (`Prefer: respond-async`, or `wait` ran out): poll `Location` or stream its events. */
+            202: {
+                headers: {
+                    Location: components["headers"]["Location"];
+                    "Content-Location": components["headers"]["Content-Location"];
+                    "Preference-Applied": components["headers"]["Preference-Applied"];
+                    "Retry-After": components["headers"]["Retry-After"];
+                    "Idempotent-Replayed": components["headers"]["Idempotent-Replayed"];
+                    "X-Request-Id": components["headers"]["X-Request-Id"];
+                    "RateLimit-Policy": components["headers"]["RateLimit-Policy"];
+                    RateLimit: components["headers"]["RateLimit"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Job"];
+                };
+            };
+            /** @description Problem: `malformed-json`, `bad-request` */
+            400: {
+                headers: {
+                    "X-Request-Id": components["headers"]["X-Request-Id"];
+                    "RateLimit-Policy": components["headers"]["RateLimit-Policy"];
+                    RateLimit: components["headers"]["RateLimit"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Problem: `unauthorized` */
+            401: {
+                headers: {
+                    "WWW-Authenticate": components["headers"]["WWW-Authenticate"];
+                    "X-Request-Id": components["headers"]["X-Request-Id"];
+                    "RateLimit-Policy": components["headers"]["RateLimit-Policy"];
+                    RateLimit: components["headers"]["RateLimit"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Problem: `body-too-large` */
+            413: {
+                headers: {
+                    "X-Request-Id": components["headers"]["X-Request-Id"];
+                    "RateLimit-Policy": components["headers"]["RateLimit-Policy"];
+                    RateLimit: components["headers"]["RateLimit"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Problem: `unsupported-media-type` */
+            415: {
+                headers: {
+                    "X-Request-Id": components["headers"]["X-Request-Id"];
+                    "RateLimit-Policy": components["headers"]["RateLimit-Policy"];
+                    RateLimit: components["headers"]["RateLimit"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Problem: `validation-failed`, `too-costly`, `deadline-exceeded`, `result-too-large`, `idempotency-conflict` */
+            422: {
+                headers: {
+                    "X-Request-Id": components["headers"]["X-Request-Id"];
+                    "RateLimit-Policy": components["headers"]["RateLimit-Policy"];
+                    RateLimit: components["headers"]["RateLimit"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Problem: `rate-limited`, `quota-exceeded` */
+            429: {
+                headers: {
+                    "Retry-After": components["headers"]["Retry-After"];
+                    "RateLimit-Policy": components["headers"]["RateLimit-Policy"];
+                    RateLimit: components["headers"]["RateLimit"];
+                    "X-Request-Id": components["headers"]["X-Request-Id"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Problem: `internal` */
+            500: {
+                headers: {
+                    "X-Request-Id": components["headers"]["X-Request-Id"];
+                    "RateLimit-Policy": components["headers"]["RateLimit-Policy"];
+                    RateLimit: components["headers"]["RateLimit"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Problem: `overloaded`, `jobs-unavailable`, `shutting-down` */
+            503: {
+                headers: {
+                    "Retry-After": components["headers"]["Retry-After"];
+                    "X-Request-Id": components["headers"]["X-Request-Id"];
+                    "RateLimit-Policy": components["headers"]["RateLimit-Policy"];
+                    RateLimit: components["headers"]["RateLimit"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    checkPrimesText: {
+        parameters: {
+            query?: never;
+            header?: {
+                /** @description RFC 7240. `respond-async`: answer 202 with a job at once. `wait=N` (seconds, at most 60): wait up to N s for the result, then answer 202 if it is not ready. Without it the call is synchronous. For example `respond-async`, or `respond-async, wait=5`. */
+                prefer?: string;
+                /** @description With `Prefer: respond-async` or `wait`: a repeated submission with the same key and the same request returns the same job; the same key with a different request is a 422. 1 to 200 visible ASCII characters, for example a UUID: a new one for each new request. */
+                "idempotency-key"?: string;
+            };
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "text/plain": string;
+            };
+        };
+        responses: {
+            /** @description One verdict per number, in order */
+            200: {
+                headers: {
+                    "X-Crunch-Route": components["headers"]["X-Crunch-Route"];
+                    "Server-Timing": components["headers"]["Server-Timing"];
+                    "Content-Location": components["headers"]["Content-Location"];
+                    "Preference-Applied": components["headers"]["Preference-Applied"];
+                    "Idempotent-Replayed": components["headers"]["Idempotent-Replayed"];
+                    "X-Request-Id": components["headers"]["X-Request-Id"];
+                    "RateLimit-Policy": components["headers"]["RateLimit-Policy"];
+                    RateLimit: components["headers"]["RateLimit"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["PrimeCheckBatchResponse"];
+                    "text/plain": string;
+                    "application/octet-stream": string;
                 };
             };
             /** @description Accepted as a job (`Prefer: respond-async`, or `wait` ran out): poll `Location` or stream its events. */

@@ -20,13 +20,13 @@ import { authenticate } from './http/auth.js';
 import { corsPolicy } from './http/cors.js';
 import type { AppEnv, AppHono } from './http/env.js';
 import { handleError } from './http/errors.js';
+import { inlineLane, inlineLaneOpen } from './http/inline-lane.js';
 import { notFound } from './http/not-found.js';
 import { openApiDocument } from './http/openapi.js';
-import { accessLog, limitDeclaredBody, refuseWhileShuttingDown, requestContext } from './http/middleware.js';
-import { backOffRepeatedRefusals } from './http/refusal-backoff.js';
+import { admitRequest, requestContext } from './http/middleware.js';
+import { refusalBackoff } from './http/refusal-backoff.js';
 import { validationProblem } from './http/problems.js';
 import { limitRate } from './http/rate-limit.js';
-import { creditRequestBodies } from './http/upload.js';
 import { zodFieldErrors } from './inputs/zod-issues.js';
 import type { Services } from './services.js';
 
@@ -38,17 +38,14 @@ export function createApp(services: Services): AppHono {
     },
   });
 
-  app.use(requestContext(services.logger));
-  app.use(accessLog(services.metrics));
-  // Inside the access log, so a request's logged time includes its wait.
-  if (config.connections.refusalBackoffMaxMs > 0) app.use(backOffRepeatedRefusals(config.connections.refusalBackoffMaxMs));
+  const backoff = config.connections.refusalBackoffMaxMs > 0 ? refusalBackoff(config.connections.refusalBackoffMaxMs) : undefined;
+  app.use(requestContext(services.logger, services.metrics, backoff));
   // Before anything that can refuse a request, so that refusals are readable cross-origin too.
   if (config.corsOrigins === '*' || config.corsOrigins.length > 0) app.use(corsPolicy(config.corsOrigins));
-  app.use(authenticate(config.tenants));
+  // Without keys every request is the open API's: nothing to check, so no link in the chain.
+  if (config.tenants.keys.length > 0) app.use(authenticate(config.tenants));
   if (services.rateLimiter !== undefined) app.use(limitRate(services.rateLimiter));
-  app.use(refuseWhileShuttingDown(lifecycle));
-  app.use(limitDeclaredBody(config.limits));
-  app.use(creditRequestBodies());
+  app.use(admitRequest(lifecycle, config.limits));
 
   registerHealthRoutes(app, services);
   registerPoolRoutes(app, services);
@@ -66,5 +63,6 @@ export function createApp(services: Services): AppHono {
 
   app.notFound(notFound(app));
   app.onError(handleError);
+  if (inlineLaneOpen(services)) app.fetch = inlineLane(services, app.fetch);
   return app;
 }

@@ -47,6 +47,7 @@ export const environmentSchema = z.object({
   PORT: integer(0, 65535).default(3000),
   HOST: z.string().min(1).default('0.0.0.0'),
   LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
+  LOG_BUFFER_MAX_BYTES: integer(65_536, 1_073_741_824).default(16 * 1024 * 1024),
   POOL_THREADS: integer(1, 256).default(availableParallelism()),
   POOL_MAX_BACKLOG_MS: integer(0, 3_600_000).default(5_000),
   POOL_MAX_QUEUED_TASKS: integer(1, 10_000_000).default(100_000),
@@ -124,6 +125,8 @@ export interface Config {
   readonly port: number;
   readonly host: string;
   readonly logLevel: z.infer<typeof environmentSchema>['LOG_LEVEL'];
+  /** Log lines waiting for stdout to take them; beyond it new lines are dropped rather than held. */
+  readonly logBufferMaxBytes: number;
   readonly pool: {
     readonly threads: number;
     /**
@@ -302,6 +305,7 @@ export function loadConfig(environment: Record<string, string | undefined> = pro
     port: env.PORT,
     host: env.HOST,
     logLevel: env.LOG_LEVEL,
+    logBufferMaxBytes: env.LOG_BUFFER_MAX_BYTES,
     pool: {
       threads: env.POOL_THREADS,
       maxBacklogMs: env.POOL_MAX_BACKLOG_MS,

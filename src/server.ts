@@ -42,6 +42,12 @@ async function main(): Promise<void> {
     logger.info({ port: info.port, host: info.address, threads: config.pool.threads, connections: config.connections }, 'listening');
   });
 
+  // The log is written asynchronously: what is still buffered goes out before the exit.
+  const exitFlushed = (code: number): void => {
+    setTimeout(() => process.exit(code), 1_000).unref();
+    logger.flush(() => process.exit(code));
+  };
+
   let stopping = false;
   const shutdown = (signal: NodeJS.Signals): void => {
     if (stopping) return;
@@ -65,11 +71,11 @@ async function main(): Promise<void> {
       void closeServices(services).then(
         () => {
           logger.info('stopped');
-          process.exit(0);
+          exitFlushed(0);
         },
         (error: unknown) => {
           logger.error({ err: error }, 'error while closing the pool');
-          process.exit(1);
+          exitFlushed(1);
         },
       );
     });

@@ -50,8 +50,24 @@ export interface Services {
   readonly disconnect: () => void;
 }
 
+/**
+ * Writes to stdout asynchronously, in writes of about 16 kB or every 100 ms, whichever
+ * comes first: a write per log line would be a system call per request. pino flushes what is
+ * left when the process exits (src/server.ts also flushes before it exits).
+ */
+function createLogger(config: Config): Logger {
+  const destination = pino.destination({
+    dest: 1,
+    sync: false,
+    minLength: 16_000,
+    periodicFlush: 100,
+    maxLength: config.logBufferMaxBytes,
+  });
+  return pino({ level: config.logLevel, base: { service: 'crunch' } }, destination);
+}
+
 export function createServices(config: Config, options: { logger?: Logger } = {}): Services {
-  const logger = options.logger ?? pino({ level: config.logLevel, base: { service: 'crunch' } });
+  const logger = options.logger ?? createLogger(config);
   const budgets: Budgets = {
     requestBodies: new ByteBudget('request bodies', config.memory.requestBodies),
     jobInputs: new ByteBudget('job inputs', config.memory.jobInputs),

@@ -18,6 +18,8 @@ export interface BenchServer {
 export interface StartOptions {
   /** Keep the server's stdout and stderr (the last 64 KiB) instead of passing them through. */
   readonly captureOutput?: boolean;
+  /** Send the server's stdout (its log) to /dev/null: a server logging at info writes a line per request. */
+  readonly discardStdout?: boolean;
 }
 
 async function freePort(): Promise<number> {
@@ -39,7 +41,7 @@ export async function startServer(
   const child = spawn(process.execPath, entry, {
     // The access log would cost the server more than some of the work measured: warnings only.
     env: { ...process.env, PORT: String(port), HOST: '127.0.0.1', LOG_LEVEL: 'warn', ...env },
-    stdio: options.captureOutput === true ? ['ignore', 'pipe', 'pipe'] : ['ignore', 'inherit', 'inherit'],
+    stdio: options.captureOutput === true ? ['ignore', 'pipe', 'pipe'] : ['ignore', options.discardStdout === true ? 'ignore' : 'inherit', 'inherit'],
   });
   let output = '';
   const keep = (chunk: Buffer): void => {

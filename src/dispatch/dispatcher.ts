@@ -146,6 +146,15 @@ export class Dispatcher {
     return requested ?? this.choosePlacement(work);
   }
 
+  /**
+   * Runs the work now if it belongs on the loop (as `run` would), else answers undefined:
+   * the caller then builds the options of a run that leaves the loop (signal, lane, tenant)
+   * only when they are needed, and an inline request awaits nothing.
+   */
+  runIfInline<T>(work: Work<T>, requested: Placement | undefined): Outcome<T> | undefined {
+    return this.placementFor(work, requested) === 'inline' ? this.#runInline(work) : undefined;
+  }
+
   async run<T>(work: Work<T>, options: DispatchOptions = {}): Promise<Outcome<T>> {
     const placement = this.placementFor(work, options.placement);
     if (placement === 'inline') return this.#runInline(work);

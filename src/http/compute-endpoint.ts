@@ -9,14 +9,16 @@ import { createHash } from 'node:crypto';
 import type { Context } from 'hono';
 import { jobPath, jobView } from '../features/jobs/job-schemas.js';
 import type { JobRecord } from '../jobs/types.js';
+import type { Outcome, Work } from '../dispatch/dispatcher.js';
 import type { Operation } from '../operations/types.js';
 import type { Services } from '../services.js';
 import { dispatchOptions, requestedPlacement } from './dispatch-options.js';
 import type { AppEnv } from './env.js';
-import { jsonArrayResponse } from './json-stream.js';
+import { holdForResponse, jsonArrayResponse } from './json-stream.js';
 import { type Preference, parsePrefer } from './prefer.js';
 import { ProblemError, problemMediaType, problemTypeBase, problemTypes } from './problems.js';
-import { setOutcomeHeaders } from './timing.js';
+import { outcomeHeaders } from './timing.js';
+import { type PlainHeaders, plainResponse } from './plain-response.js';
 import { releaseUpload } from './upload.js';
 
 export interface ComputeCall<I, V> {
@@ -29,24 +31,49 @@ export interface ComputeCall<I, V> {
    * a synchronous answer is built (a job keeps it).
    */
   readonly upload?: Uint8Array;
+  /** A synchronous answer in another media type than the JSON of `render` (a job's result is always that JSON). */
+  readonly answer?: { readonly mediaType: string; readonly encode: (value: V) => Uint8Array };
 }
 
 export async function respondCompute<I, V>(c: Context<AppEnv>, services: Services, call: ComputeCall<I, V>): Promise<Response> {
   const preference = parsePrefer(c.req.header('prefer'));
   if (!preference.respondAsync && preference.waitSeconds === undefined) {
     try {
-      const work = call.operation.plan(call.input, services.planContext);
-      const outcome = await services.dispatcher.run(work, dispatchOptions(c, services));
-      setOutcomeHeaders(c, outcome);
-      for (const [name, value] of Object.entries(call.headers?.(outcome.value) ?? {})) c.header(name, value);
+      const outcome = await dispatchWork(c, services, call.operation.plan(call.input, services.planContext));
+      const headers = outcomeHeaders(c, outcome, call.headers === undefined ? {} : { ...call.headers(outcome.value) });
+      if (call.answer !== undefined) return respondBytes(c, services, outcome, call.answer.encode(outcome.value), call.answer.mediaType, headers);
       const { encode } = call.operation;
-      if (encode !== undefined) return jsonArrayResponse(c, encode(outcome.value, call.input), services.budgets.responses);
-      return c.json(call.operation.render(outcome.value, call.input) as object, 200);
+      if (encode !== undefined) return jsonArrayResponse(c, encode(outcome.value, call.input), services.budgets.responses, headers);
+      headers['Content-Type'] = 'application/json';
+      return plainResponse(c, 200, JSON.stringify(call.operation.render(outcome.value, call.input)), headers);
     } finally {
       if (call.upload !== undefined) releaseUpload(c, call.upload);
     }
   }
   return submitJob(c, services, call, preference);
+}
+
+/** Runs work for this request: at once when it belongs on the loop, else with the request's dispatch options. */
+export async function dispatchWork<T>(c: Context<AppEnv>, services: Services, work: Work<T>): Promise<Outcome<T>> {
+  const { dispatcher } = services;
+  return dispatcher.runIfInline(work, requestedPlacement(c, services)) ?? dispatcher.run(work, dispatchOptions(c, services));
+}
+
+/**
+ * A synchronous answer already encoded (on the thread that computed it): the bytes, charged
+ * to the responses budget while they are written, with the outcome headers.
+ */
+export function respondBytes(
+  c: Context<AppEnv>,
+  services: Services,
+  outcome: Omit<Outcome<unknown>, 'value'>,
+  bytes: Uint8Array,
+  mediaType: string,
+  headers: PlainHeaders = {},
+): Response {
+  holdForResponse(c, services.budgets.responses, bytes.length);
+  headers['Content-Type'] = mediaType;
+  return plainResponse(c, 200, bytes, outcomeHeaders(c, outcome, headers));
 }
 
 async function submitJob<I, V>(c: Context<AppEnv>, services: Services, call: ComputeCall<I, V>, preference: Preference): Promise<Response> {

@@ -19,7 +19,7 @@ export function requestedPlacement(c: Context, services: Services): Placement | 
 
 export function dispatchOptions(c: Context<AppEnv>, services: Services): DispatchOptions {
   const placement = requestedPlacement(c, services);
-  const { tenant } = c.var;
+  const tenant = c.get('tenant');
   return {
     ...(placement === undefined ? {} : { placement }),
     admission: 'refuse',

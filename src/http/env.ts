@@ -10,6 +10,8 @@ export interface AppEnv {
   Bindings: Partial<HttpBindings>;
   Variables: {
     requestId: string;
+    /** The handler wrote `X-Request-Id` into its own plain response headers (src/http/plain-response.ts). */
+    requestIdSent: boolean | undefined;
     log: Logger;
     /** Who is calling: the tenant of the API key, or '' when no keys are configured (src/http/auth.ts). */
     tenant: string;

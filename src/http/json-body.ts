@@ -47,16 +47,22 @@ export async function checkUtf8Body(c: Context<AppEnv>, services: Services, byte
   if (offset >= 0) throw invalidUtf8Text(offset);
 }
 
-export async function readJsonInput<K extends JsonBodyName>(c: Context<AppEnv>, services: Services, body: K): Promise<JsonBodyInput<K>> {
+/** A JSON body's bytes, read with the request-body budget (large ones into shared memory, for a pool thread to parse). */
+export async function readJsonBytes(c: Context<AppEnv>, services: Services): Promise<Uint8Array> {
   const { config } = services;
   if (!isJsonRequest(c)) {
     throw new ProblemError('unsupported-media-type', 'Send the body as JSON with `Content-Type: application/json`.');
   }
-  const bytes = await readUpload(c, {
+  return readUpload(c, {
     maxBytes: config.limits.maxBodyBytes,
     sharedFrom: config.jsonInlineParseBytes + 1,
     budget: services.budgets.requestBodies,
   });
+}
+
+export async function readJsonInput<K extends JsonBodyName>(c: Context<AppEnv>, services: Services, body: K): Promise<JsonBodyInput<K>> {
+  const { config } = services;
+  const bytes = await readJsonBytes(c, services);
   if (bytes.length <= config.jsonInlineParseBytes) return parseJsonBody(body, bytes, config.limits);
   const { signal, admission } = dispatchOptions(c, services);
   const outcome = await services.dispatcher.run(

@@ -13,6 +13,7 @@ import type { ByteBudget } from '../budgets.js';
 import { OverloadedError } from '../dispatch/errors.js';
 import { type JsonArrayEncoding, itemsPerSlice, jsonArraySlices } from '../operations/json-array.js';
 import type { AppEnv } from './env.js';
+import { type PlainHeaders, plainResponse } from './plain-response.js';
 
 /** Responses estimated below this are not worth accounting. */
 const accountedFrom = 64 * 1024;
@@ -37,13 +38,13 @@ export function holdForResponse(c: Context<AppEnv>, budget: ByteBudget, bytes: n
 }
 
 /** A large JSON array result as the response body: one slice per pull, charged to the responses budget. */
-export function jsonArrayResponse(c: Context<AppEnv>, encoding: JsonArrayEncoding, budget: ByteBudget): Response {
+export function jsonArrayResponse(c: Context<AppEnv>, encoding: JsonArrayEncoding, budget: ByteBudget, headers: PlainHeaders): Response {
   holdForResponse(c, budget, encoding.count * encoding.itemBytes);
-  c.header('Content-Type', 'application/json');
+  headers['Content-Type'] = 'application/json';
   const slices = jsonArraySlices(encoding);
   // One slice's worth is sent as a plain string: written to the socket directly, far cheaper
   // than encoding stream chunks.
-  if (encoding.count <= itemsPerSlice) return c.body(slices.next().value ?? '', 200);
+  if (encoding.count <= itemsPerSlice) return plainResponse(c, 200, slices.next().value ?? '', headers);
   const stream = new ReadableStream<Uint8Array>({
     pull(controller) {
       const next = slices.next();
@@ -51,5 +52,5 @@ export function jsonArrayResponse(c: Context<AppEnv>, encoding: JsonArrayEncodin
       else controller.enqueue(Buffer.from(next.value));
     },
   });
-  return c.body(stream, 200);
+  return plainResponse(c, 200, stream, headers);
 }

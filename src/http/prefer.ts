@@ -8,11 +8,13 @@ export interface Preference {
 
 export const maxWaitSeconds = 60;
 
+const synchronous: Preference = Object.freeze({ respondAsync: false, waitSeconds: undefined });
+
 /** Comma-separated tokens, each `name` or `name=value`; unknown ones are ignored, as the RFC says. */
 export function parsePrefer(header: string | undefined): Preference {
   let respondAsync = false;
   let waitSeconds: number | undefined;
-  if (header === undefined) return { respondAsync, waitSeconds };
+  if (header === undefined) return synchronous;
   for (const token of header.split(',')) {
     const [rawName = '', rawValue] = token.split('=', 2);
     const name = rawName.trim().toLowerCase();

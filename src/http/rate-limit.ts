@@ -16,20 +16,26 @@ export function limitRate(limiter: RateLimiter): MiddlewareHandler<AppEnv> {
     if (c.req.method === 'OPTIONS' || !c.req.path.startsWith('/v1/')) return next();
     let decision: RateDecision;
     try {
-      decision = await limiter.take(c.var.tenant);
+      decision = await limiter.take(c.get('tenant'));
     } catch (error) {
-      c.var.log.warn({ requestId: c.var.requestId, err: (error as Error).message }, 'rate limit store unreachable: request let through');
+      c.get('log').warn({ requestId: c.get('requestId'), err: (error as Error).message }, 'rate limit store unreachable: request let through');
       return next();
     }
-    c.header('RateLimit-Policy', policy);
-    c.header('RateLimit', `"default";r=${decision.remaining};t=${decision.resetSeconds}`);
+    const state = `"default";r=${decision.remaining};t=${decision.resetSeconds}`;
     if (!decision.allowed) {
       throw new ProblemError(
         'rate-limited',
         `Too many requests: the limit is ${limiter.perMinute} a minute (bursts of ${limiter.burst}). Retry after the indicated delay.`,
-        { headers: { 'Retry-After': String(decision.retryAfterSeconds) }, extensions: { limitPerMinute: limiter.perMinute } },
+        {
+          headers: { 'Retry-After': String(decision.retryAfterSeconds), 'RateLimit-Policy': policy, RateLimit: state },
+          extensions: { limitPerMinute: limiter.perMinute },
+        },
       );
     }
-    return next();
+    await next();
+    // On the finished response, whatever answered it: a handler's plain headers
+    // (src/http/plain-response.ts) do not carry headers set before it ran.
+    c.res.headers.set('RateLimit-Policy', policy);
+    c.res.headers.set('RateLimit', state);
   };
 }

@@ -13,7 +13,7 @@
  */
 import type { Socket } from 'node:net';
 import { setTimeout as sleep } from 'node:timers/promises';
-import type { MiddlewareHandler } from 'hono';
+import type { Context } from 'hono';
 import type { AppEnv } from './env.js';
 
 /** Problems that refuse for want of capacity or quota, which the client is told to retry later. */
@@ -31,19 +31,21 @@ export function refusalBackoffMs(refusals: number, maxMs: number): number {
   return Math.min(maxMs, firstBackoffMs * 2 ** Math.min(refusals - 2, 30));
 }
 
-export function backOffRepeatedRefusals(maxMs: number): MiddlewareHandler<AppEnv> {
+/** Called as a request ends: a wait to make before answering, when the connection is refused again. */
+export type RefusalBackoff = (c: Context<AppEnv>) => Promise<void> | undefined;
+
+export function refusalBackoff(maxMs: number): RefusalBackoff {
   const refusalsInARow = new WeakMap<Socket, number>();
-  return async function backOffRepeatedRefusals(c, next) {
-    await next();
+  return (c) => {
     const socket = (c.env as AppEnv['Bindings'] | undefined)?.incoming?.socket;
-    if (socket === undefined) return;
-    if (!isShedProblem(c.var.problemType)) {
+    if (socket === undefined) return undefined;
+    if (!isShedProblem(c.get('problemType'))) {
       refusalsInARow.delete(socket);
-      return;
+      return undefined;
     }
     const refusals = (refusalsInARow.get(socket) ?? 0) + 1;
     refusalsInARow.set(socket, refusals);
     const waitMs = refusalBackoffMs(refusals, maxMs);
-    if (waitMs > 0) await sleep(waitMs);
+    return waitMs > 0 ? sleep(waitMs).then(() => undefined) : undefined;
   };
 }

@@ -1,21 +1,24 @@
 /**
  * Tells the client where its work ran and what it cost: `X-Crunch-Route` and
- * `Server-Timing` (queue wait, compute time, total, and the route as a description).
+ * `Server-Timing` (queue wait, compute time, total, and the route as a description), written
+ * into a response's plain headers (src/http/plain-response.ts).
  */
 import type { Context } from 'hono';
 import type { Outcome } from '../dispatch/dispatcher.js';
 import type { AppEnv } from './env.js';
+import type { PlainHeaders } from './plain-response.js';
 
-export function setOutcomeHeaders(c: Context<AppEnv>, outcome: Omit<Outcome<unknown>, 'value'>): void {
+export function outcomeHeaders(c: Context<AppEnv>, outcome: Omit<Outcome<unknown>, 'value'>, headers: PlainHeaders): PlainHeaders {
   c.set('placement', outcome.placement);
-  c.header('X-Crunch-Route', outcome.placement);
-  c.header(
-    'Server-Timing',
-    [
-      `queue;dur=${outcome.queueMs.toFixed(3)}`,
-      `compute;dur=${outcome.computeMs.toFixed(3)}`,
-      `total;dur=${outcome.totalMs.toFixed(3)}`,
-      `route;desc="${outcome.placement}"`,
-    ].join(', '),
-  );
+  return timingHeaders(outcome, headers);
+}
+
+/** The two headers alone, for a response built outside Hono (src/http/inline-lane.ts). */
+export function timingHeaders(outcome: Omit<Outcome<unknown>, 'value'>, headers: PlainHeaders): PlainHeaders {
+  const { placement } = outcome;
+  headers['X-Crunch-Route'] = placement;
+  headers['Server-Timing'] =
+    `queue;dur=${outcome.queueMs.toFixed(3)}, compute;dur=${outcome.computeMs.toFixed(3)}, ` +
+    `total;dur=${outcome.totalMs.toFixed(3)}, route;desc="${placement}"`;
+  return headers;
 }

@@ -86,13 +86,18 @@ export function creditRequestBodies(): MiddlewareHandler<AppEnv> {
     try {
       await next();
     } finally {
-      const charge = c.get('bodyCharge');
-      if (charge !== undefined) {
-        charge.budget.credit(charge.bytes);
-        charge.bytes = 0;
-      }
+      creditRequestBody(c);
     }
   };
+}
+
+/** What `creditRequestBodies` does when the request ends, for middleware that does it among other things. */
+export function creditRequestBody(c: Context<AppEnv>): void {
+  const charge = c.get('bodyCharge');
+  if (charge !== undefined) {
+    charge.budget.credit(charge.bytes);
+    charge.bytes = 0;
+  }
 }
 
 /** A text upload's Content-Type may name a charset; only UTF-8 (what every kernel reads) is taken. */

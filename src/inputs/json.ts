@@ -12,16 +12,21 @@ import { MalformedBodyError } from './errors.js';
 
 const decoder = new TextDecoder('utf-8', { fatal: true, ignoreBOM: false });
 
-export function parseJsonBytes(bytes: Uint8Array): unknown {
+/** The body as text, refused with the offset of its first bad byte unless it is UTF-8. */
+export function decodeUtf8Strict(bytes: Uint8Array, what: 'JSON' | 'text' = 'JSON'): string {
   if (!isUtf8(bytes)) {
     const offset = firstInvalidUtf8(bytes);
     throw new MalformedBodyError(
       'invalid-utf8',
-      `The body is not valid UTF-8: the first bad byte is at offset ${offset}. JSON must be sent as UTF-8.`,
+      `The body is not valid UTF-8: the first bad byte is at offset ${offset}. ${what === 'JSON' ? 'JSON' : 'Text'} must be sent as UTF-8.`,
       offset,
     );
   }
-  const text = decoder.decode(bytes);
+  return decoder.decode(bytes);
+}
+
+export function parseJsonBytes(bytes: Uint8Array): unknown {
+  const text = decodeUtf8Strict(bytes);
   if (text.trim() === '') throw new MalformedBodyError('malformed-json', 'The body is empty: send a JSON document.', 0);
   try {
     return JSON.parse(text);

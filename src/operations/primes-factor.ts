@@ -7,7 +7,8 @@
  */
 import { z } from 'zod';
 import { type FactorResult, factorize } from '../compute/primes/factor.js';
-import { U64_LIMIT, bitLength } from '../compute/primes/integer.js';
+import { integerBatchOf } from '../compute/primes/batch.js';
+import { type IntegerBatch, U64_LIMIT, bitLength } from '../compute/primes/integer.js';
 import type { Work } from '../dispatch/dispatcher.js';
 import { DeadlineExceededError } from '../dispatch/errors.js';
 import { splitEvenly } from '../dispatch/sharding.js';
@@ -111,6 +112,70 @@ export function factorWork(values: readonly bigint[], threads: number, inlineDea
         }),
       );
       return results;
+    },
+  };
+}
+
+/** A factoring batch packed as the prime kernels take it, with its estimated cost (computed where it was parsed). */
+export interface PackedFactorBatch extends IntegerBatch {
+  readonly costMicros: number;
+}
+
+export function packFactorBatch(values: readonly bigint[]): PackedFactorBatch {
+  let costMicros = 0;
+  for (const value of values) costMicros += estimateFactorMicros(value);
+  return { ...integerBatchOf(values), costMicros };
+}
+
+/** One number's entry of the answer, as JSON: what `render` gives for it. */
+export function factorItemJson(value: bigint, result: FactorResult): string {
+  return JSON.stringify({ n: value.toString(), factors: primePowers(result.factors), test: result.test });
+}
+
+/**
+ * The answer's JSON in pieces, in order (each the items of a run of numbers, joined by
+ * commas): on the pool each shard factors its numbers and encodes them on its thread
+ * (`factorNumbersJson`), and numbers below 2^64 travel packed in a BigUint64Array, so the
+ * loop copies bytes both ways. Shards, costs and the deadline are `factorWork`'s.
+ */
+export function factorEncodedWork(batch: PackedFactorBatch, threads: number, inlineDeadlineMs: number): Work<Uint8Array[]> {
+  const values = (): bigint[] => {
+    const large = new Map(batch.largeIndex.map((index, position) => [index, batch.largeValues[position] as bigint]));
+    return Array.from({ length: batch.count }, (_, index) => large.get(index) ?? (batch.small[index] as bigint));
+  };
+  const cost = batch.costMicros;
+  return {
+    operation: 'primes.factor',
+    costMicros: cost,
+    describe: `factoring ${batch.count} numbers`,
+    inline: () => {
+      const all = values();
+      const results = factorWork(all, threads, inlineDeadlineMs).inline();
+      return [Buffer.from(results.map((result, index) => factorItemJson(all[index] as bigint, result)).join(','))];
+    },
+    pool: async (run) => {
+      const shards: Array<readonly [number, number]> = [];
+      let runStart = 0;
+      const flushSmall = (end: number): void => {
+        const count = end - runStart;
+        if (count === 0) return;
+        const parts = Math.max(1, Math.min(threads * 2, Math.ceil(count / minValuesPerShard)));
+        for (const [a, b] of splitEvenly(count, parts)) shards.push([runStart + a, runStart + b]);
+      };
+      const sorted = [...batch.largeIndex].sort((a, b) => a - b);
+      const largeAt = new Map(batch.largeIndex.map((index, position) => [index, batch.largeValues[position] as bigint]));
+      for (const index of sorted) {
+        flushSmall(index);
+        shards.push([index, index + 1]);
+        runStart = index + 1;
+      }
+      flushSmall(batch.count);
+      return Promise.all(
+        shards.map(([start, end]) => {
+          const big = end - start === 1 ? largeAt.get(start) : undefined;
+          return run('factorNumbersJson', big === undefined ? { small: batch.small.slice(start, end) } : { large: [big] });
+        }),
+      );
     },
   };
 }

@@ -8,20 +8,34 @@
  */
 import { z } from 'zod';
 import { estimateSieveMicros } from '../compute/primes/sieve.js';
-import type { Progress, Work } from '../dispatch/dispatcher.js';
+import type { PoolRunner, Progress, Work } from '../dispatch/dispatcher.js';
 import { splitRange } from '../dispatch/sharding.js';
 import { sieveList } from '../pool/tasks/primes.js';
 import { nonNegativeBigint } from './inputs.js';
+import { encodeDecimalItems } from './json-array.js';
 import { defineOperation } from './types.js';
 
 export interface PrimePage {
   readonly from: bigint;
   readonly to: bigint;
-  /** The primes, in order: numbers below 2^53, bigints beyond. */
-  readonly primes: ReadonlyArray<number | bigint>;
+  /**
+   * The primes, in order, as the sieve's pieces (numbers below 2^53 in Float64Arrays,
+   * bigints beyond): a page is assembled and written without touching each prime on the loop.
+   */
+  readonly parts: ReadonlyArray<Float64Array | BigUint64Array>;
+  readonly count: number;
   /** Where the next page starts, or undefined when the range is exhausted. */
   readonly next: bigint | undefined;
 }
+
+/** Every prime of the page, in order (for rendering a page as objects). */
+export function pagePrimes(page: PrimePage): Array<number | bigint> {
+  const primes: Array<number | bigint> = [];
+  for (const part of page.parts) for (const prime of part) primes.push(prime);
+  return primes;
+}
+
+
 
 /** Writing out and collecting one listed prime, beyond sieving (measured: 100 000 cost ~10 ms). */
 const listedPrimeMicros = 0.1;
@@ -39,7 +53,8 @@ function windowEnd(start: bigint, to: bigint, need: number): bigint {
 
 /** A page being filled window by window. */
 class PageBuilder {
-  readonly primes: Array<number | bigint> = [];
+  readonly parts: Array<Float64Array | BigUint64Array> = [];
+  count = 0;
   start: bigint;
   /** Some listed prime did not fit the page, so the range goes on past it. */
   #overflow = false;
@@ -57,26 +72,30 @@ class PageBuilder {
    * for `need + 1` primes: the one extra tells a range that goes on from one that ends.
    */
   nextWindow(): { start: bigint; end: bigint; need: number } | undefined {
-    if (this.primes.length >= this.limit || this.start > this.to) return undefined;
-    const need = this.limit - this.primes.length;
+    if (this.count >= this.limit || this.start > this.to) return undefined;
+    const need = this.limit - this.count;
     return { start: this.start, end: windowEnd(this.start, this.to, need), need };
   }
 
   /** Takes the listed primes of a window's shards, in order, then moves past the window. */
-  absorb(end: bigint, parts: ReadonlyArray<ArrayLike<number | bigint>>): void {
+  absorb(end: bigint, parts: ReadonlyArray<Float64Array | BigUint64Array>): void {
     for (const part of parts) {
-      let index = 0;
-      for (; index < part.length && this.primes.length < this.limit; index += 1) this.primes.push(part[index] as number | bigint);
-      if (index < part.length) this.#overflow = true;
+      const room = this.limit - this.count;
+      if (part.length > room) this.#overflow = true;
+      const kept = part.length > room ? part.subarray(0, room) : part;
+      if (kept.length === 0) continue;
+      this.parts.push(kept);
+      this.count += kept.length;
     }
     this.start = end + 1n;
   }
 
   page(): PrimePage {
-    const last = this.primes[this.primes.length - 1];
-    const more = this.primes.length === this.limit && (this.#overflow || this.start <= this.to);
+    const lastPart = this.parts[this.parts.length - 1];
+    const last = lastPart?.[lastPart.length - 1];
+    const more = this.count === this.limit && (this.#overflow || this.start <= this.to);
     const next = more && last !== undefined && BigInt(last) < this.to ? BigInt(last) + 1n : undefined;
-    return { from: this.from, to: this.to, primes: this.primes, next };
+    return { from: this.from, to: this.to, parts: this.parts, count: this.count, next };
   }
 }
 
@@ -96,7 +115,41 @@ export function listPrimesWork(from: bigint, to: bigint, limit: number, threads:
     costMicros: from > to ? 1 : estimateSieveMicros(from, firstWindow) + limit * listedPrimeMicros,
     describe: `listing up to ${limit} primes from ${from} to ${to}`,
     inline: () => listPageInline(from, to, limit),
-    pool: async (run, _signal, progress: Progress) => {
+    pool: (run, signal, progress: Progress) => listPageOnPool(from, to, limit, threads, run, progress),
+  };
+}
+
+/** A page and its primes already encoded as JSON array items, in order (one piece per sieve part). */
+export interface EncodedPrimePage {
+  readonly page: PrimePage;
+  readonly items: readonly Uint8Array[];
+}
+
+/**
+ * The page of `listPrimesWork` with its items encoded where it ran: on the pool, each sieve
+ * part is encoded by a pool task (`encodePrimes`), so the loop only joins bytes.
+ */
+export function listEncodedPrimesWork(from: bigint, to: bigint, limit: number, threads: number): Work<EncodedPrimePage> {
+  const work = listPrimesWork(from, to, limit, threads);
+  return {
+    operation: work.operation,
+    costMicros: work.costMicros,
+    describe: `listing up to ${limit} primes from ${from} to ${to}`,
+    inline: () => {
+      const page = work.inline();
+      return { page, items: page.parts.map((part) => encodeDecimalItems(part)) };
+    },
+    pool: async (run, _signal, progress) => {
+      const page = await listPageOnPool(from, to, limit, threads, run, progress);
+      const items = await Promise.all(page.parts.map((part) => run('encodePrimes', { primes: part })));
+      return { page, items };
+    },
+  };
+}
+
+async function listPageOnPool(from: bigint, to: bigint, limit: number, threads: number, run: PoolRunner, progress: Progress): Promise<PrimePage> {
+  {
+    {
       const builder = new PageBuilder(from, to, limit);
       let windows = 0;
       for (let window = builder.nextWindow(); window !== undefined; window = builder.nextWindow()) {
@@ -117,8 +170,8 @@ export function listPrimesWork(from: bigint, to: bigint, limit: number, threads:
         builder.absorb(end, parts);
       }
       return builder.page();
-    },
-  };
+    }
+  }
 }
 
 const cursorPrefix = 'p1.';
@@ -154,10 +207,33 @@ export function renderPrimePage(page: PrimePage, limit: number) {
   return {
     from: page.from.toString(),
     to: page.to.toString(),
-    count: page.primes.length,
-    primes: page.primes.map(String),
+    count: page.count,
+    primes: pagePrimes(page).map(String),
     ...pageLinks(page, limit),
   };
+}
+
+/** The JSON of a page around its primes: `{"from":…,"to":…,"count":…,"primes":[` and `],"cursor":…,"next":…}`. */
+export function pageFrame(page: PrimePage, limit: number): { head: string; tail: string } {
+  const links = pageLinks(page, limit);
+  const head = JSON.stringify({ from: page.from.toString(), to: page.to.toString(), count: page.count });
+  return {
+    head: `${head.slice(0, -1)},"primes":[`,
+    tail: `],"cursor":${JSON.stringify(links.cursor)},"next":${JSON.stringify(links.next)}}`,
+  };
+}
+
+/** A page's whole JSON from its encoded items: bytes joined, nothing per prime. */
+export function encodedPageJson(encoded: EncodedPrimePage, limit: number): Uint8Array {
+  const { head, tail } = pageFrame(encoded.page, limit);
+  const pieces: Uint8Array[] = [Buffer.from(head)];
+  const comma = Buffer.from(',');
+  encoded.items.forEach((items, index) => {
+    if (index > 0) pieces.push(comma);
+    pieces.push(items);
+  });
+  pieces.push(Buffer.from(tail));
+  return Buffer.concat(pieces);
 }
 
 export const primesList = defineOperation({
@@ -166,13 +242,13 @@ export const primesList = defineOperation({
   plan: (input, context) => listPrimesWork(input.from, input.to, input.limit, context.threads),
   render: (page: PrimePage, input) => renderPrimePage(page, input.limit),
   encode: (page: PrimePage, input) => {
-    const links = pageLinks(page, input.limit);
-    const head = JSON.stringify({ from: page.from.toString(), to: page.to.toString(), count: page.primes.length });
+    const { head, tail } = pageFrame(page, input.limit);
+    const primes = pagePrimes(page);
     return {
-      head: `${head.slice(0, -1)},"primes":[`,
-      count: page.primes.length,
-      item: (index) => `"${String(page.primes[index])}"`,
-      tail: `],"cursor":${JSON.stringify(links.cursor)},"next":${JSON.stringify(links.next)}}`,
+      head,
+      count: page.count,
+      item: (index) => `"${String(primes[index])}"`,
+      tail,
       // A number in the page (16 bytes, boxed beyond 2^31) and its quoted decimal.
       itemBytes: 40,
     };

@@ -156,7 +156,7 @@ describe('job inputs', () => {
 describe('responses to slow readers', () => {
   let app: TestApp;
   before(() => {
-    app = startTestApp({ RESPONSES_MAX_BYTES: String(50 * MiB), MAX_LIST_PAGE: '1000000' });
+    app = startTestApp({ RESPONSES_MAX_BYTES: String(16 * MiB), MAX_LIST_PAGE: '1000000' });
   });
   after(async () => {
     await closeMirror(app);
@@ -165,8 +165,9 @@ describe('responses to slow readers', () => {
 
   test('large responses not yet read are bounded in bytes: beyond the budget a request gets 503, and the charge returns on hang-up', async () => {
     const budget = app.services.budgets.responses;
-    // 10^6 primes: about 40 MB held per response until its client has read it, and about
-    // 10 MB of JSON, more than the kernel's socket buffers take off its hands.
+    // 10^6 primes: about 11 MB of JSON (encoded on the pool), held per response until its
+    // client has read it: more than the kernel's socket buffers take off its hands, and
+    // more than half the budget.
     const path = '/v1/primes?to=100000000&limit=1000000';
     const reader = connect(await portOf(app), '127.0.0.1');
     await new Promise((resolve) => reader.once('connect', resolve));

@@ -57,3 +57,29 @@ export const PrimeCheckBatchResponseSchema = z
       ],
     },
   });
+
+export const IntegerLinesSchema = z.string().openapi({
+  description:
+    'One non-negative decimal integer per line (`\\n`, or `\\r\\n`), no sign, spaces or leading zeros; a final newline is optional. ' +
+    'Bad lines are reported by number: `#/line/3` is the third line.',
+  example: '2\n97\n18446744073709551557\n561\n',
+});
+
+export const VerdictLinesSchema = z.string().openapi({
+  description: 'One line per number, in input order: `1` when it is prime, `0` when it is not.',
+  example: '1\n1\n1\n0\n',
+});
+
+export const VerdictBitmapSchema = z.string().openapi({
+  format: 'binary',
+  description:
+    'One bit per number, in input order: number i is bit (i mod 8) of byte floor(i / 8), least significant bit first; ' +
+    '1 when it is prime. The last byte is padded with 0 bits; ceil(count / 8) bytes in all.',
+});
+
+/** A batch's verdicts in each media type a client may `Accept`. */
+export const verdictContent = {
+  'application/json': { schema: PrimeCheckBatchResponseSchema },
+  'text/plain': { schema: VerdictLinesSchema },
+  'application/octet-stream': { schema: VerdictBitmapSchema },
+} as const;

@@ -1,5 +1,5 @@
 /** GET /v1/primes: the primes of a range, one bounded page at a time. */
-import { respondCompute } from '../../http/compute-endpoint.js';
+import { dispatchWork, respondBytes, respondCompute } from '../../http/compute-endpoint.js';
 import { computeRoute } from '../../http/compute-route.js';
 import { headerRefs } from '../../http/contract-headers.js';
 import type { AppHono } from '../../http/env.js';
@@ -7,7 +7,8 @@ import { parseIntegerInput } from '../../inputs/integers.js';
 import { type FieldError, validationProblem } from '../../http/problems.js';
 import type { Services } from '../../services.js';
 import { PrimeListSchema, primeListQuerySchema } from './list-schemas.js';
-import { type PrimePage, decodeCursor, pageLinks, primesList } from '../../operations/primes-list.js';
+import { decodeCursor, encodedPageJson, listEncodedPrimesWork, pageLinks, primesList } from '../../operations/primes-list.js';
+import { parsePrefer } from '../../http/prefer.js';
 
 const u64Max = (1n << 64n) - 1n;
 
@@ -95,14 +96,15 @@ export function registerPrimeListRoutes(app: AppHono, services: Services): void 
 
   app.openapi(list, async (c) => {
     const { from, to, limit } = parseListQuery(c.req.valid('query'), limits.maxListPage);
+    const preference = parsePrefer(c.req.header('prefer'));
+    if (!preference.respondAsync && preference.waitSeconds === undefined) {
+      // The page is encoded where it was sieved (on the pool, a task per sieve part): the
+      // loop joins bytes, whatever the number of primes.
+      const outcome = await dispatchWork(c, services, listEncodedPrimesWork(from, to, limit, services.planContext.threads));
+      const { next } = pageLinks(outcome.value.page, limit);
+      return respondBytes(c, services, outcome, encodedPageJson(outcome.value, limit), 'application/json', next === null ? {} : { Link: `<${next}>; rel="next"` }) as never;
+    }
     // An `after` at or past `to` leaves nothing: an empty, final page.
-    return respondCompute(c, services, {
-      operation: primesList,
-      input: { from, to, limit },
-      headers: (page: PrimePage): Record<string, string> => {
-        const { next } = pageLinks(page, limit);
-        return next === null ? {} : { Link: `<${next}>; rel="next"` };
-      },
-    }) as never;
+    return respondCompute(c, services, { operation: primesList, input: { from, to, limit } }) as never;
   });
 }

@@ -1,7 +1,10 @@
 /** Liveness, readiness and Prometheus metrics. */
 import { createRoute, z } from '@hono/zod-openapi';
 import type { AppHono } from '../../http/env.js';
+import { plainResponse } from '../../http/plain-response.js';
 import type { Services } from '../../services.js';
+
+const healthyBody = JSON.stringify({ status: 'ok' });
 
 const HealthSchema = z.object({ status: z.literal('ok') }).openapi('Health');
 const ReadinessSchema = z
@@ -37,7 +40,7 @@ export function registerHealthRoutes(app: AppHono, services: Services): void {
       description: 'Always 200 while the process serves HTTP, even when draining or saturated: restart the instance only when this fails.',
       responses: { 200: { description: 'Alive', content: { 'application/json': { schema: HealthSchema } } } },
     }),
-    (c) => c.json({ status: 'ok' as const }, 200),
+    (c) => plainResponse(c, 200, healthyBody, { 'Content-Type': 'application/json' }) as never,
   );
 
   app.openapi(
