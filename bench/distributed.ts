@@ -19,6 +19,7 @@ import { once } from 'node:events';
 import { loadavg } from 'node:os';
 import { createInterface } from 'node:readline';
 import { startPrivateRedis, type PrivateRedis } from '../test/helpers/redis-server.js';
+import { followJobEvents } from './lib/job-events.js';
 import { startServer, type BenchServer } from './lib/server.js';
 import { formatNumber, printTable } from './lib/table.js';
 import { generateText } from './lib/text.js';
@@ -134,22 +135,6 @@ async function job(url: string, init: RequestInit = {}): Promise<{ totalS: numbe
   return { totalS, runS: (Date.parse(record.finishedAt ?? '') - Date.parse(record.startedAt ?? '')) / 1_000, record };
 }
 
-/** Reads a job's event stream until its final status. */
-async function followEvents(url: string): Promise<string> {
-  const response = await fetch(url);
-  const reader = response.body!.pipeThrough(new TextDecoderStream()).getReader();
-  let buffer = '';
-  for (;;) {
-    const { value, done } = await reader.read();
-    if (done) throw new Error('the stream ended before the job finished');
-    buffer += value;
-    const status = /"status":"(succeeded|failed|cancelled)"/.exec(buffer)?.[1];
-    if (status !== undefined) {
-      await reader.cancel();
-      return status;
-    }
-  }
-}
 
 async function timed(action: () => Promise<unknown>): Promise<number[]> {
   const times: number[] = [];
@@ -217,7 +202,7 @@ async function measure(setup: Setup, text: Buffer, expected: { pi: unknown; word
   const streamedMs = await timed(async () => {
     const accepted = await fetch(trivial, { headers: { Prefer: 'respond-async' } });
     await accepted.text();
-    const status = await followEvents(`${setup.url}${accepted.headers.get('location')}/events`);
+    const { status } = (await followJobEvents(`${setup.url}${accepted.headers.get('location')}/events`)).job;
     if (status !== 'succeeded') throw new Error(status);
   });
   const waitedMs = await timed(async () => {

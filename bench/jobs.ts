@@ -3,6 +3,7 @@
  * with `Prefer: wait`, and as a job followed to `succeeded` over its event stream; plus the
  * delay between a job finishing on the server and its SSE event reaching the client.
  */
+import { followJobEvents } from './lib/job-events.js';
 import { startServer } from './lib/server.js';
 import { printTable } from './lib/table.js';
 
@@ -22,30 +23,6 @@ async function timed(action: () => Promise<unknown>): Promise<number[]> {
   return times.sort((a, b) => a - b);
 }
 
-/** Reads an SSE stream until a finished status; returns the receive time and the job. */
-async function followEvents(url: string): Promise<{ receivedAt: number; job: { status: string; finishedAt: string } }> {
-  const response = await fetch(url);
-  const reader = response.body!.pipeThrough(new TextDecoderStream()).getReader();
-  let buffer = '';
-  for (;;) {
-    const { value, done } = await reader.read();
-    if (done) throw new Error('stream ended before the job finished');
-    buffer += value;
-    let end: number;
-    while ((end = buffer.indexOf('\n\n')) >= 0) {
-      const block = buffer.slice(0, end);
-      buffer = buffer.slice(end + 2);
-      const data = /^data: (.*)$/m.exec(block)?.[1];
-      if (data === undefined) continue;
-      const job = JSON.parse(data) as { status: string; finishedAt: string };
-      if (['succeeded', 'failed', 'cancelled'].includes(job.status)) {
-        const receivedAt = Date.now();
-        await reader.cancel();
-        return { receivedAt, job };
-      }
-    }
-  }
-}
 
 const server = await startServer({ POOL_THREADS: '2', JOB_MAX_QUEUED: '100000' });
 try {
@@ -61,7 +38,7 @@ try {
   const streamed = await timed(async () => {
     const accepted = await fetch(url, { headers: { prefer: 'respond-async' } });
     await accepted.text();
-    const { job } = await followEvents(`${server.url}${accepted.headers.get('location')}/events`);
+    const { job } = await followJobEvents(`${server.url}${accepted.headers.get('location')}/events`);
     if (job.status !== 'succeeded') throw new Error(job.status);
   });
 
@@ -75,7 +52,7 @@ try {
       body: JSON.stringify(heavy),
     });
     await accepted.text();
-    const { receivedAt, job } = await followEvents(`${server.url}${accepted.headers.get('location')}/events`);
+    const { receivedAt, job } = await followJobEvents(`${server.url}${accepted.headers.get('location')}/events`);
     latencies.push(receivedAt - Date.parse(job.finishedAt));
   }
   latencies.sort((a, b) => a - b);

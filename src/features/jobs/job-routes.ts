@@ -12,7 +12,7 @@ import { JobListQuerySchema, JobListSchema, JobParamsSchema, JobSchema, jobJson,
 const keepAliveMs = 15_000;
 
 /**
- * One SSE frame per published event, shared by every stream that follows the job: 2 000
+ * One SSE frame per published event (exported for its test), shared by every stream that follows the job: 2 000
  * subscribers to a job with a megabyte result hold one copy of it, not 2 000.
  */
 const frames = new WeakMap<JobEvent, Uint8Array>();
@@ -28,10 +28,13 @@ const frameEnd = Buffer.from('\n\n');
 /** Shared by every event stream: a final event sent to thousands of subscribers is copied about 1 MiB per turn. */
 const eventWrites = new WritePacer(1024 * 1024);
 
-function sharedFrame(event: JobEvent): Uint8Array {
+export function sharedFrame(event: JobEvent): Uint8Array {
   let frame = frames.get(event);
   if (frame === undefined) {
-    frame = sseFrame(event.type, event.job, event.sequence);
+    // A progress event can carry a job already finished (distributed, the record is read when
+    // the event arrives, and may be newer than it): that frame is the stream's last, so it is
+    // the final status, with the result.
+    frame = sseFrame(isFinished(event.job.status) ? 'status' : event.type, event.job, event.sequence);
     frames.set(event, frame);
   }
   return frame;
