@@ -116,7 +116,8 @@ describe('two replicas, two workers', { skip: testRedis.skip }, () => {
 
   test('submitted on one replica: polled, streamed and cancelled on the other', async () => {
     const [first, second] = replicas as [ServerProcess, ServerProcess];
-    const job = await submit(first, '/v1/primes/count?from=0&to=60000000000&method=sieve');
+    // Far longer than the test (minutes on two threads): it must still run when it is cancelled.
+    const job = await submit(first, '/v1/primes/count?from=0&to=400000000000&method=sieve');
     const events = await fetch(`${second.url}/v1/jobs/${job.id}/events`);
     assert.match(String(events.headers.get('content-type')), /text\/event-stream/);
     const reader = events.body!.getReader();
