@@ -34,6 +34,7 @@ import {
   type JobService,
   type JobSubmission,
   type JobWork,
+  queuedJobRecord,
   scopedIdempotencyKey,
   type JobStatus,
   jobStatuses,
@@ -287,17 +288,7 @@ export class DistributedJobs implements JobService {
       );
     }
     const input = await this.#state.codecFor(id).encode(work.input);
-    const job: JobRecord = {
-      id,
-      tenant: work.tenant,
-      operation: work.operation,
-      status: 'queued',
-      progress: null,
-      createdAt: new Date().toISOString(),
-      startedAt: null,
-      finishedAt: null,
-      expiresAt: null,
-    };
+    const job = queuedJobRecord(id, work);
     await records.insert(job);
     this.#state.observer?.submitted(job);
     await this.#queue.add(

@@ -26,6 +26,7 @@ import {
   type JobStore,
   type JobSubmission,
   type JobWork,
+  queuedJobRecord,
   scopedIdempotencyKey,
 } from './types.js';
 
@@ -120,17 +121,7 @@ export class JobRunner implements JobService {
         { budget: inputs.name, limitBytes: inputs.limit },
       );
     }
-    const job: JobRecord = {
-      id,
-      tenant: work.tenant,
-      operation: work.operation,
-      status: 'queued',
-      progress: null,
-      createdAt: new Date().toISOString(),
-      startedAt: null,
-      finishedAt: null,
-      expiresAt: null,
-    };
+    const job = queuedJobRecord(id, work);
     await this.store.insert(job);
     this.#active.set(work.tenant, active + 1);
     this.#options.observer?.submitted(job);

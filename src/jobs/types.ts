@@ -90,6 +90,21 @@ export interface JobWork {
   readonly tenant: string;
 }
 
+/** The record of a job just accepted, in either mode. */
+export function queuedJobRecord(id: string, work: JobWork): JobRecord {
+  return {
+    id,
+    tenant: work.tenant,
+    operation: work.operation,
+    status: 'queued',
+    progress: null,
+    createdAt: new Date().toISOString(),
+    startedAt: null,
+    finishedAt: null,
+    expiresAt: null,
+  };
+}
+
 export interface JobSubmission extends JobWork {
   readonly idempotency?: { readonly key: string; readonly fingerprint: string };
 }

@@ -20,36 +20,56 @@ export interface ServerProcess {
 const maxLogLines = 1_000;
 const startTimeoutMs = 20_000;
 
-export async function startServerProcess(environment: Record<string, string> = {}): Promise<ServerProcess> {
-  const child: ChildProcess = spawn(process.execPath, ['--import', 'tsx', 'src/server.ts'], {
-    // At info, because the port is read from the `listening` line.
-    env: { ...process.env, PORT: '0', HOST: '127.0.0.1', POOL_THREADS: '2', ...environment, LOG_LEVEL: 'info' },
-    stdio: ['ignore', 'pipe', 'inherit'],
-  });
-  // If the test process dies without stopping it, the server goes too rather than linger.
+/**
+ * Spawns an entry of crunch under tsx with its log on a pipe, and resolves once a log line
+ * says it is up (`ready` returns what that line tells, or undefined to keep reading). The
+ * child is killed if the test process dies first, or if it is not up within the timeout.
+ */
+async function spawnUntilReady<T>(
+  entry: string,
+  env: Record<string, string | undefined>,
+  what: string,
+  ready: (line: string) => T | undefined,
+): Promise<{ child: ChildProcess; log: string[]; value: T }> {
+  const child: ChildProcess = spawn(process.execPath, ['--import', 'tsx', entry], { env, stdio: ['ignore', 'pipe', 'inherit'] });
+  // If the test process dies without stopping it, the child goes too rather than linger.
   const killOnExit = (): void => void child.kill('SIGKILL');
   process.once('exit', killOnExit);
   child.once('exit', () => process.off('exit', killOnExit));
   const log: string[] = [];
   const lines = createInterface({ input: child.stdout! });
-  const port = await new Promise<number>((resolve, reject) => {
+  const value = await new Promise<T>((resolve, reject) => {
     const timer = setTimeout(() => {
       child.kill('SIGKILL');
-      reject(new Error(`the server did not listen within ${startTimeoutMs} ms:\n${log.join('\n')}`));
+      reject(new Error(`the ${what} did not start within ${startTimeoutMs} ms:\n${log.join('\n')}`));
     }, startTimeoutMs);
     child.once('exit', (code) => {
       clearTimeout(timer);
-      reject(new Error(`the server exited with ${code} before listening:\n${log.join('\n')}`));
+      reject(new Error(`the ${what} exited with ${code} before starting:\n${log.join('\n')}`));
     });
     lines.on('line', (line) => {
       if (log.length < maxLogLines) log.push(line);
-      const record = JSON.parse(line) as { msg?: string; port?: number };
-      if (record.msg === 'listening' && record.port !== undefined) {
+      const found = ready(line);
+      if (found !== undefined) {
         clearTimeout(timer);
-        resolve(record.port);
+        resolve(found);
       }
     });
   });
+  return { child, log, value };
+}
+
+export async function startServerProcess(environment: Record<string, string> = {}): Promise<ServerProcess> {
+  const { child, log, value: port } = await spawnUntilReady(
+    'src/server.ts',
+    // At info, because the port is read from the `listening` line.
+    { ...process.env, PORT: '0', HOST: '127.0.0.1', POOL_THREADS: '2', ...environment, LOG_LEVEL: 'info' },
+    'server',
+    (line) => {
+      const record = JSON.parse(line) as { msg?: string; port?: number };
+      return record.msg === 'listening' ? record.port : undefined;
+    },
+  );
   return {
     url: `http://127.0.0.1:${port}`,
     port,
@@ -72,32 +92,12 @@ export interface WorkerProcess {
 
 /** A worker of the distributed mode (src/worker.ts under tsx), started once it says so. */
 export async function startWorkerProcess(environment: Record<string, string>): Promise<WorkerProcess> {
-  const child: ChildProcess = spawn(process.execPath, ['--import', 'tsx', 'src/worker.ts'], {
-    env: { ...process.env, POOL_THREADS: '1', ...environment, LOG_LEVEL: 'info' },
-    stdio: ['ignore', 'pipe', 'inherit'],
-  });
-  const killOnExit = (): void => void child.kill('SIGKILL');
-  process.once('exit', killOnExit);
-  child.once('exit', () => process.off('exit', killOnExit));
-  const log: string[] = [];
-  const lines = createInterface({ input: child.stdout! });
-  await new Promise<void>((resolve, reject) => {
-    const timer = setTimeout(() => {
-      child.kill('SIGKILL');
-      reject(new Error(`the worker did not start within ${startTimeoutMs} ms:\n${log.join('\n')}`));
-    }, startTimeoutMs);
-    child.once('exit', (code) => {
-      clearTimeout(timer);
-      reject(new Error(`the worker exited with ${code} before starting:\n${log.join('\n')}`));
-    });
-    lines.on('line', (line) => {
-      if (log.length < maxLogLines) log.push(line);
-      if (line.includes('"worker started"')) {
-        clearTimeout(timer);
-        resolve();
-      }
-    });
-  });
+  const { child, log } = await spawnUntilReady(
+    'src/worker.ts',
+    { ...process.env, POOL_THREADS: '1', ...environment, LOG_LEVEL: 'info' },
+    'worker',
+    (line) => (line.includes('"worker started"') ? true : undefined),
+  );
   return {
     log,
     async kill(signal) {

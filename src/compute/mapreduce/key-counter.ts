@@ -8,7 +8,7 @@
  * order); it finds the N-th count with a histogram, so it never sorts more than N keys,
  * however many keys tie at that count.
  */
-import { compareBytes, sameBytes } from './packed.js';
+import { compareBytes, doubledSlots, sameBytes } from './packed.js';
 
 export class KeyCounter {
   private mask: number;
@@ -84,16 +84,7 @@ export class KeyCounter {
   }
 
   private rehash(): void {
-    const slots = new Int32Array((this.mask + 1) * 2);
-    const mask = slots.length - 1;
-    for (let id = 0; id < this.size; id++) {
-      const hash = this.hashes[id]!;
-      let slot = (hash ^ (hash >>> 15)) & mask;
-      while (slots[slot] !== 0) slot = (slot + 1) & mask;
-      slots[slot] = id + 1;
-    }
-    this.slots = slots;
-    this.mask = mask;
+    ({ slots: this.slots, mask: this.mask } = doubledSlots(this.hashes, this.size, this.mask));
   }
 
   /** Code-point order of keys a and b. */

@@ -169,3 +169,20 @@ export function encodeScratch(text: string): { bytes: Uint8Array; length: number
   const { written } = encoder.encodeInto(text, scratch);
   return { bytes: scratch, length: written };
 }
+
+/**
+ * The slot table of an open-addressing hash table over key ids 1..size (0 is an empty slot),
+ * twice as large as the one it replaces: ids are re-placed by their stored hashes, so no key
+ * is hashed again. Shared by the word scanner and the key counter, which probe alike.
+ */
+export function doubledSlots(hashes: Int32Array, size: number, oldMask: number): { slots: Int32Array; mask: number } {
+  const slots = new Int32Array((oldMask + 1) * 2);
+  const mask = slots.length - 1;
+  for (let id = 0; id < size; id++) {
+    const hash = hashes[id]!;
+    let slot = (hash ^ (hash >>> 15)) & mask;
+    while (slots[slot] !== 0) slot = (slot + 1) & mask;
+    slots[slot] = id + 1;
+  }
+  return { slots, mask };
+}

@@ -9,6 +9,7 @@
  * which is why two different byte keys ("École", "école") may merge into one word there.
  */
 import { decodeAt, isWordCodePoint, utf8Decoder } from './text.js';
+import { doubledSlots } from './packed.js';
 
 const SEPARATOR = 0;
 const APOSTROPHE = 1;
@@ -215,16 +216,7 @@ class ByteKeyTable {
   }
 
   private rehash(): void {
-    const slots = new Int32Array((this.mask + 1) * 2);
-    const mask = slots.length - 1;
-    for (let id = 0; id < this.size; id++) {
-      const hash = this.hashes[id]!;
-      let slot = (hash ^ (hash >>> 15)) & mask;
-      while (slots[slot] !== 0) slot = (slot + 1) & mask;
-      slots[slot] = id + 1;
-    }
-    this.slots = slots;
-    this.mask = mask;
+    ({ slots: this.slots, mask: this.mask } = doubledSlots(this.hashes, this.size, this.mask));
   }
 
   /** Decodes the arena once and slices each key out of it; folds non-ASCII keys. */

@@ -67,10 +67,11 @@ export function registerHealthRoutes(app: AppHono, services: Services): void {
       if (pool.closed) reasons.push('the worker pool is closed');
       // Saturated: the next request of even a millisecond would be refused, or requests were
       // refused a moment ago (the backlog then sits just under its limit).
-      if (!admission.wouldAdmit(1_000) || admission.refusedWithin(saturationWindowMs)) {
+      const refusedLately = admission.refusedWithin(saturationWindowMs);
+      if (!admission.wouldAdmit(1_000) || refusedLately) {
         reasons.push(
           `the pool is saturated: ${Math.round(admission.backlogMs)} ms of admitted work per thread, the limit is ${maxBacklogMs} ms (POOL_MAX_BACKLOG_MS)` +
-            (admission.refusedWithin(saturationWindowMs) ? `, and it refused requests in the last ${saturationWindowMs / 1_000} s` : ''),
+            (refusedLately ? `, and it refused requests in the last ${saturationWindowMs / 1_000} s` : ''),
         );
       }
       const body = {
