@@ -3,13 +3,13 @@
  * split on `\n` with a trailing `\r` removed; matches are ordered by (document, line)
  * and the first maxMatches are returned with the total count.
  */
-import { ResultTooLargeError } from '../errors.js';
 import type { MapReduceJobDefinition } from './job-definition.js';
 import { compileLineMatcher } from './pattern-guard.js';
 import { bound } from './ranking.js';
 import { forEachLine, utf8Decoder } from './text.js';
 import {
   MAX_GREP_MATCHES,
+  checkResultText,
   MAX_RESULT_TEXT_BYTES,
   type Chunk,
   type GrepHit,
@@ -58,12 +58,7 @@ function sumCounts(items: readonly { matchCount: number }[]): number {
 function* finishGrep(_job: GrepJob, partial: GrepPartial): Generator<void, GrepResult, undefined> {
   let textBytes = 0;
   for (const hit of partial.matches) textBytes += hit.bytes;
-  if (textBytes > MAX_RESULT_TEXT_BYTES) {
-    throw new ResultTooLargeError(
-      `the matching lines total more than ${MAX_RESULT_TEXT_BYTES} bytes of text (MAX_RESULT_TEXT_BYTES); ask for fewer maxMatches or a narrower pattern`,
-      MAX_RESULT_TEXT_BYTES,
-    );
-  }
+  checkResultText(textBytes, 'the matching lines', 'fewer maxMatches or a narrower pattern');
   const matches = partial.matches.map(({ document, line, text }) => ({ document, line, text }));
   return { kind: 'grep', matches, matchCount: partial.matchCount, truncated: partial.matchCount > matches.length };
 }

@@ -12,7 +12,6 @@
  * maxWords x (maxDocumentsPerWord + 1) ids per run. Ids keep one more than the bound so
  * truncation is reported exactly.
  */
-import { ResultTooLargeError } from '../errors.js';
 import { FINISH_SLICE, type MapReduceJobDefinition } from './job-definition.js';
 import { encodeScratch, hashBytes, partitionOfHash, RecordReader, RecordWriter } from './packed.js';
 import { bound, firstInCodePointOrder } from './ranking.js';
@@ -21,7 +20,7 @@ import { forEachLine, utf8Decoder, WORD_PATTERN } from './text.js';
 import {
   MAX_INDEX_DOCUMENTS,
   MAX_INDEX_WORDS,
-  MAX_RESULT_TEXT_BYTES,
+  checkResultText,
   type Chunk,
   type IndexEntry,
   type IndexJob,
@@ -121,12 +120,7 @@ function* finishIndex(job: IndexJob, run: IndexRun): Generator<void, IndexResult
     const start = reader.key();
     const end = reader.pos;
     textBytes += end - start;
-    if (textBytes > MAX_RESULT_TEXT_BYTES) {
-      throw new ResultTooLargeError(
-        `the indexed words total more than ${MAX_RESULT_TEXT_BYTES} bytes of text (MAX_RESULT_TEXT_BYTES); ask for fewer maxWords`,
-        MAX_RESULT_TEXT_BYTES,
-      );
-    }
+    checkResultText(textBytes, 'the indexed words', 'fewer maxWords');
     const documents: number[] = [];
     readIds(reader, documents);
     const documentsTruncated = documents.length > maxIds;

@@ -16,14 +16,13 @@
  * skipped, and the first one is named by (document, line), so the caller may turn a
  * non-zero `skipped` into an error if it prefers.
  */
-import { ResultTooLargeError } from '../errors.js';
 import { FINISH_SLICE, type MapReduceJobDefinition } from './job-definition.js';
 import { encodeScratch, hashBytes, partitionOfHash, RecordReader, RecordWriter } from './packed.js';
 import { bound, firstInCodePointOrder } from './ranking.js';
 import { mergeSortedRuns } from './sorted-runs.js';
 import { forEachLine, utf8Decoder } from './text.js';
 import {
-  MAX_RESULT_TEXT_BYTES,
+  checkResultText,
   MAX_SUM_KEYS,
   type Chunk,
   type KeySum,
@@ -189,12 +188,7 @@ function* finishSumByKey(_job: SumByKeyJob, run: SumByKeyRun): Generator<void, S
     const start = reader.key();
     const end = reader.pos;
     textBytes += end - start;
-    if (textBytes > MAX_RESULT_TEXT_BYTES) {
-      throw new ResultTooLargeError(
-        `the keys total more than ${MAX_RESULT_TEXT_BYTES} bytes of text (MAX_RESULT_TEXT_BYTES); ask for fewer maxKeys`,
-        MAX_RESULT_TEXT_BYTES,
-      );
-    }
+    checkResultText(textBytes, 'the keys', 'fewer maxKeys');
     const scale = reader.varint();
     const count = reader.varint();
     keys.push({ key: utf8Decoder.decode(run.records.subarray(start, end)), sum: formatScaled(reader.bigint(), scale), count });

@@ -6,6 +6,7 @@
  * Lines are numbered from 1 (like `grep -n`), documents from 0 (their index in the
  * `documents` array; raw text is document 0).
  */
+import { ResultTooLargeError } from '../errors.js';
 
 /** Options are validated by the caller (HTTP layer); kernels only apply defaults and caps. */
 export interface WordCountJob {
@@ -60,6 +61,16 @@ export const MAX_SUM_KEYS = 100_000;
  * (ResultTooLargeError) rather than built: rendering it would hold the event loop and memory.
  */
 export const MAX_RESULT_TEXT_BYTES = 32 * 1024 * 1024;
+
+/** Refuses a result whose text (`what`: "the keys") has passed MAX_RESULT_TEXT_BYTES, saying how to ask for less. */
+export function checkResultText(textBytes: number, what: string, askFor: string): void {
+  if (textBytes > MAX_RESULT_TEXT_BYTES) {
+    throw new ResultTooLargeError(
+      `${what} total more than ${MAX_RESULT_TEXT_BYTES} bytes of text (MAX_RESULT_TEXT_BYTES); ask for ${askFor}`,
+      MAX_RESULT_TEXT_BYTES,
+    );
+  }
+}
 
 /**
  * A run of whole lines of one document. `bytes` never starts or ends inside a line

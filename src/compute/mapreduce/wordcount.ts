@@ -8,14 +8,13 @@
  * top N as ranked records, which is enough because partitions hold disjoint words; combine
  * merges ranked lists; finish decodes the N words that are returned.
  */
-import { ResultTooLargeError } from '../errors.js';
 import { FINISH_SLICE, type MapReduceJobDefinition } from './job-definition.js';
 import { KeyCounter } from './key-counter.js';
 import { compareBytes, encodeScratch, hashBytes, partitionOfHash, RecordReader, RecordWriter } from './packed.js';
 import { bound } from './ranking.js';
 import { utf8Decoder } from './text.js';
 import {
-  MAX_RESULT_TEXT_BYTES,
+  checkResultText,
   MAX_TOP_WORDS,
   type Chunk,
   type WordCount,
@@ -170,12 +169,7 @@ function* finishWordCount(_job: WordCountJob, partial: WordCountPartial): Genera
     const start = reader.key();
     const end = reader.pos;
     textBytes += end - start;
-    if (textBytes > MAX_RESULT_TEXT_BYTES) {
-      throw new ResultTooLargeError(
-        `the most frequent words total more than ${MAX_RESULT_TEXT_BYTES} bytes of text (MAX_RESULT_TEXT_BYTES); ask for a smaller top`,
-        MAX_RESULT_TEXT_BYTES,
-      );
-    }
+    checkResultText(textBytes, 'the most frequent words', 'a smaller top');
     top.push({ word: utf8Decoder.decode(partial.top.subarray(start, end)), count: reader.varint() });
     if (top.length % FINISH_SLICE === 0) yield;
   }
