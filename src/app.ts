@@ -19,8 +19,9 @@ import { registerUiRoutes } from './features/ui/ui-routes.js';
 import { authenticate } from './http/auth.js';
 import { corsPolicy } from './http/cors.js';
 import type { AppEnv, AppHono } from './http/env.js';
+import { type ConnectionGuard, createHttpServer } from './http/connections.js';
 import { handleError } from './http/errors.js';
-import { inlineLane, inlineLaneOpen } from './http/inline-lane.js';
+import { inlineLane } from './http/inline-lane.js';
 import { notFound } from './http/not-found.js';
 import { openApiDocument } from './http/openapi.js';
 import { admitRequest, requestContext } from './http/middleware.js';
@@ -28,6 +29,7 @@ import { refusalBackoff } from './http/refusal-backoff.js';
 import { validationProblem } from './http/problems.js';
 import { limitRate } from './http/rate-limit.js';
 import { zodFieldErrors } from './inputs/zod-issues.js';
+import type { Server } from 'node:http';
 import type { Services } from './services.js';
 
 export function createApp(services: Services): AppHono {
@@ -63,6 +65,20 @@ export function createApp(services: Services): AppHono {
 
   app.notFound(notFound(app));
   app.onError(handleError);
-  if (inlineLaneOpen(services)) app.fetch = inlineLane(services, app.fetch);
   return app;
+}
+
+/**
+ * The app and the HTTP server in front of it, not yet listening: how src/server.ts and the
+ * tests build both. The server answers what the inline lane takes before the app routes it.
+ */
+export function createAppServer(services: Services): { app: AppHono; server: Server; connections: ConnectionGuard } {
+  const app = createApp(services);
+  const { server, connections } = createHttpServer(app.fetch, {
+    limits: services.config.connections,
+    registry: services.metrics.registry,
+    logger: services.logger,
+    inline: inlineLane(services),
+  });
+  return { app, server, connections };
 }

@@ -5,9 +5,8 @@
  * deadline, close the pool, exit 0.
  */
 import type { AddressInfo } from 'node:net';
-import { createApp } from './app.js';
+import { createAppServer } from './app.js';
 import { ConfigError, loadConfig } from './config.js';
-import { createHttpServer } from './http/connections.js';
 import { closeServices, createServices } from './services.js';
 
 async function main(): Promise<void> {
@@ -29,8 +28,7 @@ async function main(): Promise<void> {
     console.error(`crunch: ${error instanceof Error ? error.message : String(error)}`);
     process.exit(2);
   }
-  const app = createApp(services);
-  const { server } = createHttpServer(app.fetch, { limits: config.connections, registry: services.metrics.registry, logger });
+  const { server } = createAppServer(services);
   server.listen(config.port, config.host, () => {
     const info = server.address() as AddressInfo;
     if (config.tenants.keys.length === 0 && !isLoopback(info.address)) {

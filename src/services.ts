@@ -19,6 +19,7 @@ import { jobExecutor } from './jobs/execute.js';
 import { jobLifecycleLog } from './jobs/lifecycle-log.js';
 import { JobRunner } from './jobs/runner.js';
 import type { JobService } from './jobs/types.js';
+import { LogDestination } from './log-destination.js';
 import { createMetrics, type Metrics } from './metrics.js';
 import { MemoryRateLimiter, type RateLimiter, RedisRateLimiter } from './tenants/rate-limit.js';
 import type { PlanContext } from './operations/types.js';
@@ -50,20 +51,8 @@ export interface Services {
   readonly disconnect: () => void;
 }
 
-/**
- * Writes to stdout asynchronously, in writes of about 16 kB or every 100 ms, whichever
- * comes first: a write per log line would be a system call per request. pino flushes what is
- * left when the process exits (src/server.ts also flushes before it exits).
- */
 function createLogger(config: Config): Logger {
-  const destination = pino.destination({
-    dest: 1,
-    sync: false,
-    minLength: 16_000,
-    periodicFlush: 100,
-    maxLength: config.logBufferMaxBytes,
-  });
-  return pino({ level: config.logLevel, base: { service: 'crunch' } }, destination);
+  return pino({ level: config.logLevel, base: { service: 'crunch' } }, new LogDestination({ fd: 1, maxBufferedBytes: config.logBufferMaxBytes }));
 }
 
 export function createServices(config: Config, options: { logger?: Logger } = {}): Services {

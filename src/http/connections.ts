@@ -17,15 +17,16 @@
  * `maxIdleConnections` descriptors, and a new client always gets in. Only when every socket
  * is busy is a new connection refused, with a 503 problem.
  */
-import { type IncomingMessage, type Server, type ServerResponse, maxHeaderSize } from 'node:http';
+import { type IncomingMessage, type Server, type ServerResponse, createServer, maxHeaderSize } from 'node:http';
 import type { Socket } from 'node:net';
-import { createAdaptorServer } from '@hono/node-server';
+import { getRequestListener } from '@hono/node-server';
 import type { Logger } from 'pino';
 import { Counter, Gauge, type Registry } from 'prom-client';
 import type { ConnectionLimits } from '../config.js';
+import type { InlineLane } from './inline-lane.js';
 import { ProblemError, problemMediaType, problemTypes } from './problems.js';
 
-type FetchHandler = Parameters<typeof createAdaptorServer>[0]['fetch'];
+type FetchHandler = Parameters<typeof getRequestListener>[0];
 
 /** How long a socket answered with a 408 or 503 stays half-closed so the client can read the answer. */
 const lingerMs = 1_000;
@@ -52,12 +53,23 @@ export function httpServerOptions(limits: ConnectionLimits) {
   };
 }
 
-/** The crunch HTTP server for `fetch` (the Hono app), with its connection limits applied; not yet listening. */
+/**
+ * The crunch HTTP server for `fetch` (the Hono app), with its connection limits applied; not
+ * yet listening. An `inline` lane sees each request first and answers what it can (src/http/inline-lane.ts).
+ */
 export function createHttpServer(
   fetch: FetchHandler,
-  options: { limits: ConnectionLimits; registry?: Registry; logger?: Logger },
+  options: { limits: ConnectionLimits; registry?: Registry; logger?: Logger; inline?: InlineLane | undefined },
 ): { server: Server; connections: ConnectionGuard } {
-  const server = createAdaptorServer({ fetch, serverOptions: httpServerOptions(options.limits) }) as Server;
+  const routed = getRequestListener(fetch);
+  const { inline } = options;
+  const listener =
+    inline === undefined
+      ? routed
+      : (incoming: IncomingMessage, outgoing: ServerResponse): void => {
+          if (!inline(incoming, outgoing)) void routed(incoming, outgoing);
+        };
+  const server = createServer(httpServerOptions(options.limits), listener);
   const connections = new ConnectionGuard(server, options.limits, options.logger);
   if (options.registry !== undefined) registerConnectionMetrics(options.registry, connections);
   return { server, connections };

@@ -13,12 +13,17 @@ export function outcomeHeaders(c: Context<AppEnv>, outcome: Omit<Outcome<unknown
   return timingHeaders(outcome, headers);
 }
 
-/** The two headers alone, for a response built outside Hono (src/http/inline-lane.ts). */
+/** The two headers, written into `headers`. */
 export function timingHeaders(outcome: Omit<Outcome<unknown>, 'value'>, headers: PlainHeaders): PlainHeaders {
-  const { placement } = outcome;
-  headers['X-Crunch-Route'] = placement;
-  headers['Server-Timing'] =
-    `queue;dur=${outcome.queueMs.toFixed(3)}, compute;dur=${outcome.computeMs.toFixed(3)}, ` +
-    `total;dur=${outcome.totalMs.toFixed(3)}, route;desc="${placement}"`;
+  headers['X-Crunch-Route'] = outcome.placement;
+  headers['Server-Timing'] = serverTiming(outcome);
   return headers;
+}
+
+/** The `Server-Timing` value alone, for a response written outside Hono (src/http/inline-lane.ts). */
+export function serverTiming(outcome: Omit<Outcome<unknown>, 'value'>): string {
+  return (
+    `queue;dur=${outcome.queueMs.toFixed(3)}, compute;dur=${outcome.computeMs.toFixed(3)}, ` +
+    `total;dur=${outcome.totalMs.toFixed(3)}, route;desc="${outcome.placement}"`
+  );
 }

@@ -4,10 +4,10 @@ import type { Server } from 'node:http';
 import { Redis } from 'ioredis';
 import { pino } from 'pino';
 import supertest from 'supertest';
-import { createApp } from '../../src/app.js';
+import { createAppServer } from '../../src/app.js';
 import { type Config, loadConfig } from '../../src/config.js';
 import { DistributedWorker } from '../../src/distributed/worker.js';
-import { type ConnectionGuard, createHttpServer } from '../../src/http/connections.js';
+import type { ConnectionGuard } from '../../src/http/connections.js';
 import { type Services, closeServices, createServices } from '../../src/services.js';
 import { testRedis } from './services.js';
 
@@ -27,9 +27,8 @@ export function testConfig(overrides: Record<string, string> = {}): Config {
 export function startTestApp(overrides: Record<string, string> = {}): TestApp {
   const config = testConfig(overrides);
   const services = createServices(config);
-  const app = createApp(services);
-  // The production server and its connection limits, not a bare adaptor: tests exercise what runs.
-  const { server, connections } = createHttpServer(app.fetch, { limits: config.connections, registry: services.metrics.registry });
+  // The production server, its inline lane and its connection limits, not a bare adaptor: tests exercise what runs.
+  const { server, connections } = createAppServer(services);
   return {
     services,
     config,

@@ -8,13 +8,14 @@
  * And the cheap inline path still carries its headers, metrics and log line.
  */
 import assert from 'node:assert/strict';
+import { type IncomingMessage, type Server, request as httpRequest } from 'node:http';
+import type { AddressInfo } from 'node:net';
 import { Writable } from 'node:stream';
 import { after, before, describe, test } from 'node:test';
 import fc from 'fast-check';
 import { pino } from 'pino';
 import supertest from 'supertest';
-import { createApp } from '../../src/app.js';
-import { createHttpServer } from '../../src/http/connections.js';
+import { createAppServer } from '../../src/app.js';
 import { closeServices, createServices } from '../../src/services.js';
 import { type TestApp, problemOf, startTestApp, testConfig } from '../helpers/app.js';
 import { isPrimeReference } from '../helpers/reference.js';
@@ -184,7 +185,7 @@ describe('the inline fast path keeps what clients and operators rely on', () => 
     });
     const config = testConfig({ LOG_LEVEL: 'info' });
     const services = createServices(config, { logger: pino({ level: 'info' }, sink) });
-    const { server } = createHttpServer(createApp(services).fetch, { limits: config.connections, registry: services.metrics.registry });
+    const { server } = createAppServer(services);
     try {
       const request = supertest.agent(server);
       const response = await request.get('/v1/primes/1000003').set('X-Request-Id', 'client-id-7').expect(200);
@@ -238,6 +239,19 @@ describe('the inline fast path keeps what clients and operators rely on', () => 
         { ...healthLine, ms: 0, time: 0, pid: 0 },
         { level: 30, time: 0, pid: 0, hostname: healthLine?.['hostname'], requestId: 'health-lane', method: 'GET', path: '/healthz', route: '/healthz', status: 200, ms: 0, msg: 'request' },
       );
+      // The lane reads Node's raw headers: names in any case, and an id given twice is no id
+      // (Hono reads the two joined by a comma), on the lane and routed alike.
+      const accepted = await request.get('/v1/primes/97').set('PREFER', 'respond-async').expect(202);
+      assert.match(String(accepted.headers['location']), /^\/v1\/jobs\//);
+      assert.equal((await request.get('/v1/primes/97').set('X-REQUEST-ID', 'upper-case-name').expect(200)).headers['x-request-id'], 'upper-case-name');
+      for (const route of [[], ['X-Crunch-Route', 'inline']]) {
+        const twice = await rawGet(server, '/v1/primes/97', ['X-Request-Id', 'first', 'x-request-id', 'second', ...route]);
+        assert.equal(twice.statusCode, 200);
+        assert.match(String(twice.headers['x-request-id']), /^[0-9a-f-]{36}$/);
+      }
+      // A query or a HEAD: Hono answers, the same.
+      assert.deepEqual((await request.get('/v1/primes/97?unused=1').expect(200)).body, { n: '97', prime: true, test: 'deterministic' });
+      assert.equal((await request.head('/v1/primes/97').expect(200)).headers['x-crunch-route'], 'inline');
       services.lifecycle.shuttingDown = true;
       await request.get('/v1/primes/97').expect(503);
       await request.get('/healthz').expect(200);
@@ -248,3 +262,18 @@ describe('the inline fast path keeps what clients and operators rely on', () => 
     }
   });
 });
+
+/** A GET with headers exactly as given (repeated names included), which supertest cannot send. */
+async function rawGet(server: Server, path: string, headers: string[]): Promise<IncomingMessage> {
+  if (!server.listening) await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+  const { port } = server.address() as AddressInfo;
+  return new Promise((resolve, reject) => {
+    // Headers given as a list get no Host of Node's own.
+    const sent = httpRequest({ host: '127.0.0.1', port, path, headers: ['Host', `127.0.0.1:${port}`, ...headers], agent: false }, (response) => {
+      response.resume();
+      response.once('end', () => resolve(response));
+    });
+    sent.once('error', reject);
+    sent.end();
+  });
+}

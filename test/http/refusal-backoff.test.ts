@@ -11,8 +11,7 @@ import { Writable } from 'node:stream';
 import { after, before, describe, test } from 'node:test';
 import { pino } from 'pino';
 import supertest from 'supertest';
-import { createApp } from '../../src/app.js';
-import { createHttpServer } from '../../src/http/connections.js';
+import { createAppServer } from '../../src/app.js';
 import { refusalBackoffMs } from '../../src/http/refusal-backoff.js';
 import { closeServices, createServices } from '../../src/services.js';
 import { type TestApp, startTestApp, testConfig } from '../helpers/app.js';
@@ -98,7 +97,7 @@ describe('refusals for want of capacity in the log', () => {
     const config = testConfig({ POOL_THREADS: '1', POOL_MAX_BACKLOG_MS: '0' });
     const services = createServices(config, { logger: pino({ level: 'info' }, sink) });
     await services.ready;
-    const { server } = createHttpServer(createApp(services).fetch, { limits: config.connections, registry: services.metrics.registry });
+    const { server } = createAppServer(services);
     request = supertest.agent(server);
     close = async () => {
       server.close();
