@@ -9,7 +9,9 @@
  * (2.7 µs of the cheapest request's 37 µs, issue 14). Here a line costs an array push.
  *
  * What is gathered is handed over at exit too (the hook pino uses for its own destination),
- * and `flush` hands it over before it waits for SonicBoom. `maxBufferedBytes` bounds what
+ * and written synchronously; `flush` hands it over before it waits for SonicBoom. A batch
+ * already in SonicBoom's asynchronous write when the process dies (a crash, not a shutdown,
+ * which flushes) can be lost, as with SonicBoom alone. `maxBufferedBytes` bounds what
  * SonicBoom holds for a stdout that does not keep up: beyond it, batches are dropped.
  */
 import { pino } from 'pino';

@@ -63,14 +63,13 @@ export function createHttpServer(
 ): { server: Server; connections: ConnectionGuard } {
   const routed = getRequestListener(fetch);
   const { inline } = options;
-  const listener =
-    inline === undefined
-      ? routed
-      : (incoming: IncomingMessage, outgoing: ServerResponse): void => {
-          if (!inline(incoming, outgoing)) void routed(incoming, outgoing);
-        };
-  const server = createServer(httpServerOptions(options.limits), listener);
+  const server = createServer(httpServerOptions(options.limits));
   const connections = new ConnectionGuard(server, options.limits, options.logger);
+  // One listener: each more would cost every request a copy of the listener list.
+  server.on('request', (incoming: IncomingMessage, outgoing: ServerResponse): void => {
+    connections.requestStarted(incoming.socket, outgoing);
+    if (inline === undefined || !inline(incoming, outgoing)) void routed(incoming, outgoing);
+  });
   if (options.registry !== undefined) registerConnectionMetrics(options.registry, connections);
   return { server, connections };
 }
@@ -99,12 +98,20 @@ export class ConnectionGuard {
   readonly #closing = new Set<Socket>();
   readonly #shed: Record<ShedReason, number> = { 'idle-cap': 0, 'connection-cap': 0, refused: 0 };
   #lastWarnAt = Number.NEGATIVE_INFINITY;
+  /**
+   * One listener for every response ('close' comes once), so a request allocates no closure.
+   * The response has let go of its socket by then; its request has not.
+   */
+  readonly #responseClosed: (this: ServerResponse) => void;
 
   constructor(server: Server, limits: ConnectionLimits, logger?: Logger) {
     this.#limits = limits;
     this.#logger = logger;
+    const guard = this;
+    this.#responseClosed = function responseClosed() {
+      guard.#requestEnded(this.req.socket);
+    };
     server.on('connection', (socket: Socket) => this.#admit(socket));
-    server.on('request', (request: IncomingMessage, response: ServerResponse) => this.#busy(request.socket, response));
     server.on('clientError', (error: NodeJS.ErrnoException, socket: Socket) => this.#clientError(error, socket));
   }
 
@@ -130,16 +137,20 @@ export class ConnectionGuard {
     this.#markIdle(socket);
   }
 
-  #busy(socket: Socket, response: ServerResponse): void {
-    if (!this.#sockets.has(socket)) return;
-    this.#sockets.set(socket, (this.#sockets.get(socket) ?? 0) + 1);
-    this.#idle.delete(socket);
-    response.once('close', () => {
-      const inFlight = this.#sockets.get(socket);
-      if (inFlight === undefined) return;
-      this.#sockets.set(socket, inFlight - 1);
-      if (inFlight === 1 && !socket.destroyed && !this.#closing.has(socket)) this.#markIdle(socket);
-    });
+  /** A request arrived on `socket`: busy until `response` closes. The server's request listener calls this first. */
+  requestStarted(socket: Socket, response: ServerResponse): void {
+    const inFlight = this.#sockets.get(socket);
+    if (inFlight === undefined) return;
+    this.#sockets.set(socket, inFlight + 1);
+    if (inFlight === 0) this.#idle.delete(socket);
+    response.on('close', this.#responseClosed);
+  }
+
+  #requestEnded(socket: Socket): void {
+    const inFlight = this.#sockets.get(socket);
+    if (inFlight === undefined) return;
+    this.#sockets.set(socket, inFlight - 1);
+    if (inFlight === 1 && !socket.destroyed && !this.#closing.has(socket)) this.#markIdle(socket);
   }
 
   #markIdle(socket: Socket): void {
