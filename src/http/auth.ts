@@ -9,11 +9,25 @@
 import { timingSafeEqual } from 'node:crypto';
 import type { MiddlewareHandler } from 'hono';
 import type { TenantConfig } from '../config.js';
-import { keyDigest } from '../tenants/keys.js';
+import { type ApiKey, keyDigest } from '../tenants/keys.js';
 import type { AppEnv } from './env.js';
 import { ProblemError } from './problems.js';
 
 const bearer = /^Bearer[ \t]+([\x21-\x7e]+)[ \t]*$/i;
+
+/** The key of an `Authorization: Bearer <key>` header, or undefined if it is not one. */
+export function bearerToken(header: string): string | undefined {
+  return bearer.exec(header)?.[1];
+}
+
+/** The tenant a presented key belongs to, or undefined. */
+export function tenantOfKey(keys: readonly ApiKey[], token: string): string | undefined {
+  const digest = keyDigest(token);
+  let tenant: string | undefined;
+  // Every entry is compared, whatever matches first, so the time says nothing about which.
+  for (const key of keys) if (timingSafeEqual(key.digest, digest) && tenant === undefined) tenant = key.tenant;
+  return tenant;
+}
 
 function needsKey(path: string, metricsOpen: boolean): boolean {
   return path.startsWith('/v1/') || path === '/v1' || (path === '/metrics' && !metricsOpen);
@@ -24,7 +38,7 @@ export function authenticate(tenants: TenantConfig): MiddlewareHandler<AppEnv> {
   return async function authenticate(c, next) {
     if (keys.length === 0 || c.req.method === 'OPTIONS' || !needsKey(c.req.path, metricsOpen)) return next();
     const header = c.req.header('authorization');
-    const token = header === undefined ? undefined : bearer.exec(header)?.[1];
+    const token = header === undefined ? undefined : bearerToken(header);
     if (token === undefined) {
       throw new ProblemError(
         'unauthorized',
@@ -34,10 +48,7 @@ export function authenticate(tenants: TenantConfig): MiddlewareHandler<AppEnv> {
         { headers: { 'WWW-Authenticate': 'Bearer realm="crunch"' } },
       );
     }
-    const digest = keyDigest(token);
-    let tenant: string | undefined;
-    // Every entry is compared, whatever matches first, so the time says nothing about which.
-    for (const key of keys) if (timingSafeEqual(key.digest, digest) && tenant === undefined) tenant = key.tenant;
+    const tenant = tenantOfKey(keys, token);
     if (tenant === undefined) {
       throw new ProblemError('unauthorized', 'The API key is not valid: check it, or ask for one.', {
         headers: { 'WWW-Authenticate': 'Bearer realm="crunch", error="invalid_token"' },

@@ -10,8 +10,18 @@ import type { RateDecision, RateLimiter } from '../tenants/rate-limit.js';
 import type { AppEnv } from './env.js';
 import { ProblemError } from './problems.js';
 
+/** `RateLimit-Policy`: the one policy, per minute. */
+export function rateLimitPolicy(limiter: RateLimiter): string {
+  return `"default";q=${limiter.perMinute};w=60`;
+}
+
+/** `RateLimit`: where the tenant stands after this request. */
+export function rateLimitState(decision: RateDecision): string {
+  return `"default";r=${decision.remaining};t=${decision.resetSeconds}`;
+}
+
 export function limitRate(limiter: RateLimiter): MiddlewareHandler<AppEnv> {
-  const policy = `"default";q=${limiter.perMinute};w=60`;
+  const policy = rateLimitPolicy(limiter);
   return async function limitRate(c, next) {
     if (c.req.method === 'OPTIONS' || !c.req.path.startsWith('/v1/')) return next();
     let decision: RateDecision;
@@ -21,7 +31,7 @@ export function limitRate(limiter: RateLimiter): MiddlewareHandler<AppEnv> {
       c.get('log').warn({ requestId: c.get('requestId'), err: (error as Error).message }, 'rate limit store unreachable: request let through');
       return next();
     }
-    const state = `"default";r=${decision.remaining};t=${decision.resetSeconds}`;
+    const state = rateLimitState(decision);
     if (!decision.allowed) {
       throw new ProblemError(
         'rate-limited',

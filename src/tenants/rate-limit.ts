@@ -23,6 +23,12 @@ export interface RateLimiter {
   readonly perMinute: number;
   readonly burst: number;
   take(tenant: string): RateDecision | Promise<RateDecision>;
+  /**
+   * Where the buckets are in memory: takes a token and answers at once when there is one;
+   * when the request would be refused, undefined, having changed nothing, for `take` to
+   * refuse it (src/http/inline-lane.ts, which answers only what it is sure of).
+   */
+  takeIfAllowed?(tenant: string): RateDecision | undefined;
 }
 
 function decide(tokens: number, allowed: boolean, perMinute: number, burst: number): RateDecision {
@@ -45,14 +51,30 @@ export class MemoryRateLimiter implements RateLimiter {
   ) {}
 
   take(tenant: string): RateDecision {
-    const now = this.now();
-    const bucket = this.#buckets.get(tenant) ?? { tokens: this.burst, at: now };
-    bucket.tokens = Math.min(this.burst, bucket.tokens + ((now - bucket.at) / 60_000) * this.perMinute);
-    bucket.at = now;
+    const bucket = this.#refilled(tenant);
     const allowed = bucket.tokens >= 1;
     if (allowed) bucket.tokens -= 1;
-    this.#buckets.set(tenant, bucket);
     return decide(bucket.tokens, allowed, this.perMinute, this.burst);
+  }
+
+  takeIfAllowed(tenant: string): RateDecision | undefined {
+    // Refilling changes nothing `take` would not compute the same a moment later.
+    const bucket = this.#refilled(tenant);
+    if (bucket.tokens < 1) return undefined;
+    bucket.tokens -= 1;
+    return decide(bucket.tokens, true, this.perMinute, this.burst);
+  }
+
+  #refilled(tenant: string): { tokens: number; at: number } {
+    const now = this.now();
+    let bucket = this.#buckets.get(tenant);
+    if (bucket === undefined) {
+      bucket = { tokens: this.burst, at: now };
+      this.#buckets.set(tenant, bucket);
+    }
+    bucket.tokens = Math.min(this.burst, bucket.tokens + ((now - bucket.at) / 60_000) * this.perMinute);
+    bucket.at = now;
+    return bucket;
   }
 }
 

@@ -263,6 +263,82 @@ describe('the inline fast path keeps what clients and operators rely on', () => 
   });
 });
 
+describe('the inline fast path with API keys', () => {
+  test('a key that names a tenant is answered on the lane, as the routed path answers it; any other goes to Hono for its 401', async () => {
+    const lines: Array<Record<string, unknown>> = [];
+    const sink = new Writable({
+      write(chunk: Buffer, _encoding, done) {
+        for (const text of chunk.toString().split('\n')) if (text !== '') lines.push(JSON.parse(text) as Record<string, unknown>);
+        done();
+      },
+    });
+    const key = 'lane-key-0123456789abcdef';
+    const config = testConfig({ LOG_LEVEL: 'info', API_KEYS: `alpha:${key},beta:other-key-0123456789abcdef` });
+    const services = createServices(config, { logger: pino({ level: 'info' }, sink) });
+    const { server } = createAppServer(services);
+    try {
+      const request = supertest.agent(server);
+      const lane = await request.get('/v1/primes/1000003').set('Authorization', `Bearer ${key}`).set('X-Request-Id', 'keyed-lane').expect(200);
+      const routed = await request
+        .get('/v1/primes/1000003')
+        .set('Authorization', `Bearer ${key}`)
+        .set('X-Request-Id', 'keyed-routed')
+        .set('X-Crunch-Route', 'inline')
+        .expect(200);
+      assert.deepEqual(lane.body, { n: '1000003', prime: true, test: 'deterministic' });
+      assert.deepEqual(lane.body, routed.body);
+      assert.equal(lane.headers['x-crunch-route'], 'inline');
+      const [laneLine, routedLine] = ['keyed-lane', 'keyed-routed'].map((id) => lines.find((line) => line['requestId'] === id));
+      assert.equal(laneLine?.['tenant'], 'alpha');
+      assert.deepEqual(Object.keys(laneLine ?? {}), Object.keys(routedLine ?? {}));
+      assert.deepEqual({ ...laneLine, requestId: 0, ms: 0, time: 0 }, { ...routedLine, requestId: 0, ms: 0, time: 0 });
+
+      const missing = await request.get('/v1/primes/97').expect(401);
+      assert.equal(missing.type, 'application/problem+json');
+      assert.equal(missing.headers['www-authenticate'], 'Bearer realm="crunch"');
+      const wrong = await request.get('/v1/primes/97').set('Authorization', 'Bearer not-a-key-0123456789abcdef').expect(401);
+      assert.match(String(wrong.headers['www-authenticate']), /invalid_token/);
+      assert.equal((await request.get('/v1/primes/97').set('Authorization', key).expect(401)).type, 'application/problem+json');
+      const twice = await rawGet(server, '/v1/primes/97', ['Authorization', `Bearer ${key}`, 'authorization', `Bearer ${key}`]);
+      assert.equal(twice.statusCode, 401);
+      // The health probe stays open, on the lane too.
+      assert.deepEqual((await request.get('/healthz').expect(200)).body, { status: 'ok' });
+    } finally {
+      server.close();
+      await closeServices(services);
+    }
+  });
+});
+
+describe('the inline fast path with a rate limit', () => {
+  test('a token in the bucket is taken and announced on the lane as on the routed path; an empty bucket goes to Hono for its 429', async () => {
+    const key = 'rate-key-0123456789abcdef';
+    const config = testConfig({ API_KEYS: `alpha:${key}`, RATE_LIMIT_PER_MINUTE: '6', RATE_LIMIT_BURST: '3' });
+    const services = createServices(config);
+    const { server } = createAppServer(services);
+    try {
+      const request = supertest.agent(server);
+      const get = (routed: boolean) => {
+        const call = request.get('/v1/primes/97').set('Authorization', `Bearer ${key}`);
+        return routed ? call.set('X-Crunch-Route', 'inline') : call;
+      };
+      const answers = [await get(false).expect(200), await get(true).expect(200), await get(false).expect(200)];
+      assert.deepEqual(
+        answers.map((answer) => [answer.headers['ratelimit-policy'], String(answer.headers['ratelimit']).replace(/t=\d+/, 't=#')]),
+        [0, 1, 2].map((index) => ['"default";q=6;w=60', `"default";r=${2 - index};t=#`]),
+      );
+      // Three tokens taken, lane and routed alike: the fourth is refused, by Hono.
+      const refused = await get(false).expect(429);
+      assert.equal(refused.type, 'application/problem+json');
+      assert.equal((refused.body as { type: string }).type.endsWith('/rate-limited'), true);
+      assert.match(String(refused.headers['retry-after']), /^\d+$/);
+    } finally {
+      server.close();
+      await closeServices(services);
+    }
+  });
+});
+
 /** A GET with headers exactly as given (repeated names included), which supertest cannot send. */
 async function rawGet(server: Server, path: string, headers: string[]): Promise<IncomingMessage> {
   if (!server.listening) await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));

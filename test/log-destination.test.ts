@@ -10,7 +10,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, describe, test } from 'node:test';
 import { pino } from 'pino';
-import { LogDestination } from '../../src/log-destination.js';
+import { LogDestination } from '../src/log-destination.js';
 
 const dir = mkdtempSync(join(tmpdir(), 'crunch-log-'));
 after(() => rmSync(dir, { recursive: true, force: true }));
