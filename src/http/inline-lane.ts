@@ -25,7 +25,7 @@ import type { Dispatcher } from '../dispatch/dispatcher.js';
 import type { Metrics } from '../metrics.js';
 import { primesIsPrime } from '../operations/primes-check.js';
 import type { PlanContext } from '../operations/types.js';
-import type { RateLimiter } from '../tenants/rate-limit.js';
+import type { RateDecision, RateLimiter } from '../tenants/rate-limit.js';
 import type { Lifecycle } from '../services.js';
 import { infoLineWriter } from './access-line.js';
 import { bearerToken, tenantOfKey } from './auth.js';
@@ -149,11 +149,15 @@ export function inlineLane(services: InlineLaneServices): InlineLane | undefined
     if (tenant === undefined) return false;
     const input = { n: BigInt(digits) };
     const work = primesIsPrime.plan(input, planContext);
-    // Known to run inline before a token is taken: declining after would charge Hono's take too.
-    if (dispatcher.placementFor(work, undefined) !== 'inline') return false;
-    const decision = limiter === undefined ? undefined : limiter.takeIfAllowed!(tenant);
-    if (limiter !== undefined && decision === undefined) return false;
-    const outcome = dispatcher.runIfInline(work, undefined)!;
+    let decision: RateDecision | undefined;
+    if (limiter !== undefined) {
+      // Known to run inline before a token is taken: declining after would charge Hono's take too.
+      if (dispatcher.placementFor(work, undefined) !== 'inline') return false;
+      decision = limiter.takeIfAllowed!(tenant);
+      if (decision === undefined) return false;
+    }
+    const outcome = dispatcher.runIfInline(work, undefined);
+    if (outcome === undefined) return false;
     // ASCII only (digits, booleans, a test name): its length is its byte length.
     const body = JSON.stringify(primesIsPrime.render(outcome.value, input));
     const headerList = [
