@@ -174,15 +174,21 @@ describe('listing encoded on the pool', () => {
   });
 });
 
+/** A stream for a pino logger, and the lines it was given, parsed. */
+function logLines(): { lines: Array<Record<string, unknown>>; sink: Writable } {
+  const lines: Array<Record<string, unknown>> = [];
+  const sink = new Writable({
+    write(chunk: Buffer, _encoding, done) {
+      for (const text of chunk.toString().split('\n')) if (text !== '') lines.push(JSON.parse(text) as Record<string, unknown>);
+      done();
+    },
+  });
+  return { lines, sink };
+}
+
 describe('the inline fast path keeps what clients and operators rely on', () => {
   test('X-Request-Id (the client’s when well-formed), X-Crunch-Route, Server-Timing, the metric and one log line', async () => {
-    const lines: Array<Record<string, unknown>> = [];
-    const sink = new Writable({
-      write(chunk: Buffer, _encoding, done) {
-        for (const text of chunk.toString().split('\n')) if (text !== '') lines.push(JSON.parse(text) as Record<string, unknown>);
-        done();
-      },
-    });
+    const { lines, sink } = logLines();
     const config = testConfig({ LOG_LEVEL: 'info' });
     const services = createServices(config, { logger: pino({ level: 'info' }, sink) });
     const { server } = createAppServer(services);
@@ -265,13 +271,7 @@ describe('the inline fast path keeps what clients and operators rely on', () => 
 
 describe('the inline fast path with API keys', () => {
   test('a key that names a tenant is answered on the lane, as the routed path answers it; any other goes to Hono for its 401', async () => {
-    const lines: Array<Record<string, unknown>> = [];
-    const sink = new Writable({
-      write(chunk: Buffer, _encoding, done) {
-        for (const text of chunk.toString().split('\n')) if (text !== '') lines.push(JSON.parse(text) as Record<string, unknown>);
-        done();
-      },
-    });
+    const { lines, sink } = logLines();
     const key = 'lane-key-0123456789abcdef';
     const config = testConfig({ LOG_LEVEL: 'info', API_KEYS: `alpha:${key},beta:other-key-0123456789abcdef` });
     const services = createServices(config, { logger: pino({ level: 'info' }, sink) });
