@@ -18,7 +18,7 @@ after(() => rmSync(dir, { recursive: true, force: true }));
 function fileLog(name: string): { logger: pino.Logger; destination: LogDestination; read(): string[]; close(): void } {
   const path = join(dir, name);
   const fd = openSync(path, 'w');
-  const destination = new LogDestination({ fd, maxBufferedBytes: 64 << 20 });
+  const destination = new LogDestination({ fd, maxBufferedBytes: 1 << 30 }) // the test writes about 100 MB without yielding: nothing may be dropped;
   const logger = pino({ level: 'info', base: null, timestamp: false }, destination);
   return {
     logger,
@@ -34,7 +34,8 @@ const flushed = (destination: LogDestination): Promise<void> =>
 describe('the log destination', () => {
   test('20 000 lines of mixed sizes and scripts arrive whole and in order, batches or not', async () => {
     const log = fileLog('many.log');
-    const words = ['a', 'ü', '素数', 'x'.repeat(3_000), '😀'];
+    // Short lines, long ones, and lines longer than a whole batch (10 000 two-byte characters).
+    const words = ['a', 'ü', '素数', 'x'.repeat(3_000), '😀', 'é'.repeat(10_000)];
     for (let index = 0; index < 20_000; index += 1) {
       log.logger.info({ index, word: words[index % words.length] }, 'line');
       // Now and then a turn of the loop passes, so batches end both by size and by time.
@@ -49,6 +50,23 @@ describe('the log destination', () => {
       assert.equal(line.msg, 'line');
     });
     log.close();
+  });
+
+  test('past maxBufferedBytes waiting for the fd, whole writes are dropped: what arrives is whole lines, in order', async () => {
+    const path = join(dir, 'bounded.log');
+    const fd = openSync(path, 'w');
+    const destination = new LogDestination({ fd, maxBufferedBytes: 65_536 });
+    const logger = pino({ level: 'info', base: null, timestamp: false }, destination);
+    // 20 MB without yielding: the file cannot take it all before the loop turns.
+    for (let index = 0; index < 20_000; index += 1) logger.info({ index, pad: 'p'.repeat(1_000) }, 'line');
+    await flushed(destination);
+    const indexes = readFileSync(path, 'utf8')
+      .split('\n')
+      .filter((line) => line !== '')
+      .map((line) => (JSON.parse(line) as { index: number }).index);
+    assert.ok(indexes.length > 0 && indexes.length < 20_000, `${indexes.length} lines`);
+    assert.deepEqual(indexes, [...indexes].sort((a, b) => a - b));
+    closeSync(fd);
   });
 
   test('a lone line is written within the batch delay, without a flush', async () => {
