@@ -16,10 +16,15 @@
  * which flushes) can be lost, as with SonicBoom alone. `maxBufferedBytes` bounds what
  * SonicBoom holds for a stdout that does not keep up: beyond it, batches are dropped.
  */
-import { pino } from 'pino';
+import { type Logger, pino } from 'pino';
 import onExit from 'on-exit-leak-free';
 
 type SonicBoom = ReturnType<typeof pino.destination>;
+
+/** The logger of a crunch process (the API, a distributed worker): its lines to stdout through a LogDestination. */
+export function processLogger(config: { readonly logLevel: string; readonly logBufferMaxBytes: number }, service: string): Logger {
+  return pino({ level: config.logLevel, base: { service } }, new LogDestination({ fd: 1, maxBufferedBytes: config.logBufferMaxBytes }));
+}
 
 const chunkBytes = 16 * 1024;
 /** Handed over once this full: a line of the usual 250 bytes would rarely fit the rest. */

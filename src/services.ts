@@ -3,7 +3,7 @@
  * logger, metrics), built from the config. Creating them starts threads, so it lives apart
  * from `createApp`, which only wires routes to services and has no side effects.
  */
-import { pino, type Logger } from 'pino';
+import type { Logger } from 'pino';
 import { ByteBudget, type Budgets } from './budgets.js';
 import type { Config } from './config.js';
 import { Admission } from './dispatch/admission.js';
@@ -19,7 +19,7 @@ import { jobExecutor } from './jobs/execute.js';
 import { jobLifecycleLog } from './jobs/lifecycle-log.js';
 import { JobRunner } from './jobs/runner.js';
 import type { JobService } from './jobs/types.js';
-import { LogDestination } from './log-destination.js';
+import { processLogger } from './log-destination.js';
 import { createMetrics, type Metrics } from './metrics.js';
 import { MemoryRateLimiter, type RateLimiter, RedisRateLimiter } from './tenants/rate-limit.js';
 import type { PlanContext } from './operations/types.js';
@@ -51,12 +51,8 @@ export interface Services {
   readonly disconnect: () => void;
 }
 
-function createLogger(config: Config): Logger {
-  return pino({ level: config.logLevel, base: { service: 'crunch' } }, new LogDestination({ fd: 1, maxBufferedBytes: config.logBufferMaxBytes }));
-}
-
 export function createServices(config: Config, options: { logger?: Logger } = {}): Services {
-  const logger = options.logger ?? createLogger(config);
+  const logger = options.logger ?? processLogger(config, 'crunch');
   const budgets: Budgets = {
     requestBodies: new ByteBudget('request bodies', config.memory.requestBodies),
     jobInputs: new ByteBudget('job inputs', config.memory.jobInputs),

@@ -5,9 +5,9 @@
  * them on its own pool. On SIGTERM/SIGINT it stops taking work, finishes what it holds
  * within SHUTDOWN_TIMEOUT_MS (what is left is taken over by another worker), and exits 0.
  */
-import { pino } from 'pino';
 import { ConfigError, loadConfig } from './config.js';
 import { DistributedWorker } from './distributed/worker.js';
+import { processLogger } from './log-destination.js';
 
 async function main(): Promise<void> {
   let config;
@@ -24,7 +24,7 @@ async function main(): Promise<void> {
     console.error('crunch worker: REDIS_URL is not set. A worker takes its jobs from Redis, e.g. REDIS_URL=redis://127.0.0.1:6379 npm run worker');
     process.exit(2);
   }
-  const logger = pino({ level: config.logLevel, base: { service: 'crunch-worker' } });
+  const logger = processLogger(config, 'crunch-worker');
   const worker = new DistributedWorker(config, logger);
   try {
     await worker.start();
