@@ -3,6 +3,7 @@
  * services (pool, dispatcher, logger, metrics), so tests build apps freely and
  * src/server.ts is the only place that listens.
  */
+import type { Server } from 'node:http';
 import { OpenAPIHono } from '@hono/zod-openapi';
 import { registerFunctionRoutes } from './features/functions/routes.js';
 import { registerJobRoutes } from './features/jobs/job-routes.js';
@@ -29,7 +30,6 @@ import { refusalBackoff } from './http/refusal-backoff.js';
 import { validationProblem } from './http/problems.js';
 import { limitRate } from './http/rate-limit.js';
 import { zodFieldErrors } from './inputs/zod-issues.js';
-import type { Server } from 'node:http';
 import type { Services } from './services.js';
 
 export function createApp(services: Services): AppHono {

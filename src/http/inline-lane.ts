@@ -16,11 +16,11 @@
  * round trip), or when the inline budget does not cover a 64-bit check.
  */
 import type { Logger } from 'pino';
-import { randomUUID } from 'node:crypto';
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import { performance } from 'node:perf_hooks';
 import type { Config } from '../config.js';
 import { estimateCheckMicros } from '../compute/primes/is-prime.js';
+import { healthyBody } from '../features/system/health-routes.js';
 import type { Dispatcher } from '../dispatch/dispatcher.js';
 import type { Metrics } from '../metrics.js';
 import { primesIsPrime } from '../operations/primes-check.js';
@@ -30,7 +30,7 @@ import type { Lifecycle } from '../services.js';
 import { infoLineWriter } from './access-line.js';
 import { bearerToken, tenantOfKey } from './auth.js';
 import { rateLimitPolicy, rateLimitState } from './rate-limit.js';
-import { requestIdPattern } from './middleware.js';
+import { requestIdFor } from './middleware.js';
 import { serverTiming } from './timing.js';
 
 /** Answers the request and returns true, or returns false, having touched nothing, for Hono to answer it. */
@@ -51,7 +51,6 @@ const prefix = '/v1/primes/';
 const u64Decimal = /^(0|[1-9][0-9]{0,18})$/;
 const route = '/v1/primes/:n';
 const healthPath = '/healthz';
-const healthyBody = JSON.stringify({ status: 'ok' });
 const jsonType = 'application/json';
 
 /** Whether the lane may answer at all with this configuration. */
@@ -137,8 +136,7 @@ export function inlineLane(services: InlineLaneServices): InlineLane | undefined
     const headers = scanHeaders(incoming.rawHeaders);
     if (!headers.host || (headers.other && !health)) return false;
     const startedAt = performance.now();
-    const given = headers.requestId;
-    const requestId = given !== undefined && requestIdPattern.test(given) ? given : randomUUID();
+    const requestId = requestIdFor(headers.requestId);
     if (health) {
       outgoing.writeHead(200, ['Content-Type', jsonType, 'Content-Length', String(healthyBody.length), 'X-Request-Id', requestId]);
       outgoing.end(healthyBody);
@@ -182,7 +180,7 @@ export function inlineLane(services: InlineLaneServices): InlineLane | undefined
     if (!logger.isLevelEnabled('info')) return;
     const ms = Math.round(seconds * 1e4) / 10;
     if (writeLine !== undefined) {
-      // The id matches requestIdPattern, the path is /healthz or the prefix and digits, a
+      // The id is one requestIdFor keeps or a UUID, the path is /healthz or the prefix and digits, a
       // tenant matches tenantPattern: JSON as they are, in the order of the routed line.
       const tail = (placement === undefined ? '' : `,"placement":"${placement}"`) + (tenant === '' ? '' : `,"tenant":"${tenant}"`);
       writeLine(`,"requestId":"${requestId}","method":"GET","path":"${path}","route":"${routePattern}","status":200,"ms":${ms}${tail}`);

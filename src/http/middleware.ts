@@ -12,8 +12,13 @@ import { ProblemError } from './problems.js';
 import { isShedProblem, type RefusalBackoff } from './refusal-backoff.js';
 import { creditRequestBody } from './upload.js';
 
-/** A client's X-Request-Id is kept when it looks like an id; otherwise a fresh UUID replaces it. */
-export const requestIdPattern = /^[A-Za-z0-9._:-]{1,128}$/;
+/** What a client's X-Request-Id must look like to be kept: also safe, as it is, inside JSON and a header. */
+const requestIdPattern = /^[A-Za-z0-9._:-]{1,128}$/;
+
+/** The request's id: the client's `X-Request-Id` when it looks like one, else a fresh UUID. */
+export function requestIdFor(given: string | undefined): string {
+  return given !== undefined && requestIdPattern.test(given) ? given : randomUUID();
+}
 
 /**
  * The request's id (`X-Request-Id`, the client's if well-formed), and when it ends one access
@@ -32,8 +37,7 @@ export function requestContext(logger: Logger, metrics: Metrics, backoff?: Refus
   return async function requestContext(c, next) {
     const startedAt = performance.now();
     metrics.requestStarted();
-    const given = c.req.header('x-request-id');
-    const requestId = given !== undefined && requestIdPattern.test(given) ? given : randomUUID();
+    const requestId = requestIdFor(c.req.header('x-request-id'));
     c.set('requestId', requestId);
     c.set('tenant', '');
     // The base logger, not a child per request: records name their request id themselves,

@@ -10,11 +10,6 @@ import type { PlainHeaders } from './plain-response.js';
 
 export function outcomeHeaders(c: Context<AppEnv>, outcome: Omit<Outcome<unknown>, 'value'>, headers: PlainHeaders): PlainHeaders {
   c.set('placement', outcome.placement);
-  return timingHeaders(outcome, headers);
-}
-
-/** The two headers, written into `headers`. */
-export function timingHeaders(outcome: Omit<Outcome<unknown>, 'value'>, headers: PlainHeaders): PlainHeaders {
   headers['X-Crunch-Route'] = outcome.placement;
   headers['Server-Timing'] = serverTiming(outcome);
   return headers;

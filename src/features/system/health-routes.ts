@@ -4,7 +4,8 @@ import type { AppHono } from '../../http/env.js';
 import { plainResponse } from '../../http/plain-response.js';
 import type { Services } from '../../services.js';
 
-const healthyBody = JSON.stringify({ status: 'ok' });
+/** The liveness answer, here and on the inline lane (src/http/inline-lane.ts). */
+export const healthyBody = JSON.stringify({ status: 'ok' });
 
 const HealthSchema = z.object({ status: z.literal('ok') }).openapi('Health');
 const ReadinessSchema = z
