@@ -89,7 +89,10 @@ export class ClusterTasks implements TaskRunner {
         }
         reject(signal?.reason);
       };
-      signal?.addEventListener('abort', onAbort, { once: true });
+      // The signal may have fired while the child was being added (a cancel landing as the
+      // shards go out): a listener added now would never hear it, and the job would run on.
+      if (signal?.aborted === true) onAbort();
+      else signal?.addEventListener('abort', onAbort, { once: true });
     });
     aborted.catch(() => undefined);
     try {

@@ -224,6 +224,22 @@ export class DistributedWorker {
   async #runJob(job: Job<QueuedJobData>, token: string | undefined, signal: AbortSignal | undefined): Promise<void> {
     const { id } = job.data;
     const { records } = this.state;
+    // Linked before the first await: a cancel broadcast that lands while the record is read
+    // aborts BullMQ's signal then, and a listener added after that would never hear it.
+    const controller = new AbortController();
+    const onAbort = (): void => controller.abort(signal?.reason);
+    if (signal?.aborted === true) onAbort();
+    else signal?.addEventListener('abort', onAbort, { once: true });
+    try {
+      await this.#runJobLinked(job, token, controller);
+    } finally {
+      signal?.removeEventListener('abort', onAbort);
+    }
+  }
+
+  async #runJobLinked(job: Job<QueuedJobData>, token: string | undefined, controller: AbortController): Promise<void> {
+    const { id } = job.data;
+    const { records } = this.state;
     const [run] = await Promise.all([records.getForRun(id), this.#refreshClusterThreads()]);
     // Expired, or finished by an earlier run that died before BullMQ heard of it.
     if (run === undefined || isFinished(run.record.status)) return;
@@ -258,9 +274,6 @@ export class DistributedWorker {
       lastWrite = now;
       void write({ progress: update }, 'progress').catch(() => undefined);
     };
-    const controller = new AbortController();
-    const onAbort = (): void => controller.abort(signal?.reason);
-    signal?.addEventListener('abort', onAbort, { once: true });
     this.#jobRuns.set(id, controller);
     const finish = async (patch: JobPatch & { status: JobStatus }): Promise<void> => {
       const finishedAt = new Date();
@@ -304,7 +317,6 @@ export class DistributedWorker {
         await finish({ status: 'failed', problem });
       }
     } finally {
-      signal?.removeEventListener('abort', onAbort);
       this.#jobRuns.delete(id);
     }
   }

@@ -222,6 +222,17 @@ function jobSuite(mode: JobMode): void {
       // Synchronous calls are not affected by the job queue.
       await app.request.get('/v1/primes/97').expect(200);
     });
+
+    test('a job cancelled the moment it is submitted ends cancelled, whatever stage it had reached', async () => {
+      // The cancel lands at every stage of a start: still queued, taken by the worker while its
+      // record is read, running. Each must end cancelled, never run on to success.
+      for (let attempt = 0; attempt < 25; attempt += 1) {
+        const submitted = await app.request.post('/v1/primes/check').set('Prefer', 'respond-async').send(slowBatch).expect(202);
+        if (attempt % 5 > 0) await sleep(attempt % 5);
+        const cancelled = await app.request.delete(submitted.headers['location'] as string).expect(200);
+        assert.equal(cancelled.body.status, 'cancelled', `attempt ${attempt}`);
+      }
+    });
   });
 
   describe(`finished jobs are bounded in number (${mode})`, { skip: skipMode(mode) }, () => {
