@@ -43,7 +43,8 @@ function jobSuite(mode: JobMode): void {
     test('Prefer: wait=N falls back to 202 when the work takes longer', async () => {
       const response = await app.request.post('/v1/primes/check').set('Prefer', 'respond-async, wait=0.2').send(slowBatch).expect(202);
       const job = response.body as JobBody;
-      assert.equal(job.status, 'running');
+      // Unfinished; on a loaded machine the worker may not have taken it within the 0.2 s yet.
+      assert.ok(job.status === 'running' || job.status === 'queued', job.status);
       await app.request.delete(`/v1/jobs/${job.id}`).expect(200);
     });
 
