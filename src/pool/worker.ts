@@ -3,12 +3,14 @@
  * the answer with the thread's own clock readings, so the main thread can tell queue wait
  * from compute time. Errors come back as data: a kernel's input error stays a client
  * error, and nothing a task throws can take the thread down with it
- * (src/pool/task-errors.ts).
+ * (src/pool/task-errors.ts). Answers a task hands over are moved, not copied
+ * (src/pool/transfer.ts).
  */
 import { performance } from 'node:perf_hooks';
 import type { TaskContext } from './cancel.js';
 import { type TaskErrorData, taskErrorData } from './task-errors.js';
 import { tasks, type TaskName } from './tasks.js';
+import { handedOverBuffers, movingReply } from './transfer.js';
 
 export interface TaskRequest {
   readonly task: TaskName;
@@ -28,7 +30,8 @@ export default async function runTask(request: TaskRequest): Promise<TaskEnvelop
   try {
     const run = tasks[request.task] as (input: unknown, context: TaskContext) => unknown;
     const value = await run(request.input, request.cancel === undefined ? {} : { cancel: request.cancel });
-    return { ok: true, value, startedAt, finishedAt: now() };
+    // What the task handed over moves to the caller: a large answer is not copied on the event loop.
+    return movingReply({ ok: true, value, startedAt, finishedAt: now() }, handedOverBuffers(value));
   } catch (error) {
     return { ok: false, error: taskErrorData(error), startedAt, finishedAt: now() };
   }

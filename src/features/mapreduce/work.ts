@@ -46,6 +46,7 @@ import {
 } from '../../compute/mapreduce/index.js';
 import type { Progress, Work } from '../../dispatch/dispatcher.js';
 import type { DocumentRange } from '../../pool/tasks/mapreduce.js';
+import { wholeBuffer } from '../../pool/transfer.js';
 
 export type MapReduceInput = MapReduceText;
 
@@ -106,10 +107,8 @@ function groupChunks(chunks: readonly Chunk[], target: number): Chunk[][] {
 function transferables(chunks: readonly Chunk[]): ArrayBuffer[] {
   const buffers = new Set<ArrayBuffer>();
   for (const { bytes } of chunks) {
-    const buffer = bytes.buffer;
-    if (buffer instanceof ArrayBuffer && bytes.byteOffset === 0 && bytes.byteLength === buffer.byteLength && buffer.byteLength > 0) {
-      buffers.add(buffer);
-    }
+    const buffer = wholeBuffer(bytes);
+    if (buffer !== undefined) buffers.add(buffer);
   }
   return [...buffers];
 }

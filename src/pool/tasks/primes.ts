@@ -9,9 +9,10 @@ import { encodeDecimalItems } from '../../operations/json-array.js';
 import { checkPrimesBatch } from '../../compute/primes/is-prime.js';
 import { type FactorResult, factorize } from '../../compute/primes/factor.js';
 import { countPrimesSieve, listPrimesSieve, listPrimesSieveNumbers } from '../../compute/primes/sieve.js';
+import { handOver } from '../transfer.js';
 
 export function checkPrimes(batch: IntegerBatch): Uint8Array {
-  return checkPrimesBatch(batch);
+  return handOver(checkPrimesBatch(batch));
 }
 
 export interface CheckBodyInput {
@@ -33,7 +34,7 @@ export type CheckBodyOutput = { readonly answer: Uint8Array; readonly count: num
 export function checkPrimesBody(input: CheckBodyInput): CheckBodyOutput {
   const { batch, decimals } = parseCheckBodyBytes(input.format, input.bytes, input.limits);
   if (batch.largeValues.length > 0) return { batch };
-  return { answer: encodeCheckAnswer(input.answer, checkPrimesBatch(batch), batch, decimals), count: batch.count };
+  return { answer: handOver(encodeCheckAnswer(input.answer, checkPrimesBatch(batch), batch, decimals)), count: batch.count };
 }
 
 /** A batch request's body as the operation's input (for a job, or a batch with large numbers). */
@@ -60,13 +61,13 @@ export interface SieveListShard extends SieveRange {
  * (one copy, no BigInt per prime); beyond as a BigUint64Array.
  */
 export function sieveList(shard: SieveListShard): Float64Array | BigUint64Array {
-  if (shard.to <= BigInt(Number.MAX_SAFE_INTEGER)) return listPrimesSieveNumbers(shard.from, shard.to, shard.limit);
-  return BigUint64Array.from(listPrimesSieve(shard.from, shard.to, shard.limit).primes);
+  if (shard.to <= BigInt(Number.MAX_SAFE_INTEGER)) return handOver(listPrimesSieveNumbers(shard.from, shard.to, shard.limit));
+  return handOver(BigUint64Array.from(listPrimesSieve(shard.from, shard.to, shard.limit).primes));
 }
 
 /** A piece of a page of primes as JSON array items (src/operations/primes-list.ts). */
 export function encodePrimes(input: { readonly primes: Float64Array | BigUint64Array }): Uint8Array {
-  return encodeDecimalItems(input.primes);
+  return handOver(encodeDecimalItems(input.primes));
 }
 
 export interface FactorBatch {
@@ -82,7 +83,7 @@ export function factorNumbers(batch: FactorBatch): FactorResult[] {
 /** Numbers factored and encoded as items of the answer's JSON array, joined by commas (src/operations/primes-factor.ts). */
 export function factorNumbersJson(input: { readonly small?: BigUint64Array; readonly large?: readonly bigint[] }): Uint8Array {
   const values: readonly bigint[] = input.large ?? Array.from(input.small ?? []);
-  return Buffer.from(values.map((value) => factorItemJson(value, factorize(value))).join(','));
+  return handOver(Buffer.from(values.map((value) => factorItemJson(value, factorize(value))).join(',')));
 }
 
 /** A factoring request's body, packed: the numbers below 2^64 in a BigUint64Array (for a job, the operation's own input). */
