@@ -1,9 +1,10 @@
 /**
  * Moving bytes between the event loop and the pool threads instead of copying them.
  *
- * A message copies every typed array it carries, on both sides: a 5.7 MB answer cost the
- * event loop about 3 ms to receive, against under 1 ms moved (measured with a bare worker
- * thread, 50 messages each way). A moved buffer is gone from the side that sent it, so only
+ * A message copies every typed array it carries, on both sides. With a bare worker thread a
+ * 5.7 MB message held the loop 3.8 ms copied against 1.0 ms moved (GC included); in the pool,
+ * profiles of 230 batch checks with 3.5 MB answers put the copy at about 0.4 ms of the loop's
+ * native time per answer. A moved buffer is gone from the side that sent it, so only
  * a buffer that one view covers whole and that nothing else uses may go: never a part of a
  * larger one (Node's small-Buffer pool, a WebAssembly memory, a scratch buffer), never a
  * SharedArrayBuffer (shared already).
