@@ -7,21 +7,38 @@
  *
  * Waiters queue in order and each turn wakes only those it has room for: when every waiter
  * woke each turn to check again, 2000 of them cost 2000 wake-ups per turn for 2000 turns.
+ * A write is also charged a fixed cost (`bytesPerWrite`): a small event to 2000 streams was
+ * 2000 writes in one turn, and the fan-out's loop max was that turn (282–445 ms; 99–130 ms
+ * with the charge, bench/overload.ts sse-fanout).
  */
+export interface WritePacerOptions {
+  /** What one turn may copy into sockets. */
+  readonly bytesPerTurn: number;
+  /**
+   * What a write costs besides its bytes, as bytes of copying: its trip through the web
+   * streams and its own writev. Without it, a small event sent to 2000 streams went out
+   * in one turn, each write a few tens of microseconds.
+   */
+  readonly bytesPerWrite?: number;
+}
+
 export class WritePacer {
   readonly #bytesPerTurn: number;
+  readonly #bytesPerWrite: number;
   #usedThisTurn = 0;
   #turnEnding = false;
   readonly #waiting: Array<{ readonly bytes: number; readonly admit: () => void }> = [];
   /** Index of the first waiter still waiting: the queue is consumed from the front without shifting. */
   #head = 0;
 
-  constructor(bytesPerTurn: number) {
-    this.#bytesPerTurn = bytesPerTurn;
+  constructor(options: WritePacerOptions) {
+    this.#bytesPerTurn = options.bytesPerTurn;
+    this.#bytesPerWrite = options.bytesPerWrite ?? 0;
   }
 
-  /** Resolves when `bytes` may be written in this turn; one write larger than a turn goes alone. */
-  reserve(bytes: number): Promise<void> {
+  /** Resolves when a write of `size` bytes may go in this turn; one write larger than a turn goes alone. */
+  reserve(size: number): Promise<void> {
+    const bytes = size + this.#bytesPerWrite;
     if (this.#head === this.#waiting.length && this.#fits(bytes)) {
       this.#use(bytes);
       return Promise.resolve();

@@ -3,7 +3,7 @@ import { test } from 'node:test';
 import { WritePacer } from '../../src/http/write-pacer.js';
 
 test('writes beyond the bytes of one turn wait for the next turn, in order; one larger than a turn goes alone', async () => {
-  const pacer = new WritePacer(8);
+  const pacer = new WritePacer({ bytesPerTurn: 8 });
   const order: string[] = [];
   // Scheduled first, so it runs at the end of this turn, before the pacer's own turn end.
   setImmediate(() => order.push('next turn'));
@@ -22,7 +22,7 @@ test('writes beyond the bytes of one turn wait for the next turn, in order; one 
 });
 
 test('each turn admits the waiters it has room for, first come first served', async () => {
-  const pacer = new WritePacer(10);
+  const pacer = new WritePacer({ bytesPerTurn: 10 });
   let turn = 0;
   let counting = true;
   const counter = (): void => {
@@ -39,4 +39,33 @@ test('each turn admits the waiters it has room for, first come first served', as
   for (const [, at] of admitted) perTurn.set(at, (perTurn.get(at) ?? 0) + 1);
   assert.ok([...perTurn.values()].every((count) => count <= 2), JSON.stringify([...perTurn]));
   assert.ok(perTurn.size >= 500, `${perTurn.size} turns`);
+});
+
+test('each write is charged its fixed cost besides its bytes: many small writes spread over turns too', async () => {
+  // 1 byte + 10 for the write: 9 of them fill a turn of 100.
+  const pacer = new WritePacer({ bytesPerTurn: 100, bytesPerWrite: 10 });
+  let turn = 0;
+  let counting = true;
+  const counter = (): void => {
+    turn += 1;
+    if (counting) setImmediate(counter);
+  };
+  setImmediate(counter);
+  const turns: number[] = [];
+  await Promise.all(Array.from({ length: 90 }, () => pacer.reserve(1).then(() => turns.push(turn))));
+  counting = false;
+  const perTurn = new Map<number, number>();
+  for (const at of turns) perTurn.set(at, (perTurn.get(at) ?? 0) + 1);
+  assert.ok([...perTurn.values()].every((count) => count <= 9), JSON.stringify([...perTurn]));
+  assert.ok(perTurn.size >= 10, `${perTurn.size} turns`);
+
+  // Without the fixed cost all 90 bytes fit one turn.
+  const free = new WritePacer({ bytesPerTurn: 100 });
+  const first = turn;
+  setImmediate(counter);
+  counting = true;
+  const freeTurns: number[] = [];
+  await Promise.all(Array.from({ length: 90 }, () => free.reserve(1).then(() => freeTurns.push(turn))));
+  counting = false;
+  assert.deepEqual(new Set(freeTurns), new Set([first]));
 });

@@ -25,8 +25,11 @@ function sseFrame(type: JobEvent['type'], job: JobRecord, sequence: number | und
 }
 
 const frameEnd = Buffer.from('\n\n');
-/** Shared by every event stream: a final event sent to thousands of subscribers is copied about 1 MiB per turn. */
-const eventWrites = new WritePacer(1024 * 1024);
+/**
+ * Shared by every event stream: a final event sent to thousands of subscribers is copied about
+ * 1 MiB per turn, and a small one goes to at most 32 streams a turn.
+ */
+const eventWrites = new WritePacer({ bytesPerTurn: 1024 * 1024, bytesPerWrite: 32 * 1024 });
 
 export function sharedFrame(event: JobEvent): Uint8Array {
   let frame = frames.get(event);
