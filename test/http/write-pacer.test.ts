@@ -23,16 +23,10 @@ test('writes beyond the bytes of one turn wait for the next turn, in order; one 
 
 test('each turn admits the waiters it has room for, first come first served', async () => {
   const pacer = new WritePacer({ bytesPerTurn: 10 });
-  let turn = 0;
-  let counting = true;
-  const counter = (): void => {
-    turn += 1;
-    if (counting) setImmediate(counter);
-  };
-  setImmediate(counter);
+  const turns = countTurns();
   const admitted: Array<[number, number]> = [];
-  await Promise.all(Array.from({ length: 1_000 }, (_, index) => pacer.reserve(index % 2 === 0 ? 4 : 6).then(() => admitted.push([index, turn]))));
-  counting = false;
+  await Promise.all(Array.from({ length: 1_000 }, (_, index) => pacer.reserve(index % 2 === 0 ? 4 : 6).then(() => admitted.push([index, turns.now()]))));
+  turns.stop();
   assert.deepEqual(admitted.map(([index]) => index), Array.from({ length: 1_000 }, (_, index) => index));
   // 4 + 6 bytes fill a turn: two waiters per turn, so 500 turns; no turn admits more.
   const perTurn = new Map<number, number>();
@@ -44,6 +38,13 @@ test('each turn admits the waiters it has room for, first come first served', as
 test('each write is charged its fixed cost besides its bytes: many small writes spread over turns too', async () => {
   // 1 byte + 10 for the write: 9 of them fill a turn of 100.
   const pacer = new WritePacer({ bytesPerTurn: 100, bytesPerWrite: 10 });
+  assert.ok(Math.max(...(await admissionsPerTurn(pacer))) <= 9);
+  // Without the fixed cost all 90 bytes fit one turn.
+  assert.deepEqual(await admissionsPerTurn(new WritePacer({ bytesPerTurn: 100 })), [90]);
+});
+
+/** Counts turns of the loop (setImmediate) until stopped. */
+function countTurns(): { now(): number; stop(): void } {
   let turn = 0;
   let counting = true;
   const counter = (): void => {
@@ -51,21 +52,14 @@ test('each write is charged its fixed cost besides its bytes: many small writes 
     if (counting) setImmediate(counter);
   };
   setImmediate(counter);
-  const turns: number[] = [];
-  await Promise.all(Array.from({ length: 90 }, () => pacer.reserve(1).then(() => turns.push(turn))));
-  counting = false;
-  const perTurn = new Map<number, number>();
-  for (const at of turns) perTurn.set(at, (perTurn.get(at) ?? 0) + 1);
-  assert.ok([...perTurn.values()].every((count) => count <= 9), JSON.stringify([...perTurn]));
-  assert.ok(perTurn.size >= 10, `${perTurn.size} turns`);
+  return { now: () => turn, stop: () => (counting = false) };
+}
 
-  // Without the fixed cost all 90 bytes fit one turn.
-  const free = new WritePacer({ bytesPerTurn: 100 });
-  const first = turn;
-  setImmediate(counter);
-  counting = true;
-  const freeTurns: number[] = [];
-  await Promise.all(Array.from({ length: 90 }, () => free.reserve(1).then(() => freeTurns.push(turn))));
-  counting = false;
-  assert.deepEqual(new Set(freeTurns), new Set([first]));
-});
+/** How many of 90 one-byte writes each turn admits. */
+async function admissionsPerTurn(pacer: WritePacer): Promise<number[]> {
+  const turns = countTurns();
+  const perTurn = new Map<number, number>();
+  await Promise.all(Array.from({ length: 90 }, () => pacer.reserve(1).then(() => perTurn.set(turns.now(), (perTurn.get(turns.now()) ?? 0) + 1))));
+  turns.stop();
+  return [...perTurn.values()];
+}
