@@ -10,6 +10,7 @@ const sections = [
   'bench/foundation.ts',
   'bench/primes.ts',
   'bench/primes-check-kernel.ts',
+  'bench/check-answers.ts',
   'bench/primes-count.ts',
   'bench/reduce.ts',
   'bench/mapreduce.ts',

@@ -86,9 +86,12 @@ const itemTails = {
 const itemBytesBeyondDigits = itemHead.length + itemTails.deterministic[0].length + 1;
 
 /**
- * The JSON answer written byte by byte into one buffer: a template string per number, joined
- * and encoded, costs about ten times as much (a rope of 10^5 pieces flattened, then UTF-8
- * encoded); the decimals are ASCII digits and the rest is constant.
+ * The JSON answer written piece by piece into one buffer: a template string per number,
+ * joined and encoded, costs about ten times as much (a rope of 10^5 pieces flattened, then
+ * UTF-8 encoded); the decimals are ASCII digits and the rest is constant. The constant
+ * pieces are copied with `set` and the digits with a latin1 `write`: 25 ms for the answer to
+ * 100 000 random 64-bit numbers, against 41.5 ms copying every byte in a JS loop and 59.5 ms
+ * for `JSON.stringify` of the rendered answer (bench/check-answers.ts, one run).
  */
 function encodeJsonAnswer(flags: Uint8Array, batch: IntegerBatch, decimals: readonly (string | number)[] | undefined): Uint8Array {
   const { count } = batch;
@@ -104,15 +107,15 @@ function encodeJsonAnswer(flags: Uint8Array, batch: IntegerBatch, decimals: read
   const head = `{"count":${count},"results":[`;
   const out = Buffer.allocUnsafe(head.length + size + 2);
   let at = out.write(head, 0, 'latin1');
-  // Byte loops rather than Buffer#copy and #write: a native call per piece costs more than the piece.
   for (let index = 0; index < count; index += 1) {
     if (index > 0) out[at++] = 0x2c;
-    for (let byte = 0; byte < itemHead.length; byte += 1) out[at++] = itemHead[byte] as number;
+    out.set(itemHead, at);
+    at += itemHead.length;
     // Decimal digits only (the parsers let nothing else through): one byte each.
-    const text = texts[index] as string;
-    for (let char = 0; char < text.length; char += 1) out[at++] = text.charCodeAt(char);
+    at += out.write(texts[index] as string, at, 'latin1');
     const tail = itemTails[items.test(index)][flags[index] === 1 ? 1 : 0];
-    for (let byte = 0; byte < tail.length; byte += 1) out[at++] = tail[byte] as number;
+    out.set(tail, at);
+    at += tail.length;
   }
   out[at++] = 0x5d;
   out[at++] = 0x7d;
