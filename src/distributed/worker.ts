@@ -40,6 +40,12 @@ import { ClusterTasks, type QueuedTaskData, type TaskQueue, type TaskReturn, Wor
 const progressIntervalMs = 50;
 /** How long runs stopped for a hand-back get to put their work back in the queue. */
 const handBackMs = 5_000;
+/**
+ * How often a running job reads its cancel flag. The broadcast is Redis pub/sub, which drops
+ * a message a subscriber misses (a reconnect, a late subscription): a cancel seen in CI to
+ * let a job run on to `succeeded`. The flag, written before the broadcast, is the record.
+ */
+const cancelPollMs = 500;
 
 export class DistributedWorker {
   readonly id = randomUUID();
@@ -217,7 +223,11 @@ export class DistributedWorker {
 
   #cancel(message: string): void {
     const [kind, id = ''] = message.split(' ');
-    if (kind === 'job') this.#jobsWorker?.cancelJob(id, 'cancelled');
+    if (kind === 'job') {
+      this.#jobsWorker?.cancelJob(id, 'cancelled');
+      // Also the run's own controller: BullMQ knows a job only once its processor is called.
+      this.#jobRuns.get(id)?.abort(new Error('job cancelled'));
+    }
     for (const taskId of this.#runningTasks.get(id) ?? []) this.#tasksWorker?.cancelJob(taskId, 'cancelled');
   }
 
@@ -275,6 +285,15 @@ export class DistributedWorker {
       void write({ progress: update }, 'progress').catch(() => undefined);
     };
     this.#jobRuns.set(id, controller);
+    const cancelPoll = setInterval(() => {
+      records.cancelRequested(id).then(
+        (requested) => {
+          if (requested) controller.abort(new Error('job cancelled'));
+        },
+        () => undefined,
+      );
+    }, cancelPollMs);
+    cancelPoll.unref();
     const finish = async (patch: JobPatch & { status: JobStatus }): Promise<void> => {
       const finishedAt = new Date();
       const final = {
@@ -317,6 +336,7 @@ export class DistributedWorker {
         await finish({ status: 'failed', problem });
       }
     } finally {
+      clearInterval(cancelPoll);
       this.#jobRuns.delete(id);
     }
   }

@@ -10,7 +10,7 @@ const slowBatch = { numbers: Array.from({ length: 40 }, () => slowPrime) };
 
 function jobSuite(mode: JobMode): void {
   describe(`jobs for compute calls (${mode})`, { skip: skipMode(mode) }, () => {
-    let app: TestApp;
+    let app: Awaited<ReturnType<typeof startModeApp>>;
     before(async () => {
       app = await startModeApp(mode, { JOB_TTL_SECONDS: '2' });
     });
@@ -92,6 +92,21 @@ function jobSuite(mode: JobMode): void {
       assert.equal(problemOf(again).type, 'https://crunch.dev/problems/job-finished');
       // The pool still works after its thread was stopped.
       await app.request.get(`/v1/primes/${(2n ** 1279n - 1n).toString()}`).set('X-Crunch-Route', 'pool').expect(200);
+    });
+
+    test('a cancel whose broadcast never arrives still stops a running job (distributed: the worker reads the flag)', { skip: mode === 'embedded' && 'a distributed worker only' }, async () => {
+      const accepted = await app.request.post('/v1/primes/check').set('Prefer', 'respond-async').send(slowBatch).expect(202);
+      const location = accepted.headers['location'] as string;
+      let job = (await app.request.get(location).expect(200)).body as JobBody;
+      for (let attempt = 0; job.status !== 'running' && attempt < 200; attempt += 1) {
+        await sleep(20);
+        job = (await app.request.get(location).expect(200)).body as JobBody;
+      }
+      assert.equal(job.status, 'running');
+      // The flag alone, as DELETE writes it, without the pub/sub message that may be lost.
+      await app.worker!.state.records.requestCancel(job.id);
+      const finished = await pollUntilFinished(app, location);
+      assert.equal(finished.status, 'cancelled');
     });
 
     test('events stream progress and end with the final state', async () => {
