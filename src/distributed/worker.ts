@@ -232,8 +232,6 @@ export class DistributedWorker {
   }
 
   async #runJob(job: Job<QueuedJobData>, token: string | undefined, signal: AbortSignal | undefined): Promise<void> {
-    const { id } = job.data;
-    const { records } = this.state;
     // Linked before the first await: a cancel broadcast that lands while the record is read
     // aborts BullMQ's signal then, and a listener added after that would never hear it.
     const controller = new AbortController();
